@@ -1,0 +1,143 @@
+package org.neuralj.backend;
+
+import java.util.List;
+
+/**
+ * A device that holds tensors and runs the engine's kernels on them. Every method returns a new
+ * tensor the caller owns (and must close); inputs are never modified and must live on this backend.
+ * All tensors are dense row-major float32. Implementations: {@code cpu.CpuBackend} (the readable,
+ * multi-threaded reference) and {@code opencl.OpenClBackend} (JOCL). Both give the same numbers within
+ * float rounding. Select one with {@link Backends#select(String)}.
+ *
+ * <p>Shapes are checked by each method; a wrong shape throws {@link ShapeMismatchException}
+ * naming both shapes. Out of device memory throws {@link DeviceOutOfMemoryException} naming the device
+ * and the bytes requested.
+ */
+public interface Backend extends AutoCloseable {
+
+    /** Short name used in logs and tables, e.g. {@code cpu (2 threads)} or {@code opencl:0 (pthread-cpu)}. */
+    String name();
+
+    // ---- memory -------------------------------------------------------------------------------
+
+    /** Copies host data (length = product of shape) to a new tensor on this backend. Counted. */
+    Tensor upload(float[] data, int... shape);
+
+    /** Copies a tensor's elements to a new host array. Counted. */
+    float[] download(Tensor t);
+
+    /** A new tensor with unspecified contents. */
+    Tensor allocate(int... shape);
+
+    /** Host/device traffic so far. */
+    TransferStats transfers();
+
+    // ---- element-wise -------------------------------------------------------------------------
+
+    /** y = f(x), element-wise. */
+    Tensor unary(Tensor x, Activation f);
+
+    /**
+     * y = a op b with numpy broadcasting (shapes right-aligned; a dimension of 1 stretches); the
+     * output has the broadcast shape.
+     */
+    Tensor binary(Tensor a, Tensor b, BinaryOp op);
+
+    // ---- convolution and pooling --------------------------------------------------------------
+
+    /** 2-D convolution (see {@link ConvSpec}); bias may be null; the spec's activation is fused. */
+    Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvSpec spec);
+
+    /** 2-D transposed convolution (see {@link ConvSpec}); bias may be null. */
+    Tensor convTranspose2d(Tensor x, Tensor w, Tensor bias, ConvSpec spec);
+
+    /** 2-D max or average pooling of x [N, C, H, W] (see {@link PoolSpec}). */
+    Tensor pool2d(Tensor x, PoolSpec spec);
+
+    // ---- reductions and normalisation ---------------------------------------------------------
+
+    /**
+     * Softmax (or log-softmax when {@code log}) along {@code axis}: x viewed as [outer, n, inner],
+     * y[o][i][k] = exp(x[o][i][k] - max_i) / sum_i exp(x[o][i][k] - max_i); log-softmax = x - max - log(sum).
+     */
+    Tensor softmax(Tensor x, int axis, boolean log);
+
+    /**
+     * Reduces over the axes where {@code reduce[axis]} is true; the output keeps the rank with 1 at
+     * reduced axes. ARGMAX/ARGMIN require exactly one reduced axis. Reducing an empty axis gives
+     * 0 for SUM/SUM_SQUARE, NaN for MEAN, -inf / +inf for MAX / MIN.
+     */
+    Tensor reduce(Tensor x, ReduceOp op, boolean[] reduce);
+
+    // ---- linear algebra -----------------------------------------------------------------------
+
+    /**
+     * numpy matmul for rank >= 2: a [..., M, K] times b [..., K, N] gives [..., M, N], the leading
+     * (batch) dimensions broadcast.
+     */
+    Tensor matmul(Tensor a, Tensor b);
+
+    // ---- data movement ------------------------------------------------------------------------
+
+    /**
+     * A contiguous copy of a strided view of x: y has {@code outShape} and
+     * y[i0..ik] = xflat[offset + sum_j i_j * strides[j]]. Strides may be 0 (broadcast, Expand) or
+     * negative (reversed Slice). Transpose, Slice, Expand, Split and DepthToSpace are built on this.
+     */
+    Tensor strided(Tensor x, int offset, int[] strides, int[] outShape);
+
+    /** Concatenation along {@code axis}; all other dimensions must match. */
+    Tensor concat(List<Tensor> xs, int axis);
+
+    /**
+     * Pads every axis by {@code before[i]} and {@code after[i]} elements (negative values crop).
+     * {@code value} is used in CONSTANT mode.
+     */
+    Tensor pad(Tensor x, int[] before, int[] after, PadMode mode, float value);
+
+    /**
+     * ONNX Gather: indices hold integral floats (negative counts from the end of {@code axis}); the
+     * output shape is x.shape[:axis] + indices.shape + x.shape[axis+1:]. An index out of range gives
+     * an {@link IndexOutOfBoundsException} on the CPU and 0 on devices that cannot raise.
+     */
+    Tensor gather(Tensor x, Tensor indices, int axis);
+
+    /** ONNX Resize of the last two axes of x [N, C, H, W] (see {@link ResizeSpec}). */
+    Tensor resize(Tensor x, ResizeSpec spec);
+
+    // ---- life cycle ---------------------------------------------------------------------------
+
+    /** Releases every device resource (programs, pooled buffers, queues). Tensors must be closed first. */
+    @Override
+    void close();
+
+    /** The broadcast shape of two shapes (numpy rules), or a {@link ShapeMismatchException}. */
+    static int[] broadcastShape(int[] a, int[] b) {
+        int rank = Math.max(a.length, b.length);
+        int[] out = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            int da = i < rank - a.length ? 1 : a[i - (rank - a.length)];
+            int db = i < rank - b.length ? 1 : b[i - (rank - b.length)];
+            if (da != db && da != 1 && db != 1) {
+                throw new ShapeMismatchException("shapes " + java.util.Arrays.toString(a) + " and "
+                        + java.util.Arrays.toString(b) + " do not broadcast (axis " + i + ": " + da + " vs " + db + ")");
+            }
+            out[i] = da == 1 ? db : da;
+        }
+        return out;
+    }
+
+    /**
+     * Strides for reading a tensor of {@code shape} as if it had the broadcast {@code outShape}
+     * (0 on stretched axes); used by every backend's binary kernel.
+     */
+    static int[] broadcastStrides(int[] shape, int[] outShape) {
+        int[] own = Tensor.stridesOf(shape);
+        int[] strides = new int[outShape.length];
+        int offset = outShape.length - shape.length;
+        for (int i = offset; i < outShape.length; i++) {
+            strides[i] = shape[i - offset] == 1 ? 0 : own[i - offset];
+        }
+        return strides;
+    }
+}
