@@ -1,0 +1,67 @@
+package org.neuralj.image;
+
+import java.util.Arrays;
+
+/** How image intensities are scaled before a network sees them (as a model card names it). */
+public enum Normalization {
+    /** leave the values as they are */
+    NONE,
+    /** (x - mean) / (std + 1e-6) over the whole image, population std (bioimage.io zero_mean_unit_variance) */
+    ZSCORE,
+    /** (x - p1) / (p99.8 - p1 + 1e-20), percentiles of the whole image (CSBDeep's default) */
+    PERCENTILE;
+
+    public static Normalization parse(String s) {
+        try {
+            return valueOf(s.trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown normalisation '" + s + "': use none, zscore or percentile");
+        }
+    }
+
+    /** A normalised copy of {@code x}. */
+    public float[] apply(float[] x) {
+        float[] out = new float[x.length];
+        switch (this) {
+            case NONE:
+                System.arraycopy(x, 0, out, 0, x.length);
+                return out;
+            case ZSCORE: {
+                double sum = 0;
+                for (float v : x) {
+                    sum += v;
+                }
+                double mean = sum / x.length;
+                double sq = 0;
+                for (float v : x) {
+                    sq += (v - mean) * (v - mean);
+                }
+                double std = Math.sqrt(sq / x.length);
+                for (int i = 0; i < x.length; i++) {
+                    out[i] = (float) ((x[i] - mean) / (std + 1e-6));
+                }
+                return out;
+            }
+            case PERCENTILE: {
+                float[] sorted = x.clone();
+                Arrays.sort(sorted);
+                double lo = percentile(sorted, 1.0);
+                double hi = percentile(sorted, 99.8);
+                for (int i = 0; i < x.length; i++) {
+                    out[i] = (float) ((x[i] - lo) / (hi - lo + 1e-20));
+                }
+                return out;
+            }
+            default:
+                throw new IllegalStateException(name());
+        }
+    }
+
+    /** Linear-interpolated percentile of sorted data (numpy's default method). */
+    static double percentile(float[] sorted, double p) {
+        double pos = p / 100.0 * (sorted.length - 1);
+        int i = (int) Math.floor(pos);
+        int j = Math.min(i + 1, sorted.length - 1);
+        return sorted[i] + (pos - i) * (sorted[j] - sorted[i]);
+    }
+}

@@ -1,0 +1,171 @@
+package org.neuralj.nn;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.neuralj.backend.Backend;
+import org.neuralj.backend.NeuralJException;
+import org.neuralj.backend.Tensor;
+
+/**
+ * A model bound to a backend: weights are uploaded once (on first use) and stay on the device until
+ * {@link #close()}; each {@link #run} keeps every activation on the device, frees each one after its
+ * last reader, and returns only the outputs.
+ */
+public final class Session implements AutoCloseable {
+    private final Model model;
+    private final Backend backend;
+    private final Map<String, Tensor> deviceConstants = new HashMap<>();
+    private boolean acceptNonFinite;
+
+    public Session(Model model, Backend backend) {
+        this.model = model;
+        this.backend = backend;
+    }
+
+    /** Lets NaN and infinite input values through (conformance tests feed them on purpose). */
+    public Session acceptNonFinite() {
+        this.acceptNonFinite = true;
+        return this;
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    /**
+     * Runs on host arrays: uploads the inputs, downloads the outputs. Inputs with NaN or infinite
+     * values are refused ({@link InvalidInputException} naming the input and the element).
+     */
+    public Map<String, HostTensor> runOnHost(Map<String, HostTensor> inputs) {
+        Map<String, Tensor> in = new LinkedHashMap<>();
+        try {
+            for (Model.Input input : model.inputs()) {
+                HostTensor data = inputs.get(input.name());
+                if (data == null) {
+                    throw new InvalidInputException(model.source() + ": input '" + input.name() + "' is missing (inputs: "
+                            + model.inputs() + ")");
+                }
+                if (!acceptNonFinite) {
+                    checkFinite(input.name(), data.data());
+                }
+                in.put(input.name(), backend.upload(data.data(), data.shape()));
+            }
+            Map<String, Tensor> out = run(in);
+            Map<String, HostTensor> host = new LinkedHashMap<>();
+            for (Map.Entry<String, Tensor> e : out.entrySet()) {
+                try (Tensor t = e.getValue()) {
+                    host.put(e.getKey(), new HostTensor(t.shape(), backend.download(t)));
+                }
+            }
+            return host;
+        } finally {
+            in.values().forEach(Tensor::close);
+        }
+    }
+
+    /**
+     * Runs the model; the returned output tensors belong to the caller, the inputs stay the caller's.
+         */
+    public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+        Map<String, int[]> shapes = new HashMap<>();
+        for (Model.Input input : model.inputs()) {
+            Tensor t = inputs.get(input.name());
+            if (t == null) {
+                throw new InvalidInputException(model.source() + ": input '" + input.name() + "' is missing (inputs: "
+                        + model.inputs() + ")");
+            }
+            if (t.backend() != backend) {
+                throw new IllegalArgumentException("input '" + input.name() + "' lives on " + t.backend().name()
+                        + ", this session runs on " + backend.name());
+            }
+            shapes.put(input.name(), t.shape());
+        }
+        Plan plan = model.plan(shapes);
+        Map<String, Tensor> live = new HashMap<>();
+        try {
+            for (Plan.Planned p : plan.steps()) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new NeuralJException("interrupted before " + p.node().info());
+                }
+                List<Tensor> args = new ArrayList<>();
+                for (String name : p.inputs()) {
+                    args.add(name.isEmpty() ? null : tensorFor(name, plan, inputs, live));
+                }
+                List<Tensor> results;
+                try {
+                    results = p.step().kernel().run(backend, args);
+                } catch (NeuralJException e) {
+                    throw new NeuralJException(p.node().info() + ": " + e.getMessage(), e);
+                }
+                for (int i = 0; i < results.size(); i++) {
+                    String name = p.outputs().get(i);
+                    if (name.isEmpty() || plan.meta(name).isConstant()) {
+                        results.get(i).close();
+                    } else {
+                        live.put(name, results.get(i));
+                    }
+                }
+                for (String dead : p.freeAfter()) {
+                    Tensor t = live.remove(dead);
+                    if (t != null) {
+                        t.close();
+                    }
+                }
+            }
+            Map<String, Tensor> outputs = new LinkedHashMap<>();
+            for (String name : model.outputNames()) {
+                Tensor t = live.remove(name);
+                if (t == null) {
+                    // an output that is an input or a constant: hand out an owned copy
+                    Tensor source = tensorFor(name, plan, inputs, live);
+                    t = source.reshape(source.shape());
+                }
+                outputs.put(name, t);
+            }
+            return outputs;
+        } finally {
+            live.values().forEach(Tensor::close);
+        }
+    }
+
+    private void checkFinite(String name, float[] data) {
+        for (int i = 0; i < data.length; i++) {
+            if (!Float.isFinite(data[i])) {
+                throw new InvalidInputException(model.source() + ": input '" + name + "' holds " + data[i]
+                        + " at element " + i + "; NaN and infinite values are refused (clean or mask the image first)");
+            }
+        }
+    }
+
+    private Tensor tensorFor(String name, Plan plan, Map<String, Tensor> inputs, Map<String, Tensor> live) {
+        Tensor t = live.get(name);
+        if (t != null) {
+            return t;
+        }
+        t = inputs.get(name);
+        if (t != null) {
+            return t;
+        }
+        Meta m = plan.meta(name);
+        if (m != null && m.isConstant()) {
+            // uploaded once per session; folded constants depend on the plan, so key by shape too
+            String key = name + java.util.Arrays.toString(m.shape()) + System.identityHashCode(m.constant());
+            return deviceConstants.computeIfAbsent(key, k -> backend.upload(m.constant(), m.shape()));
+        }
+        throw new NeuralJException(model.source() + ": value '" + name + "' is not available when needed");
+    }
+
+    /** Releases the weights held on the device (the backend stays open). */
+    @Override
+    public void close() {
+        deviceConstants.values().forEach(Tensor::close);
+        deviceConstants.clear();
+    }
+}

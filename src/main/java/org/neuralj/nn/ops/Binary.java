@@ -1,0 +1,76 @@
+package org.neuralj.nn.ops;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.neuralj.backend.Activation;
+import org.neuralj.backend.Backend;
+import org.neuralj.backend.BinaryOp;
+import org.neuralj.backend.Tensor;
+import org.neuralj.backend.UnaryOp;
+import org.neuralj.nn.Meta;
+import org.neuralj.nn.NodeInfo;
+import org.neuralj.nn.Op;
+import org.neuralj.nn.Step;
+
+/**
+ * Element-wise ONNX ops on two or more tensors with numpy broadcasting: Add, Sub, Mul, Div, Pow,
+ * PRelu, and the variadic Max, Min, Sum, Mean. Integer division truncates, as ONNX asks.
+ */
+public final class Binary implements Op {
+    public static final List<String> OP_TYPES = List.of("Add", "Sub", "Mul", "Div", "Pow", "PRelu", "Max", "Min", "Sum", "Mean");
+
+    private final String opType;
+
+    public Binary(NodeInfo node) {
+        this.opType = node.opType();
+    }
+
+    @Override
+    public Step prepare(List<Meta> in) {
+        int[] shape = in.get(0).shape();
+        for (int i = 1; i < in.size(); i++) {
+            shape = Backend.broadcastShape(shape, in.get(i).shape());
+        }
+        Meta out = Meta.of(shape, in.get(0).type());
+        boolean integerDivision = opType.equals("Div") && !in.get(0).type().isFloatingPoint();
+        int count = in.size();
+        return Step.of(out, (b, t) -> {
+            Tensor acc = b.binary(t.get(0), count > 1 ? t.get(1) : t.get(0), count > 1 ? op() : BinaryOp.MAX);
+            for (int i = 2; i < count; i++) {
+                Tensor next = b.binary(acc, t.get(i), op());
+                acc.close();
+                acc = next;
+            }
+            if (opType.equals("Mean") && count > 1) {
+                Tensor mean = b.unary(acc, new Activation(UnaryOp.AFFINE, 1f / count, 0f));
+                acc.close();
+                acc = mean;
+            }
+            if (integerDivision) {
+                Tensor truncated = b.unary(acc, Activation.of(UnaryOp.TRUNC));
+                acc.close();
+                acc = truncated;
+            }
+            List<Tensor> result = new ArrayList<>(1);
+            result.add(acc);
+            return result;
+        });
+    }
+
+    private BinaryOp op() {
+        switch (opType) {
+            case "Add":
+            case "Sum":
+            case "Mean":
+                return BinaryOp.ADD;
+            case "Sub": return BinaryOp.SUB;
+            case "Mul": return BinaryOp.MUL;
+            case "Div": return BinaryOp.DIV;
+            case "Pow": return BinaryOp.POW;
+            case "PRelu": return BinaryOp.PRELU;
+            case "Max": return BinaryOp.MAX;
+            case "Min": return BinaryOp.MIN;
+            default: throw new IllegalStateException(opType);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package org.neuralj.nn.ops;
+
+import java.util.List;
+import org.neuralj.backend.Activation;
+import org.neuralj.backend.ConvSpec;
+import org.neuralj.backend.Tensor;
+import org.neuralj.backend.ShapeMismatchException;
+import org.neuralj.nn.Meta;
+import org.neuralj.nn.NodeInfo;
+import org.neuralj.nn.Op;
+import org.neuralj.nn.Step;
+import java.util.Arrays;
+
+/**
+ * ONNX Conv, 1-D and 2-D: x [N, C, (H,) W], w [M, C/group, (kH,) kW], optional bias [M]. 1-D runs as
+ * 2-D with H = 1. A following activation may be fused in by the graph optimiser ({@link #fuse}).
+ */
+public final class Conv implements Op {
+    private final NodeInfo node;
+    private Activation activation = Activation.NONE;
+
+    public Conv(NodeInfo node) {
+        this.node = node;
+    }
+
+    /** Fuses an element-wise activation into this convolution's epilogue. */
+    public void fuse(Activation act) {
+        this.activation = act;
+    }
+
+    public Activation activation() {
+        return activation;
+    }
+
+    @Override
+    public Step prepare(List<Meta> in) {
+        Meta x = in.get(0);
+        Meta w = in.get(1);
+        int spatial = x.rank() - 2;
+        if (w.rank() != x.rank()) {
+            throw new ShapeMismatchException(node + ": input " + Arrays.toString(x.shape())
+                    + " and weights " + Arrays.toString(w.shape()) + " differ in rank");
+        }
+        Geometry g = Geometry.of(node, spatial, Arrays.copyOfRange(w.shape(), 2, w.rank()));
+        int group = node.getInt("group", 1);
+        int n = x.dim(0);
+        int c = x.dim(1);
+        int m = w.dim(0);
+        if (c != w.dim(1) * group || m % group != 0) {
+            throw new ShapeMismatchException(node + ": input has " + c + " channels but weights "
+                    + Arrays.toString(w.shape()) + " with group=" + group + " expect " + w.dim(1) * group);
+        }
+        if (in.size() > 2 && in.get(2) != null && in.get(2).shape().length == 1 && in.get(2).dim(0) != m) {
+            throw new ShapeMismatchException(node + ": bias has " + in.get(2).dim(0) + " values for " + m + " output channels");
+        }
+        int h = spatial == 2 ? x.dim(2) : 1;
+        int wd = x.dim(-1);
+        int[] p = g.resolvePads(h, wd);
+        int outH = ConvSpec.convOut(h, g.kernelH(), g.strideH(), p[0], p[2], g.dilationH());
+        int outW = ConvSpec.convOut(wd, g.kernelW(), g.strideW(), p[1], p[3], g.dilationW());
+        ConvSpec spec = new ConvSpec(g.strideH(), g.strideW(), p[0], p[1], p[2], p[3],
+                g.dilationH(), g.dilationW(), group, outH, outW, activation);
+        int[] outShape = spatial == 2 ? new int[] {n, m, outH, outW} : new int[] {n, m, outW};
+        int kH = g.kernelH();
+        int kW = g.kernelW();
+        return Step.of(Meta.of(outShape, x.type()), (b, t) -> {
+            try (Tensor x4 = t.get(0).reshape(n, c, h, wd);
+                 Tensor w4 = t.get(1).reshape(m, c / group, kH, kW)) {
+                Tensor y = b.conv2d(x4, w4, t.size() > 2 ? t.get(2) : null, spec);
+                if (spatial == 2) {
+                    return List.of(y);
+                }
+                try (y) {
+                    return List.of(y.reshape(outShape));
+                }
+            }
+        });
+    }
+}

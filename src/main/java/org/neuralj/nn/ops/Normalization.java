@@ -1,0 +1,94 @@
+package org.neuralj.nn.ops;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.neuralj.backend.Activation;
+import org.neuralj.backend.Backend;
+import org.neuralj.backend.BinaryOp;
+import org.neuralj.backend.ReduceOp;
+import org.neuralj.backend.Tensor;
+import org.neuralj.backend.UnaryOp;
+import org.neuralj.nn.Meta;
+import org.neuralj.nn.NodeInfo;
+import org.neuralj.nn.Op;
+import org.neuralj.nn.Step;
+import org.neuralj.nn.UnsupportedOperatorException;
+
+/**
+ * ONNX BatchNormalization (inference: y = (x - mean) / sqrt(var + eps) * scale + bias per channel)
+ * and InstanceNormalization (mean and variance per sample and channel over the spatial axes).
+ * Batch norm with constant statistics folds to one multiply-add per channel.
+ */
+public final class Normalization implements Op {
+    private final NodeInfo node;
+
+    public Normalization(NodeInfo node) {
+        this.node = node;
+        if (node.opType().equals("BatchNormalization") && node.getInt("training_mode", 0) != 0) {
+            throw new UnsupportedOperatorException(node + ": training_mode=1 is not supported for inference");
+        }
+    }
+
+    @Override
+    public Step prepare(List<Meta> in) {
+        Meta x = in.get(0);
+        int rank = x.rank();
+        float eps = node.getFloat("epsilon", 1e-5f);
+        int c = rank > 1 ? x.dim(1) : 1;
+        int[] perChannel = new int[rank];
+        java.util.Arrays.fill(perChannel, 1);
+        if (rank > 1) {
+            perChannel[1] = c;
+        }
+        if (node.opType().equals("BatchNormalization")) {
+            return Step.of(Meta.of(x.shape(), x.type()), (b, t) -> List.of(batchNorm(b, t, perChannel, eps)));
+        }
+        boolean[] spatial = new boolean[rank];
+        for (int i = 2; i < rank; i++) {
+            spatial[i] = true;
+        }
+        return Step.of(Meta.of(x.shape(), x.type()), (b, t) -> List.of(instanceNorm(b, t, perChannel, spatial, eps)));
+    }
+
+    private static Tensor batchNorm(Backend b, List<Tensor> t, int[] perChannel, float eps) {
+        List<Tensor> temps = new ArrayList<>();
+        try {
+            Tensor scale = keep(temps, t.get(1).reshape(perChannel));
+            Tensor bias = keep(temps, t.get(2).reshape(perChannel));
+            Tensor mean = keep(temps, t.get(3).reshape(perChannel));
+            Tensor var = keep(temps, t.get(4).reshape(perChannel));
+            // a = scale / sqrt(var + eps); y = (x - mean) * a + bias
+            Tensor std = keep(temps, b.unary(keep(temps, b.unary(var, new Activation(UnaryOp.AFFINE, 1f, eps))), Activation.of(UnaryOp.SQRT)));
+            Tensor a = keep(temps, b.binary(scale, std, BinaryOp.DIV));
+            Tensor centred = keep(temps, b.binary(t.get(0), mean, BinaryOp.SUB));
+            Tensor scaled = keep(temps, b.binary(centred, a, BinaryOp.MUL));
+            return b.binary(scaled, bias, BinaryOp.ADD);
+        } finally {
+            temps.forEach(Tensor::close);
+        }
+    }
+
+    private static Tensor instanceNorm(Backend b, List<Tensor> t, int[] perChannel, boolean[] spatial, float eps) {
+        List<Tensor> temps = new ArrayList<>();
+        try {
+            Tensor x = t.get(0);
+            Tensor scale = keep(temps, t.get(1).reshape(perChannel));
+            Tensor bias = keep(temps, t.get(2).reshape(perChannel));
+            Tensor mean = keep(temps, b.reduce(x, ReduceOp.MEAN, spatial));
+            Tensor centred = keep(temps, b.binary(x, mean, BinaryOp.SUB));
+            Tensor squares = keep(temps, b.binary(centred, centred, BinaryOp.MUL));
+            Tensor var = keep(temps, b.reduce(squares, ReduceOp.MEAN, spatial));
+            Tensor std = keep(temps, b.unary(keep(temps, b.unary(var, new Activation(UnaryOp.AFFINE, 1f, eps))), Activation.of(UnaryOp.SQRT)));
+            Tensor normed = keep(temps, b.binary(centred, std, BinaryOp.DIV));
+            Tensor scaled = keep(temps, b.binary(normed, scale, BinaryOp.MUL));
+            return b.binary(scaled, bias, BinaryOp.ADD);
+        } finally {
+            temps.forEach(Tensor::close);
+        }
+    }
+
+    private static Tensor keep(List<Tensor> temps, Tensor t) {
+        temps.add(t);
+        return t;
+    }
+}
