@@ -1,5 +1,470 @@
 package org.neuralj.backend.cpu;
 
-/** PLACEHOLDER, to be replaced by the real CPU backend. */
-public abstract class CpuBackend implements org.neuralj.backend.Backend {
+import java.util.Arrays;
+import java.util.List;
+import org.neuralj.backend.Activation;
+import org.neuralj.backend.Backend;
+import org.neuralj.backend.BinaryOp;
+import org.neuralj.backend.ConvSpec;
+import org.neuralj.backend.PadMode;
+import org.neuralj.backend.PoolSpec;
+import org.neuralj.backend.ReduceOp;
+import org.neuralj.backend.ResizeSpec;
+import org.neuralj.backend.ShapeMismatchException;
+import org.neuralj.backend.Tensor;
+import org.neuralj.backend.TransferStats;
+
+/**
+ * The plain-Java backend: the readable reference every other backend is checked against, and the
+ * fallback when no OpenCL device exists. Tensors are {@code float[]}s on the Java heap; ops run on a
+ * fork/join pool owned by this backend (closed in {@link #close()}). This class validates arguments
+ * and shapes; the op families live in {@link CpuElementwise}, {@link CpuConv} (on {@link Sgemm}),
+ * {@link CpuPool}, {@link CpuReduce}, {@link CpuMatmul}, {@link CpuMovement} and {@link CpuResize}.
+ */
+public final class CpuBackend implements Backend {
+    private final CpuThreads threads;
+    private final TransferStats transfers = new TransferStats();
+    private volatile boolean closed;
+
+    /** A backend using every available core. */
+    public CpuBackend() {
+        this(Runtime.getRuntime().availableProcessors());
+    }
+
+    /** A backend using {@code threads} worker threads (1 runs everything on the calling thread). */
+    public CpuBackend(int threads) {
+        this.threads = new CpuThreads(threads);
+    }
+
+    @Override
+    public String name() {
+        return "cpu (" + threads.threads() + (threads.threads() == 1 ? " thread)" : " threads)");
+    }
+
+    // ---- memory -------------------------------------------------------------------------------
+
+    @Override
+    public Tensor upload(float[] data, int... shape) {
+        checkOpen();
+        if (data == null || shape == null) {
+            throw new IllegalArgumentException("upload: data and shape must not be null");
+        }
+        int n = elementCount(shape);
+        if (data.length != n) {
+            throw new ShapeMismatchException("upload: data has " + data.length + " floats but shape "
+                    + Arrays.toString(shape) + " needs " + n);
+        }
+        transfers.countUpload(4L * n);
+        return wrap(data.clone(), shape);
+    }
+
+    @Override
+    public float[] download(Tensor t) {
+        float[] d = data(t, "t");
+        int n = t.size();
+        transfers.countDownload(4L * n);
+        return Arrays.copyOf(d, n);
+    }
+
+    @Override
+    public Tensor allocate(int... shape) {
+        checkOpen();
+        return wrap(new float[elementCount(shape)], shape);
+    }
+
+    @Override
+    public TransferStats transfers() {
+        return transfers;
+    }
+
+    // ---- element-wise -------------------------------------------------------------------------
+
+    @Override
+    public Tensor unary(Tensor x, Activation f) {
+        float[] xd = data(x, "x");
+        requireNonNull(f, "f");
+        return wrap(CpuElementwise.unary(threads, xd, x.size(), f), x.shape());
+    }
+
+    @Override
+    public Tensor binary(Tensor a, Tensor b, BinaryOp op) {
+        float[] ad = data(a, "a");
+        float[] bd = data(b, "b");
+        requireNonNull(op, "op");
+        int[] out;
+        try {
+            out = Backend.broadcastShape(a.shape(), b.shape());
+        } catch (ShapeMismatchException e) {
+            throw new ShapeMismatchException("binary " + op + ": a " + Arrays.toString(a.shape()) + " and b "
+                    + Arrays.toString(b.shape()) + " do not broadcast", e);
+        }
+        checkRank(out, "binary " + op + " output");
+        return wrap(CpuElementwise.binary(threads, ad, a.shape(), bd, b.shape(), out, op), out);
+    }
+
+    // ---- convolution and pooling --------------------------------------------------------------
+
+    @Override
+    public Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvSpec spec) {
+        float[] xd = data(x, "x");
+        float[] wd = data(w, "w");
+        requireNonNull(spec, "spec");
+        int[] xs = requireRank(x, 4, "conv2d input x [N, C, H, W]");
+        int[] ws = requireRank(w, 4, "conv2d weight w [M, C/groups, kH, kW]");
+        int g = spec.groups();
+        if (xs[1] % g != 0 || ws[0] % g != 0 || ws[1] * g != xs[1]) {
+            throw new ShapeMismatchException("conv2d: x " + Arrays.toString(xs) + " and w " + Arrays.toString(ws)
+                    + " do not fit groups=" + g + " (need C = w[1]*groups and M divisible by groups)");
+        }
+        float[] bd = optionalBias(bias, ws[0], "conv2d", ws);
+        int[] out = {xs[0], ws[0], spec.outH(), spec.outW()};
+        return wrap(CpuConv.conv2d(threads, xd, xs, wd, ws, bd, spec), out);
+    }
+
+    @Override
+    public Tensor convTranspose2d(Tensor x, Tensor w, Tensor bias, ConvSpec spec) {
+        float[] xd = data(x, "x");
+        float[] wd = data(w, "w");
+        requireNonNull(spec, "spec");
+        int[] xs = requireRank(x, 4, "convTranspose2d input x [N, C, H, W]");
+        int[] ws = requireRank(w, 4, "convTranspose2d weight w [C, M/groups, kH, kW]");
+        int g = spec.groups();
+        if (ws[0] != xs[1] || xs[1] % g != 0) {
+            throw new ShapeMismatchException("convTranspose2d: x " + Arrays.toString(xs) + " and w "
+                    + Arrays.toString(ws) + " do not fit groups=" + g + " (need w[0] = C, C divisible by groups)");
+        }
+        int m = ws[1] * g;
+        float[] bd = optionalBias(bias, m, "convTranspose2d", ws);
+        int[] out = {xs[0], m, spec.outH(), spec.outW()};
+        return wrap(CpuConv.convTranspose2d(threads, xd, xs, wd, ws, bd, spec), out);
+    }
+
+    @Override
+    public Tensor pool2d(Tensor x, PoolSpec spec) {
+        float[] xd = data(x, "x");
+        requireNonNull(spec, "spec");
+        int[] xs = requireRank(x, 4, "pool2d input x [N, C, H, W]");
+        int[] out = {xs[0], xs[1], spec.outH(), spec.outW()};
+        return wrap(CpuPool.pool2d(threads, xd, xs, spec), out);
+    }
+
+    // ---- reductions and normalisation ---------------------------------------------------------
+
+    @Override
+    public Tensor softmax(Tensor x, int axis, boolean log) {
+        float[] xd = data(x, "x");
+        int[] s = x.shape();
+        int ax = normaliseAxis(axis, s.length, "softmax axis", s);
+        int outer = product(s, 0, ax);
+        int inner = product(s, ax + 1, s.length);
+        return wrap(CpuReduce.softmax(threads, xd, outer, s[ax], inner, log), s);
+    }
+
+    @Override
+    public Tensor reduce(Tensor x, ReduceOp op, boolean[] reduce) {
+        float[] xd = data(x, "x");
+        requireNonNull(op, "op");
+        requireNonNull(reduce, "reduce");
+        int[] s = x.shape();
+        if (reduce.length != s.length) {
+            throw new ShapeMismatchException("reduce: the axis mask has " + reduce.length + " entries but x "
+                    + Arrays.toString(s) + " has rank " + s.length);
+        }
+        int[] out = s.clone();
+        int reduced = 0;
+        int reducedLength = 1;
+        for (int i = 0; i < s.length; i++) {
+            if (reduce[i]) {
+                out[i] = 1;
+                reduced++;
+                reducedLength *= s[i];
+            }
+        }
+        if ((op == ReduceOp.ARGMAX || op == ReduceOp.ARGMIN)) {
+            if (reduced != 1) {
+                throw new ShapeMismatchException("reduce " + op + " needs exactly one reduced axis; the mask "
+                        + Arrays.toString(reduce) + " selects " + reduced + " of x " + Arrays.toString(s));
+            }
+            if (reducedLength == 0 && elementCount(out) > 0) {
+                throw new ShapeMismatchException("reduce " + op + " over an empty axis of x " + Arrays.toString(s)
+                        + " has no answer");
+            }
+        }
+        return wrap(CpuReduce.reduce(threads, xd, s, op, reduce, out), out);
+    }
+
+    // ---- linear algebra -----------------------------------------------------------------------
+
+    @Override
+    public Tensor matmul(Tensor a, Tensor b) {
+        float[] ad = data(a, "a");
+        float[] bd = data(b, "b");
+        int[] as = a.shape();
+        int[] bs = b.shape();
+        if (as.length < 2 || bs.length < 2) {
+            throw new ShapeMismatchException("matmul needs rank >= 2: a " + Arrays.toString(as) + ", b "
+                    + Arrays.toString(bs));
+        }
+        int m = as[as.length - 2];
+        int k = as[as.length - 1];
+        int n = bs[bs.length - 1];
+        if (bs[bs.length - 2] != k) {
+            throw new ShapeMismatchException("matmul: a " + Arrays.toString(as) + " has K = " + k + " but b "
+                    + Arrays.toString(bs) + " has K = " + bs[bs.length - 2]);
+        }
+        int[] aBatch = Arrays.copyOf(as, as.length - 2);
+        int[] bBatch = Arrays.copyOf(bs, bs.length - 2);
+        int[] batch;
+        try {
+            batch = Backend.broadcastShape(aBatch, bBatch);
+        } catch (ShapeMismatchException e) {
+            throw new ShapeMismatchException("matmul: batch dimensions of a " + Arrays.toString(as) + " and b "
+                    + Arrays.toString(bs) + " do not broadcast", e);
+        }
+        int[] out = Arrays.copyOf(batch, batch.length + 2);
+        out[batch.length] = m;
+        out[batch.length + 1] = n;
+        checkRank(out, "matmul output");
+        return wrap(CpuMatmul.matmul(threads, ad, aBatch, bd, bBatch, batch, m, k, n), out);
+    }
+
+    // ---- data movement ------------------------------------------------------------------------
+
+    @Override
+    public Tensor strided(Tensor x, int offset, int[] strides, int[] outShape) {
+        float[] xd = data(x, "x");
+        requireNonNull(strides, "strides");
+        requireNonNull(outShape, "outShape");
+        if (strides.length != outShape.length) {
+            throw new ShapeMismatchException("strided: strides " + Arrays.toString(strides) + " and outShape "
+                    + Arrays.toString(outShape) + " differ in rank");
+        }
+        int size = elementCount(outShape);
+        if (size > 0) {
+            // the lowest and highest element the view touches must lie inside x
+            long lo = offset;
+            long hi = offset;
+            for (int i = 0; i < strides.length; i++) {
+                long span = (long) strides[i] * (outShape[i] - 1);
+                if (span < 0) {
+                    lo += span;
+                } else {
+                    hi += span;
+                }
+            }
+            if (lo < 0 || hi >= x.size()) {
+                throw new ShapeMismatchException("strided: offset " + offset + ", strides " + Arrays.toString(strides)
+                        + " and outShape " + Arrays.toString(outShape) + " read elements " + lo + ".." + hi
+                        + " outside x " + Arrays.toString(x.shape()) + " (" + x.size() + " elements)");
+            }
+        }
+        return wrap(CpuMovement.strided(threads, xd, offset, strides.clone(), outShape.clone()), outShape);
+    }
+
+    @Override
+    public Tensor concat(List<Tensor> xs, int axis) {
+        checkOpen();
+        if (xs == null || xs.isEmpty()) {
+            throw new IllegalArgumentException("concat needs at least one tensor");
+        }
+        int[] first = xs.get(0).shape();
+        int ax = normaliseAxis(axis, first.length, "concat axis", first);
+        float[][] data = new float[xs.size()][];
+        int[] axisDims = new int[xs.size()];
+        int[] out = first.clone();
+        out[ax] = 0;
+        for (int i = 0; i < xs.size(); i++) {
+            Tensor t = xs.get(i);
+            data[i] = data(t, "xs[" + i + "]");
+            int[] s = t.shape();
+            boolean ok = s.length == first.length;
+            for (int d = 0; ok && d < s.length; d++) {
+                ok = d == ax || s[d] == first[d];
+            }
+            if (!ok) {
+                throw new ShapeMismatchException("concat along axis " + ax + ": xs[" + i + "] " + Arrays.toString(s)
+                        + " does not match xs[0] " + Arrays.toString(first) + " outside that axis");
+            }
+            axisDims[i] = s[ax];
+            out[ax] += s[ax];
+        }
+        int outer = product(first, 0, ax);
+        int inner = product(first, ax + 1, first.length);
+        elementCount(out);
+        return wrap(CpuMovement.concat(threads, data, axisDims, outer, inner, out), out);
+    }
+
+    @Override
+    public Tensor pad(Tensor x, int[] before, int[] after, PadMode mode, float value) {
+        float[] xd = data(x, "x");
+        requireNonNull(before, "before");
+        requireNonNull(after, "after");
+        requireNonNull(mode, "mode");
+        int[] s = x.shape();
+        if (before.length != s.length || after.length != s.length) {
+            throw new ShapeMismatchException("pad: before " + Arrays.toString(before) + " and after "
+                    + Arrays.toString(after) + " must have one entry per axis of x " + Arrays.toString(s));
+        }
+        int[] out = new int[s.length];
+        for (int i = 0; i < s.length; i++) {
+            out[i] = s[i] + before[i] + after[i];
+            if (out[i] < 0) {
+                throw new ShapeMismatchException("pad: axis " + i + " of x " + Arrays.toString(s) + " cropped by "
+                        + before[i] + " / " + after[i] + " would have negative length " + out[i]);
+            }
+            if (s[i] == 0 && out[i] > 0 && mode != PadMode.CONSTANT) {
+                throw new ShapeMismatchException("pad: " + mode + " cannot fill axis " + i + " of the empty x "
+                        + Arrays.toString(s));
+            }
+        }
+        return wrap(CpuMovement.pad(threads, xd, s, before.clone(), out, mode, value), out);
+    }
+
+    @Override
+    public Tensor gather(Tensor x, Tensor indices, int axis) {
+        float[] xd = data(x, "x");
+        float[] id = data(indices, "indices");
+        int[] s = x.shape();
+        int ax = normaliseAxis(axis, s.length, "gather axis", s);
+        int len = s[ax];
+        int[] is = indices.shape();
+        int[] idx = new int[indices.size()];
+        for (int j = 0; j < idx.length; j++) {
+            float v = id[j];
+            if (v != Math.rint(v)) {
+                throw new IllegalArgumentException("gather: index " + v + " at position " + j + " is not an integer");
+            }
+            long i = (long) v;
+            if (i < -len || i >= len) {
+                throw new IndexOutOfBoundsException("gather: index " + (long) v + " is out of range for axis " + ax
+                        + " of size " + len + " (x " + Arrays.toString(s) + ")");
+            }
+            idx[j] = (int) (i < 0 ? i + len : i);
+        }
+        int[] out = new int[s.length - 1 + is.length];
+        System.arraycopy(s, 0, out, 0, ax);
+        System.arraycopy(is, 0, out, ax, is.length);
+        System.arraycopy(s, ax + 1, out, ax + is.length, s.length - ax - 1);
+        checkRank(out, "gather output");
+        return wrap(CpuMovement.gather(threads, xd, product(s, 0, ax), len, product(s, ax + 1, s.length), idx), out);
+    }
+
+    @Override
+    public Tensor resize(Tensor x, ResizeSpec spec) {
+        float[] xd = data(x, "x");
+        requireNonNull(spec, "spec");
+        int[] xs = requireRank(x, 4, "resize input x [N, C, H, W]");
+        if (spec.outH() < 0 || spec.outW() < 0) {
+            throw new ShapeMismatchException("resize: negative output size " + spec.outH() + "x" + spec.outW());
+        }
+        if ((xs[2] == 0 && spec.outH() > 0) || (xs[3] == 0 && spec.outW() > 0)) {
+            throw new ShapeMismatchException("resize: cannot resize the empty x " + Arrays.toString(xs)
+                    + " to " + spec.outH() + "x" + spec.outW());
+        }
+        int[] out = {xs[0], xs[1], spec.outH(), spec.outW()};
+        return wrap(CpuResize.resize(threads, xd, xs, spec), out);
+    }
+
+    // ---- life cycle ---------------------------------------------------------------------------
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            threads.close();
+        }
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------
+
+    private Tensor wrap(float[] data, int[] shape) {
+        return new Tensor(this, new CpuStorage(data), shape);
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException(name() + " used after close()");
+        }
+    }
+
+    /** The elements of parameter {@code param}, after checking it is an open tensor of this backend. */
+    private float[] data(Tensor t, String param) {
+        checkOpen();
+        if (t == null) {
+            throw new IllegalArgumentException(param + " must not be null");
+        }
+        if (t.backend() != this) {
+            throw new IllegalArgumentException(param + " " + Arrays.toString(t.shape()) + " lives on "
+                    + t.backend().name() + ", not on this " + name() + " backend");
+        }
+        if (t.isClosed()) {
+            throw new IllegalStateException(param + " " + Arrays.toString(t.shape()) + " was used after close()");
+        }
+        if (!(t.storage() instanceof CpuStorage cs)) {
+            throw new IllegalArgumentException(param + " has foreign storage " + t.storage().getClass().getName());
+        }
+        return cs.data();
+    }
+
+    private static void requireNonNull(Object o, String param) {
+        if (o == null) {
+            throw new IllegalArgumentException(param + " must not be null");
+        }
+    }
+
+    private static int[] requireRank(Tensor t, int rank, String what) {
+        int[] s = t.shape();
+        if (s.length != rank) {
+            throw new ShapeMismatchException(what + " must have rank " + rank + ", got " + Arrays.toString(s));
+        }
+        return s;
+    }
+
+    private float[] optionalBias(Tensor bias, int m, String op, int[] ws) {
+        if (bias == null) {
+            return null;
+        }
+        float[] bd = data(bias, "bias");
+        int[] bs = bias.shape();
+        if (bs.length != 1 || bs[0] != m) {
+            throw new ShapeMismatchException(op + ": bias " + Arrays.toString(bs) + " must be [" + m
+                    + "] for weight w " + Arrays.toString(ws));
+        }
+        return bd;
+    }
+
+    private static int normaliseAxis(int axis, int rank, String what, int[] shape) {
+        int a = axis < 0 ? axis + rank : axis;
+        if (a < 0 || a >= rank) {
+            throw new ShapeMismatchException(what + " " + axis + " is out of range for shape " + Arrays.toString(shape));
+        }
+        return a;
+    }
+
+    private static int product(int[] s, int from, int to) {
+        int p = 1;
+        for (int i = from; i < to; i++) {
+            p *= s[i];
+        }
+        return p;
+    }
+
+    private static int elementCount(int[] shape) {
+        if (shape == null) {
+            throw new IllegalArgumentException("shape must not be null");
+        }
+        for (int d : shape) {
+            if (d < 0) {
+                throw new ShapeMismatchException("negative dimension in shape " + Arrays.toString(shape));
+            }
+        }
+        return Tensor.elementCount(shape);
+    }
+
+    private static void checkRank(int[] shape, String what) {
+        if (shape.length > Tensor.MAX_RANK) {
+            throw new ShapeMismatchException(what + " " + Arrays.toString(shape) + " has rank above "
+                    + Tensor.MAX_RANK);
+        }
+    }
 }

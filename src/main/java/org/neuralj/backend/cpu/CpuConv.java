@@ -1,0 +1,182 @@
+package org.neuralj.backend.cpu;
+
+import java.util.Arrays;
+import org.neuralj.backend.ConvSpec;
+
+/**
+ * Convolution and transposed convolution as im2col + {@link Sgemm}.
+ *
+ * <p>Convolution, per image n and group g: Y_g [Mg, P] = W_g [Mg, K] x col [K, P] with
+ * K = Cg*kH*kW, P = outH*outW and col[(c*kH + ky)*kW + kx][oy*outW + ox] = x[n][g*Cg + c][iy][ix]
+ * (0 outside x). The P columns are cut into tiles so each task builds only a K x tile slice of col
+ * into a pooled buffer that stays in cache while the GEMM consumes it; bias and activation run in the
+ * GEMM epilogue. A 1x1, stride-1, unpadded convolution reads x directly as col (no copy).
+ *
+ * <p>Transposed convolution, per image n and group g: col [Mg*kH*kW, H*W] = W_g^T x X_g, then
+ * col2im scatter-adds every col entry into y; tasks own blocks of output channels so none race.
+ */
+final class CpuConv {
+    /** Target size of one im2col tile in floats (256 KiB): fits L2 next to the weight panel. */
+    private static final int TILE_FLOATS = 1 << 16;
+
+    private CpuConv() {
+    }
+
+    static float[] conv2d(CpuThreads threads, float[] x, int[] xs, float[] w, int[] ws, float[] bias, ConvSpec s) {
+        final int n = xs[0], cIn = xs[1], h = xs[2], wd = xs[3];
+        final int m = ws[0], kh = ws[2], kw = ws[3];
+        final int groups = s.groups();
+        final int cg = cIn / groups, mg = m / groups;
+        final int oh = s.outH(), ow = s.outW();
+        final int p = oh * ow;
+        final int k = cg * kh * kw;
+        float[] y = new float[n * m * p];
+        final boolean direct = kh == 1 && kw == 1 && s.strideH() == 1 && s.strideW() == 1
+                && s.padTop() == 0 && s.padLeft() == 0 && oh == h && ow == wd;
+        // column tile: big enough for a long vectorised inner loop, small enough to stay in cache
+        int t = Math.max(64, Math.min(1024, TILE_FLOATS / Math.max(1, k)));
+        // ... and enough tiles that every thread has work even for one image
+        while (t > 64 && (long) n * groups * ((p + t - 1) / t) < 2L * threads.threads()) {
+            t /= 2;
+        }
+        final int tile = Math.min(t, p);
+        final int tiles = (p + tile - 1) / tile;
+        threads.forEach(n * groups * tiles, task -> {
+            int tIdx = task % tiles;
+            int g = (task / tiles) % groups;
+            int img = task / (tiles * groups);
+            int p0 = tIdx * tile;
+            int pb = Math.min(tile, p - p0);
+            int xOff = (img * cIn + g * cg) * h * wd;         // x[img][g*cg][0][0]
+            int yOff = (img * m + g * mg) * p + p0;           // y[img][g*mg][p0]
+            int wOff = g * mg * k;                            // w[g*mg][0][0][0], a [mg, k] matrix
+            if (direct) {
+                // x[img][g*cg + c][p] is already col[c][p]
+                Sgemm.multiply(mg, pb, k, w, wOff, k, x, xOff + p0, p, y, yOff, p, bias, g * mg, s.activation());
+            } else {
+                float[] col = threads.borrow(k * pb);
+                try {
+                    im2col(x, xOff, h, wd, cg, kh, kw, s, ow, p0, pb, col);
+                    Sgemm.multiply(mg, pb, k, w, wOff, k, col, 0, pb, y, yOff, p, bias, g * mg, s.activation());
+                } finally {
+                    threads.giveBack(col);
+                }
+            }
+        });
+        return y;
+    }
+
+    /**
+     * col[r][q] for r = (c*kh + ky)*kw + kx and q &lt; pb: the input pixel under kernel tap (ky, kx) for
+     * output pixel p0 + q, or 0 in the padding.
+     */
+    static void im2col(float[] x, int xOff, int h, int wd, int cg, int kh, int kw, ConvSpec s, int ow,
+                       int p0, int pb, float[] col) {
+        final int sh = s.strideH(), sw = s.strideW(), dh = s.dilationH(), dw = s.dilationW();
+        int r = 0;
+        for (int c = 0; c < cg; c++) {                          // col[c][ky][kx][q]
+            int plane = xOff + c * h * wd;
+            for (int ky = 0; ky < kh; ky++) {
+                for (int kx = 0; kx < kw; kx++, r++) {
+                    int dst = r * pb;
+                    int q = 0;
+                    while (q < pb) {
+                        int pIdx = p0 + q;
+                        int oy = pIdx / ow;
+                        int ox0 = pIdx % ow;
+                        int run = Math.min(ow - ox0, pb - q);      // output pixels left in this output row
+                        int iy = oy * sh - s.padTop() + ky * dh;
+                        if (iy < 0 || iy >= h) {
+                            Arrays.fill(col, dst + q, dst + q + run, 0f);
+                        } else {
+                            // ix = ox*sw + base is inside [0, wd) for ox in [lo, hi]
+                            int base = kx * dw - s.padLeft();
+                            int lo = Math.max(ox0, -Math.floorDiv(base, sw));
+                            int hi = Math.min(ox0 + run - 1, Math.floorDiv(wd - 1 - base, sw));
+                            int row = plane + iy * wd;
+                            if (hi < lo) {
+                                Arrays.fill(col, dst + q, dst + q + run, 0f);
+                            } else {
+                                Arrays.fill(col, dst + q, dst + q + (lo - ox0), 0f);
+                                int d = dst + q + (lo - ox0);
+                                if (sw == 1) {
+                                    System.arraycopy(x, row + lo + base, col, d, hi - lo + 1);
+                                } else {
+                                    for (int ox = lo; ox <= hi; ox++) {
+                                        col[d + ox - lo] = x[row + ox * sw + base];
+                                    }
+                                }
+                                Arrays.fill(col, d + (hi - lo + 1), dst + q + run, 0f);
+                            }
+                        }
+                        q += run;
+                    }
+                }
+            }
+        }
+    }
+
+    static float[] convTranspose2d(CpuThreads threads, float[] x, int[] xs, float[] w, int[] ws, float[] bias, ConvSpec s) {
+        final int n = xs[0], cIn = xs[1], h = xs[2], wd = xs[3];
+        final int groups = s.groups();
+        final int cg = cIn / groups, mg = ws[1], m = mg * groups;
+        final int kh = ws[2], kw = ws[3], kk = kh * kw;
+        final int oh = s.outH(), ow = s.outW();
+        final int hw = h * wd;
+        float[] y = new float[n * m * oh * ow];
+        // wT[g][m'*kk + tap][c] = w[g*cg + c][m'][tap]: A of the GEMM, row-major [mg*kk, cg] per group
+        float[] wT = new float[w.length];
+        for (int g = 0; g < groups; g++) {
+            for (int c = 0; c < cg; c++) {                     // w[g*cg + c][m'][tap]
+                for (int r = 0; r < mg * kk; r++) {
+                    wT[(g * mg * kk + r) * cg + c] = w[(g * cg + c) * mg * kk + r];
+                }
+            }
+        }
+        // channels per task so that a task's col block stays near 1 MiB
+        final int mb = Math.max(1, Math.min(mg, (1 << 18) / Math.max(1, kk * hw)));
+        final int blocks = (mg + mb - 1) / mb;
+        threads.forEach(n * groups * blocks, task -> {
+            int blk = task % blocks;
+            int g = (task / blocks) % groups;
+            int img = task / (blocks * groups);
+            int m0 = blk * mb;
+            int mc = Math.min(mb, mg - m0);
+            float[] col = threads.borrow(mc * kk * hw);
+            try {
+                // col[(m'-m0)*kk + tap][iy*wd + ix] = sum_c w[g*cg + c][m'][tap] * x[img][g*cg + c][iy][ix]
+                Sgemm.multiply(mc * kk, hw, cg, wT, (g * mg + m0) * kk * cg, cg,
+                        x, (img * cIn + g * cg) * hw, hw, col, 0, hw, null, 0, org.neuralj.backend.Activation.NONE);
+                for (int mi = 0; mi < mc; mi++) {
+                    int ch = g * mg + m0 + mi;
+                    int yOff = (img * m + ch) * oh * ow;          // y[img][ch][0][0]
+                    Arrays.fill(y, yOff, yOff + oh * ow, bias == null ? 0f : bias[ch]);
+                    for (int ky = 0; ky < kh; ky++) {             // col2im: y[oy][ox] += col[tap][iy][ix]
+                        for (int kx = 0; kx < kw; kx++) {
+                            int src = (mi * kk + ky * kw + kx) * hw;
+                            for (int iy = 0; iy < h; iy++) {
+                                int oy = iy * s.strideH() - s.padTop() + ky * s.dilationH();
+                                if (oy < 0 || oy >= oh) {
+                                    continue;
+                                }
+                                int yRow = yOff + oy * ow;
+                                int sRow = src + iy * wd;
+                                int base = kx * s.dilationW() - s.padLeft();
+                                for (int ix = 0; ix < wd; ix++) {
+                                    int ox = ix * s.strideW() + base;
+                                    if (ox >= 0 && ox < ow) {
+                                        y[yRow + ox] += col[sRow + ix];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    CpuElementwise.apply(s.activation(), y, yOff, y, yOff, oh * ow);
+                }
+            } finally {
+                threads.giveBack(col);
+            }
+        });
+        return y;
+    }
+}

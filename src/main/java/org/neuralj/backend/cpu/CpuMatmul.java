@@ -1,0 +1,64 @@
+package org.neuralj.backend.cpu;
+
+import org.neuralj.backend.Activation;
+import org.neuralj.backend.Backend;
+import org.neuralj.backend.Tensor;
+
+/** numpy matmul for rank &gt;= 2 on {@link Sgemm}: tasks are (batch entry, row block, column block). */
+final class CpuMatmul {
+    private CpuMatmul() {
+    }
+
+    static float[] matmul(CpuThreads threads, float[] a, int[] aBatch, float[] b, int[] bBatch, int[] outBatch,
+                          int m, int k, int n) {
+        int batch = Tensor.elementCount(outBatch);
+        float[] y = new float[batch * m * n];
+        if (y.length == 0) {
+            return y;
+        }
+        // batch strides in units of whole matrices (0 on broadcast axes)
+        int[] sa = Backend.broadcastStrides(aBatch, outBatch);
+        int[] sb = Backend.broadcastStrides(bBatch, outBatch);
+        // split rows, then columns, until every thread has a couple of tasks
+        int rowBlock = m;
+        int colBlock = n;
+        long want = 2L * threads.threads();
+        while ((long) batch * ceilDiv(m, rowBlock) * ceilDiv(n, colBlock) < want && (rowBlock > 16 || colBlock > 256)) {
+            if (rowBlock > 16) {
+                rowBlock = ceilDiv(rowBlock, 2);
+            } else {
+                colBlock = ceilDiv(colBlock, 2);
+            }
+        }
+        final int rb = rowBlock;
+        final int cb = colBlock;
+        final int rBlocks = ceilDiv(m, rb);
+        final int cBlocks = ceilDiv(n, cb);
+        threads.forEach(batch * rBlocks * cBlocks, task -> {
+            int cbi = task % cBlocks;
+            int rbi = (task / cBlocks) % rBlocks;
+            int bi = task / (cBlocks * rBlocks);
+            int rem = bi;
+            int ma = 0;
+            int mb = 0;
+            for (int ax = outBatch.length - 1; ax >= 0; ax--) {
+                int i = rem % outBatch[ax];
+                rem /= outBatch[ax];
+                ma += i * sa[ax];
+                mb += i * sb[ax];
+            }
+            int i0 = rbi * rb;
+            int j0 = cbi * cb;
+            // y[bi][i0:i0+rows][j0:j0+cols] = a[ma][i0:..][:] x b[mb][:][j0:..]
+            Sgemm.multiply(Math.min(rb, m - i0), Math.min(cb, n - j0), k,
+                    a, ma * m * k + i0 * k, k,
+                    b, mb * k * n + j0, n,
+                    y, bi * m * n + i0 * n + j0, n, null, 0, Activation.NONE);
+        });
+        return y;
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return b == 0 ? 0 : (a + b - 1) / b;
+    }
+}

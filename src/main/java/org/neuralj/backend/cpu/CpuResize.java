@@ -1,0 +1,129 @@
+package org.neuralj.backend.cpu;
+
+import org.neuralj.backend.ResizeSpec;
+
+/**
+ * ONNX Resize of the last two axes. Every mode is separable, so each axis gets a table of taps
+ * (input index and weight per output index: 1 tap NEAREST, 2 LINEAR, 4 CUBIC) and
+ * y[oy][ox] = sum_ty sum_tx wy * wx * x[iy][ix]. The tables follow the ONNX reference implementation.
+ */
+final class CpuResize {
+    private CpuResize() {
+    }
+
+    /** Input indices and weights of one axis: output o reads idx[o*taps + t] with weight w[o*taps + t]. */
+    record Taps(int taps, int[] idx, float[] w) {
+    }
+
+    static float[] resize(CpuThreads threads, float[] x, int[] xs, ResizeSpec s) {
+        final int planes = xs[0] * xs[1], h = xs[2], w = xs[3];
+        final int oh = s.outH(), ow = s.outW();
+        Taps ty = taps(s, h, oh, s.scaleH());
+        Taps tx = taps(s, w, ow, s.scaleW());
+        float[] y = new float[planes * oh * ow];
+        threads.forRange(planes * oh, Math.max(1, 4096 / Math.max(1, ow)), (from, to) -> {
+            for (int r = from; r < to; r++) {                  // y[pl][oy][ox], r = pl*oh + oy
+                int pl = r / oh;
+                int oy = r % oh;
+                int xo = pl * h * w;
+                int yo = r * ow;
+                for (int ox = 0; ox < ow; ox++) {
+                    float acc = 0f;
+                    for (int a = 0; a < ty.taps; a++) {
+                        float wy = ty.w[oy * ty.taps + a];
+                        int row = xo + ty.idx[oy * ty.taps + a] * w;
+                        float accX = 0f;
+                        for (int b = 0; b < tx.taps; b++) {
+                            accX += tx.w[ox * tx.taps + b] * x[row + tx.idx[ox * tx.taps + b]];
+                        }
+                        acc += wy * accX;
+                    }
+                    y[yo + ox] = acc;
+                }
+            }
+        });
+        return y;
+    }
+
+    static Taps taps(ResizeSpec s, int in, int out, float scale) {
+        switch (s.mode()) {
+            case NEAREST: {
+                int[] idx = new int[out];
+                float[] w = new float[out];
+                for (int o = 0; o < out; o++) {
+                    float c = ResizeSpec.sourceCoordinate(s.coordinateMode(), o, in, out, scale);
+                    idx[o] = clamp(nearest(c, s.nearestMode()), in);
+                    w[o] = 1f;
+                }
+                return new Taps(1, idx, w);
+            }
+            case LINEAR: {
+                int[] idx = new int[2 * out];
+                float[] w = new float[2 * out];
+                for (int o = 0; o < out; o++) {
+                    float c = ResizeSpec.sourceCoordinate(s.coordinateMode(), o, in, out, scale);
+                    c = Math.max(0f, Math.min(in - 1, c));  // outside: the edge value (ONNX pads with the edge)
+                    int i0 = (int) Math.floor(c);
+                    float r = c - i0;
+                    idx[2 * o] = i0;
+                    idx[2 * o + 1] = Math.min(i0 + 1, in - 1);
+                    w[2 * o] = 1f - r;
+                    w[2 * o + 1] = r;
+                }
+                return new Taps(2, idx, w);
+            }
+            case CUBIC: {
+                int[] idx = new int[4 * out];
+                float[] w = new float[4 * out];
+                double a = s.cubicA();
+                for (int o = 0; o < out; o++) {
+                    float c = ResizeSpec.sourceCoordinate(s.coordinateMode(), o, in, out, scale);
+                    int i0 = (int) Math.floor(c);
+                    double r = c - i0;
+                    // Keys kernel at distances 1+r, r, 1-r, 2-r from the neighbours i0-1 .. i0+2
+                    double[] cw = {
+                        ((a * (r + 1) - 5 * a) * (r + 1) + 8 * a) * (r + 1) - 4 * a,
+                        ((a + 2) * r - (a + 3)) * r * r + 1,
+                        ((a + 2) * (1 - r) - (a + 3)) * (1 - r) * (1 - r) + 1,
+                        ((a * (2 - r) - 5 * a) * (2 - r) + 8 * a) * (2 - r) - 4 * a,
+                    };
+                    double sum = 0;
+                    for (int t = 0; t < 4; t++) {
+                        int i = i0 - 1 + t;
+                        if (s.excludeOutside() && (i < 0 || i >= in)) {
+                            cw[t] = 0;
+                        }
+                        sum += cw[t];
+                    }
+                    for (int t = 0; t < 4; t++) {
+                        idx[4 * o + t] = clamp(i0 - 1 + t, in); // outside neighbours read the edge
+                        w[4 * o + t] = (float) (s.excludeOutside() ? cw[t] / sum : cw[t]);
+                    }
+                }
+                return new Taps(4, idx, w);
+            }
+            default:
+                throw new IllegalArgumentException("resize mode " + s.mode());
+        }
+    }
+
+    /** round(c) per the ONNX nearest_mode (ties: PREFER_FLOOR rounds x.5 down, PREFER_CEIL up). */
+    static int nearest(float c, ResizeSpec.NearestMode mode) {
+        switch (mode) {
+            case ROUND_PREFER_FLOOR:
+                return (int) Math.ceil(c - 0.5f);
+            case ROUND_PREFER_CEIL:
+                return (int) Math.floor(c + 0.5f);
+            case FLOOR:
+                return (int) Math.floor(c);
+            case CEIL:
+                return (int) Math.ceil(c);
+            default:
+                throw new IllegalArgumentException("nearest mode " + mode);
+        }
+    }
+
+    private static int clamp(int i, int in) {
+        return Math.max(0, Math.min(in - 1, i));
+    }
+}

@@ -1,0 +1,258 @@
+package org.neuralj.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.neuralj.backend.cpu.Close.assertClose;
+
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.neuralj.backend.Activation;
+import org.neuralj.backend.ConvSpec;
+import org.neuralj.backend.ShapeMismatchException;
+import org.neuralj.backend.Tensor;
+import org.neuralj.backend.UnaryOp;
+
+class CpuConvTest {
+    static CpuBackend cpu;
+
+    @BeforeAll
+    static void open() {
+        cpu = new CpuBackend(4);
+    }
+
+    @AfterAll
+    static void close() {
+        cpu.close();
+    }
+
+    // ---- SGEMM ------------------------------------------------------------------------------
+
+    @Test
+    void sgemmMatchesItsReferenceOnAwkwardSizes() {
+        Random r = new Random(3);
+        int[][] sizes = {{1, 1, 1}, {3, 5, 7}, {17, 600, 300}, {5, 1030, 513}, {64, 37, 4}, {2, 3, 0}};
+        for (int[] s : sizes) {
+            int m = s[0], n = s[1], k = s[2];
+            int lda = k + 2, ldb = n + 3, ldc = n + 1;   // non-tight leading dimensions and offsets
+            float[] a = Close.random(r, 1 + m * lda);
+            float[] b = Close.random(r, 2 + Math.max(1, k) * ldb);
+            float[] bias = Close.random(r, m + 1);
+            float[] c1 = new float[m * ldc + 1];
+            float[] c2 = new float[m * ldc + 1];
+            Activation act = new Activation(UnaryOp.LEAKY_RELU, 0.1f, 0);
+            Sgemm.multiply(m, n, k, a, 1, lda, b, 2, ldb, c1, 1, ldc, bias, 1, act);
+            Sgemm.reference(m, n, k, a, 1, lda, b, 2, ldb, c2, 1, ldc, bias, 1, act);
+            assertClose(c2, c1, 1e-4, 1e-4, "sgemm " + m + "x" + n + "x" + k);
+        }
+    }
+
+    // ---- convolution --------------------------------------------------------------------------
+
+    /** The definition in ConvSpec's Javadoc, as seven loops in double. */
+    static float[] naiveConv(float[] x, int[] xs, float[] w, int[] ws, float[] bias, ConvSpec s) {
+        int n = xs[0], c = xs[1], h = xs[2], wd = xs[3], m = ws[0], cg = ws[1], kh = ws[2], kw = ws[3];
+        int mg = m / s.groups();
+        float[] y = new float[n * m * s.outH() * s.outW()];
+        for (int in = 0; in < n; in++) {
+            for (int om = 0; om < m; om++) {
+                int g = om / mg;
+                for (int oy = 0; oy < s.outH(); oy++) {
+                    for (int ox = 0; ox < s.outW(); ox++) {
+                        double acc = bias == null ? 0 : bias[om];
+                        for (int ic = 0; ic < cg; ic++) {
+                            for (int ky = 0; ky < kh; ky++) {
+                                for (int kx = 0; kx < kw; kx++) {
+                                    int iy = oy * s.strideH() - s.padTop() + ky * s.dilationH();
+                                    int ix = ox * s.strideW() - s.padLeft() + kx * s.dilationW();
+                                    if (iy >= 0 && iy < h && ix >= 0 && ix < wd) {
+                                        acc += x[((in * c + g * cg + ic) * h + iy) * wd + ix]
+                                                * w[((om * cg + ic) * kh + ky) * kw + kx];
+                                    }
+                                }
+                            }
+                        }
+                        float[] v = {(float) acc};
+                        CpuElementwise.apply(s.activation(), v, 0, v, 0, 1);
+                        y[((in * m + om) * s.outH() + oy) * s.outW() + ox] = v[0];
+                    }
+                }
+            }
+        }
+        return y;
+    }
+
+    private static float[] conv(CpuBackend be, float[] x, int[] xs, float[] w, int[] ws, float[] b, ConvSpec s) {
+        try (Tensor tx = be.upload(x, xs); Tensor tw = be.upload(w, ws);
+             Tensor tb = b == null ? null : be.upload(b, ws[0]);
+             Tensor y = be.conv2d(tx, tw, tb, s)) {
+            assertArrayEquals(new int[] {xs[0], ws[0], s.outH(), s.outW()}, y.shape());
+            return be.download(y);
+        }
+    }
+
+    @Test
+    void tinyConvByHand() {
+        // x = 1..9 in 3x3, w = [[1,0],[0,-1]], bias 0.5, no pad: y = x[i][j] - x[i+1][j+1] + 0.5 = -4 + 0.5
+        float[] x = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+        float[] w = {1, 0, 0, -1};
+        ConvSpec s = new ConvSpec(1, 1, 0, 0, 0, 0, 1, 1, 1, 2, 2, Activation.NONE);
+        assertArrayEquals(new float[] {-3.5f, -3.5f, -3.5f, -3.5f}, conv(cpu, x, new int[] {1, 1, 3, 3}, w,
+                new int[] {1, 1, 2, 2}, new float[] {0.5f}, s));
+        // same-padded 3x3 box sum, fused ReLU after bias -20: sums 12 21 16 / 27 45 33 / 24 39 28
+        float[] box = {1, 1, 1, 1, 1, 1, 1, 1, 1};
+        ConvSpec same = new ConvSpec(1, 1, 1, 1, 1, 1, 1, 1, 1, 3, 3, Activation.of(UnaryOp.RELU));
+        assertArrayEquals(new float[] {0, 1, 0, 7, 25, 13, 4, 19, 8}, conv(cpu, x, new int[] {1, 1, 3, 3}, box,
+                new int[] {1, 1, 3, 3}, new float[] {-20f}, same));
+    }
+
+    @Test
+    void gemmConvMatchesNaiveConvOnRandomGeometry() {
+        Random r = new Random(11);
+        // n, c, h, w, m, kh, kw, stride h/w, pads t/l/b/r, dilation h/w, groups
+        int[][] cases = {
+            {1, 3, 9, 11, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+            {2, 4, 10, 7, 6, 3, 2, 2, 1, 0, 2, 1, 0, 1, 2, 2},     // groups 2, asymmetric pads, stride 2x1
+            {1, 6, 12, 12, 6, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 6},     // depthwise, dilation 2
+            {3, 8, 5, 6, 16, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},      // 1x1 direct path
+            {1, 8, 5, 6, 4, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 2},       // 1x1 strided: im2col path, groups
+            {1, 2, 40, 37, 5, 5, 5, 3, 2, 2, 1, 3, 0, 1, 1, 1},      // stride 3x2, big kernel
+            {1, 64, 16, 16, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},     // K = 576 > Sgemm.KC
+            {1, 1, 4, 4, 1, 3, 3, 1, 1, 3, 3, 3, 3, 1, 1, 1},        // pads bigger than the kernel reach
+        };
+        for (int[] t : cases) {
+            int[] xs = {t[0], t[1], t[2], t[3]};
+            int g = t[15];
+            int[] ws = {t[4], t[1] / g, t[5], t[6]};
+            int oh = ConvSpec.convOut(t[2], t[5], t[7], t[9], t[11], t[13]);
+            int ow = ConvSpec.convOut(t[3], t[6], t[8], t[10], t[12], t[14]);
+            for (Activation act : new Activation[] {Activation.NONE, new Activation(UnaryOp.CLIP, 0f, 6f)}) {
+                ConvSpec s = new ConvSpec(t[7], t[8], t[9], t[10], t[11], t[12], t[13], t[14], g, oh, ow, act);
+                float[] x = Close.random(r, xs[0] * xs[1] * xs[2] * xs[3]);
+                float[] w = Close.random(r, ws[0] * ws[1] * ws[2] * ws[3]);
+                float[] b = Close.random(r, ws[0]);
+                String what = "conv " + java.util.Arrays.toString(t) + " " + act.op();
+                assertClose(naiveConv(x, xs, w, ws, b, s), conv(cpu, x, xs, w, ws, b, s), 1e-4, 1e-4, what);
+                assertClose(naiveConv(x, xs, w, ws, null, s), conv(cpu, x, xs, w, ws, null, s), 1e-4, 1e-4, what);
+            }
+        }
+    }
+
+    @Test
+    void oneThreadAndManyThreadsAgree() {
+        Random r = new Random(5);
+        int[] xs = {2, 16, 33, 29};
+        int[] ws = {24, 16, 3, 3};
+        float[] x = Close.random(r, 2 * 16 * 33 * 29);
+        float[] w = Close.random(r, 24 * 16 * 9);
+        ConvSpec s = new ConvSpec(1, 1, 1, 1, 1, 1, 1, 1, 1, 33, 29, Activation.NONE);
+        try (CpuBackend one = new CpuBackend(1)) {
+            assertClose(conv(one, x, xs, w, ws, null, s), conv(cpu, x, xs, w, ws, null, s), 1e-6, 1e-6, "threads");
+        }
+    }
+
+    @Test
+    void convShapeErrorsNameTheShapes() {
+        try (Tensor x = cpu.allocate(1, 3, 8, 8); Tensor w = cpu.allocate(4, 2, 3, 3); Tensor b = cpu.allocate(5)) {
+            ConvSpec s = new ConvSpec(1, 1, 0, 0, 0, 0, 1, 1, 1, 6, 6, Activation.NONE);
+            ShapeMismatchException e = assertThrows(ShapeMismatchException.class, () -> cpu.conv2d(x, w, null, s));
+            assertTrue(e.getMessage().contains("[1, 3, 8, 8]") && e.getMessage().contains("[4, 2, 3, 3]"), e.getMessage());
+            try (Tensor w3 = cpu.allocate(4, 3, 3, 3)) {
+                e = assertThrows(ShapeMismatchException.class, () -> cpu.conv2d(x, w3, b, s));
+                assertTrue(e.getMessage().contains("bias [5]"), e.getMessage());
+            }
+            try (Tensor x3 = cpu.allocate(3, 8, 8)) {
+                assertThrows(ShapeMismatchException.class, () -> cpu.conv2d(x3, w, null, s));
+            }
+        }
+    }
+
+    // ---- transposed convolution -----------------------------------------------------------
+
+    /** ConvSpec's Javadoc definition: every input pixel scatters x * w into y. */
+    static float[] naiveConvTranspose(float[] x, int[] xs, float[] w, int[] ws, float[] bias, ConvSpec s) {
+        int n = xs[0], c = xs[1], h = xs[2], wd = xs[3], mg = ws[1], kh = ws[2], kw = ws[3];
+        int groups = s.groups(), cg = c / groups, m = mg * groups, oh = s.outH(), ow = s.outW();
+        double[] acc = new double[n * m * oh * ow];
+        for (int in = 0; in < n; in++) {
+            for (int ic = 0; ic < c; ic++) {
+                int g = ic / cg;
+                for (int iy = 0; iy < h; iy++) {
+                    for (int ix = 0; ix < wd; ix++) {
+                        for (int om = 0; om < mg; om++) {
+                            for (int ky = 0; ky < kh; ky++) {
+                                for (int kx = 0; kx < kw; kx++) {
+                                    int oy = iy * s.strideH() - s.padTop() + ky * s.dilationH();
+                                    int ox = ix * s.strideW() - s.padLeft() + kx * s.dilationW();
+                                    if (oy >= 0 && oy < oh && ox >= 0 && ox < ow) {
+                                        acc[((in * m + g * mg + om) * oh + oy) * ow + ox] +=
+                                                x[((in * c + ic) * h + iy) * wd + ix] * w[((ic * mg + om) * kh + ky) * kw + kx];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        float[] y = new float[acc.length];
+        for (int i = 0; i < y.length; i++) {
+            int ch = (i / (oh * ow)) % m;
+            float[] v = {(float) (acc[i] + (bias == null ? 0 : bias[ch]))};
+            CpuElementwise.apply(s.activation(), v, 0, v, 0, 1);
+            y[i] = v[0];
+        }
+        return y;
+    }
+
+    @Test
+    void tinyTransposedConvByHand() {
+        // ONNX ConvTranspose example: x 3x3 of 0..8, w ones [1,2,3,3] -> y [1,2,5,5]
+        float[] x = Close.iota(9);
+        float[] w = new float[18];
+        java.util.Arrays.fill(w, 1f);
+        ConvSpec s = new ConvSpec(1, 1, 0, 0, 0, 0, 1, 1, 1, 5, 5, Activation.NONE);
+        float[] plane = {0, 1, 3, 3, 2, 3, 8, 15, 12, 7, 9, 21, 36, 27, 15, 9, 20, 33, 24, 13, 6, 13, 21, 15, 8};
+        float[] e = new float[50];
+        System.arraycopy(plane, 0, e, 0, 25);
+        System.arraycopy(plane, 0, e, 25, 25);
+        try (Tensor tx = cpu.upload(x, 1, 1, 3, 3); Tensor tw = cpu.upload(w, 1, 2, 3, 3);
+             Tensor y = cpu.convTranspose2d(tx, tw, null, s)) {
+            assertArrayEquals(new int[] {1, 2, 5, 5}, y.shape());
+            assertArrayEquals(e, cpu.download(y));
+        }
+    }
+
+    @Test
+    void transposedConvMatchesNaiveOnRandomGeometry() {
+        Random r = new Random(13);
+        // n, c, h, w, m/groups, kh, kw, stride h/w, pads t/l/b/r, dilation h/w, groups, output padding h/w
+        int[][] cases = {
+            {1, 4, 5, 6, 3, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1, 1, 0, 0},    // the U-Net up-sampling 2x2 stride 2
+            {2, 4, 4, 3, 2, 3, 3, 2, 1, 1, 0, 1, 2, 1, 2, 2, 1, 0},    // groups, pads, dilation, output padding
+            {1, 3, 7, 7, 1, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 3, 2, 1},    // depthwise-like
+            {1, 64, 6, 6, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0},   // K = 64
+        };
+        for (int[] t : cases) {
+            int[] xs = {t[0], t[1], t[2], t[3]};
+            int g = t[15];
+            int[] ws = {t[1], t[4], t[5], t[6]};
+            // ONNX: out = stride*(in-1) + output_padding + (k-1)*dilation + 1 - pads
+            int oh = t[7] * (t[2] - 1) + t[16] + (t[5] - 1) * t[13] + 1 - t[9] - t[11];
+            int ow = t[8] * (t[3] - 1) + t[17] + (t[6] - 1) * t[14] + 1 - t[10] - t[12];
+            ConvSpec s = new ConvSpec(t[7], t[8], t[9], t[10], t[11], t[12], t[13], t[14], g, oh, ow,
+                    Activation.of(UnaryOp.TANH));
+            float[] x = Close.random(r, xs[0] * xs[1] * xs[2] * xs[3]);
+            float[] w = Close.random(r, ws[0] * ws[1] * ws[2] * ws[3]);
+            float[] b = Close.random(r, ws[1] * g);
+            float[] expected = naiveConvTranspose(x, xs, w, ws, b, s);
+            try (Tensor tx = cpu.upload(x, xs); Tensor tw = cpu.upload(w, ws); Tensor tb = cpu.upload(b, b.length);
+                 Tensor y = cpu.convTranspose2d(tx, tw, tb, s)) {
+                assertArrayEquals(new int[] {xs[0], ws[1] * g, oh, ow}, y.shape());
+                assertClose(expected, cpu.download(y), 1e-5, 1e-5, "convTranspose " + java.util.Arrays.toString(t));
+            }
+        }
+    }
+}
