@@ -1,17 +1,935 @@
 package org.neuralj.backend.opencl;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import org.jocl.CL;
+import org.jocl.CLException;
+import org.jocl.Pointer;
+import org.jocl.Sizeof;
+import org.jocl.cl_command_queue;
+import org.jocl.cl_context;
+import org.jocl.cl_context_properties;
+import org.jocl.cl_device_id;
+import org.jocl.cl_kernel;
+import org.jocl.cl_mem;
+import org.jocl.cl_platform_id;
+import org.neuralj.backend.Activation;
+import org.neuralj.backend.Backend;
+import org.neuralj.backend.BinaryOp;
+import org.neuralj.backend.ConvSpec;
 import org.neuralj.backend.DeviceInfo;
+import org.neuralj.backend.DeviceUnavailableException;
+import org.neuralj.backend.PadMode;
+import org.neuralj.backend.PoolSpec;
+import org.neuralj.backend.ReduceOp;
+import org.neuralj.backend.ResizeSpec;
+import org.neuralj.backend.ShapeMismatchException;
+import org.neuralj.backend.Tensor;
+import org.neuralj.backend.TransferStats;
+import org.neuralj.backend.UnaryOp;
 
-/** PLACEHOLDER signatures, to be replaced by the real OpenCL backend. */
-public abstract class OpenClBackend implements org.neuralj.backend.Backend {
-    /** Every OpenCL device on every platform; throws DeviceUnavailableException (saying how to install a driver) if none. */
+/**
+ * The OpenCL backend (JOCL): one context and one in-order queue on one device; every op is a kernel
+ * from a {@code kernels/*.cl} resource (one file per op family), compiled once per (device, file,
+ * defines) by {@link ProgramCache}; tensors live in pooled device buffers ({@link BufferPool}). Data
+ * crosses to the host only in {@link #upload} and {@link #download}.
+ *
+ * <p>Shapes are always kernel arguments, so a new image size never recompiles. Ops are enqueued
+ * asynchronously; {@link #download} waits for them. Launches are serialised on this object
+ * (a {@code cl_kernel} holds its arguments), so a backend may be shared between threads.
+ */
+public final class OpenClBackend implements Backend {
+    private static final int RANK = Tensor.MAX_RANK;
+
+    /** Kernel choice for conv2d; {@code AUTO} picks by size (tests force the others). */
+    enum ConvKernel { AUTO, GENERAL, TILED }
+
+    // Tunables of the tiled conv kernel (defaults of conv.cl unless a device needs otherwise).
+    private static final int CONV_OC_TILE = 8;
+    private static final int CONV_X_TILE = 2;
+    private static final int CONV_WG_X = 16;
+
+    private final int index;
+    private final DeviceInfo info;
+    private final String name;
+    private final cl_device_id device;
+    private final cl_context context;
+    private final cl_command_queue queue;
+    private final ProgramCache programs;
+    private final BufferPool pool;
+    private final TransferStats transfers = new TransferStats();
+    private final cl_mem dummy;   // bound where a kernel's optional buffer (bias) is absent
+    private final int matmulTile;
+    private volatile ConvKernel convKernel = ConvKernel.AUTO;
+    private boolean closed;
+
+    private OpenClBackend(int index, DeviceInfo info, cl_device_id device) {
+        this.index = index;
+        this.info = info;
+        this.device = device;
+        this.name = "opencl:" + index + " (" + info.name().trim() + ")";
+        cl_context_properties props = new cl_context_properties();
+        props.addProperty(CL.CL_CONTEXT_PLATFORM, platformOf(device));
+        try {
+            this.context = CL.clCreateContext(props, 1, new cl_device_id[] {device}, null, null, null);
+            @SuppressWarnings("deprecation")
+            cl_command_queue q = CL.clCreateCommandQueue(context, device, 0, null);
+            this.queue = q;
+        } catch (CLException e) {
+            throw new DeviceUnavailableException("cannot open " + name + ": " + ClErrors.name(e.getStatus()), e);
+        }
+        long fpConfig = deviceLong(device, CL.CL_DEVICE_SINGLE_FP_CONFIG);
+        // Correctly rounded division, where the device offers it, so DIV and resize coordinates match the CPU.
+        String options = (fpConfig & CL.CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT) != 0
+                ? "-cl-fp32-correctly-rounded-divide-sqrt" : "";
+        this.programs = new ProgramCache(context, device, name, options);
+        this.pool = new BufferPool(context, name, info.globalMemoryBytes(), info.maxAllocationBytes());
+        this.dummy = CL.clCreateBuffer(context, CL.CL_MEM_READ_WRITE, 4, null, null);
+        long maxWg = deviceSize(device, CL.CL_DEVICE_MAX_WORK_GROUP_SIZE);
+        this.matmulTile = maxWg >= 256 ? 16 : 8;
+    }
+
+    // ---- devices ------------------------------------------------------------------------------
+
+    private record Found(cl_platform_id platform, cl_device_id device, DeviceInfo info) {
+    }
+
+    /**
+     * Every OpenCL device on every platform, numbered across platforms. Throws
+     * {@link DeviceUnavailableException} (saying how to install a driver) when the OpenCL library is
+     * missing or lists no device.
+     */
     public static List<DeviceInfo> devices() {
-        throw new org.neuralj.backend.DeviceUnavailableException("OpenCL backend not built yet");
+        List<DeviceInfo> out = new ArrayList<>();
+        for (Found f : scan()) {
+            out.add(f.info());
+        }
+        return out;
     }
 
     /** Opens device {@code index} of {@link #devices()}. */
     public static OpenClBackend open(int index) {
-        throw new org.neuralj.backend.DeviceUnavailableException("OpenCL backend not built yet");
+        List<Found> found = scan();
+        if (index < 0 || index >= found.size()) {
+            List<DeviceInfo> infos = new ArrayList<>();
+            found.forEach(f -> infos.add(f.info()));
+            throw new DeviceUnavailableException("no OpenCL device " + index + "; found " + found.size() + ": " + infos);
+        }
+        Found f = found.get(index);
+        return new OpenClBackend(index, f.info(), f.device());
+    }
+
+    private static final String HOW_TO_FIX = "install the OpenCL driver of your GPU (NVIDIA, AMD or Intel), or for "
+            + "the CPU: sudo apt-get install pocl-opencl-icd ocl-icd-libopencl1 (Debian/Ubuntu); "
+            + "or use the cpu backend";
+
+    private static synchronized List<Found> scan() {
+        try {
+            CL.setExceptionsEnabled(true);
+        } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
+            throw new DeviceUnavailableException("the OpenCL library could not be loaded (" + e.getMessage() + "): "
+                    + HOW_TO_FIX, e);
+        }
+        int[] count = new int[1];
+        cl_platform_id[] platforms;
+        try {
+            CL.clGetPlatformIDs(0, null, count);
+            platforms = new cl_platform_id[count[0]];
+            if (count[0] > 0) {
+                CL.clGetPlatformIDs(count[0], platforms, null);
+            }
+        } catch (UnsatisfiedLinkError e) {
+            throw new DeviceUnavailableException("the OpenCL library could not be loaded (" + e.getMessage() + "): "
+                    + HOW_TO_FIX, e);
+        } catch (CLException e) {
+            // -1001 CL_PLATFORM_NOT_FOUND_KHR: an ICD loader without any driver
+            throw new DeviceUnavailableException("OpenCL found no platform (" + ClErrors.name(e.getStatus()) + "): "
+                    + HOW_TO_FIX, e);
+        }
+        if (platforms.length == 0) {
+            throw new DeviceUnavailableException("OpenCL found no platform: " + HOW_TO_FIX);
+        }
+        List<Found> found = new ArrayList<>();
+        List<String> platformNames = new ArrayList<>();
+        for (cl_platform_id p : platforms) {
+            String pname = platformString(p, CL.CL_PLATFORM_NAME);
+            platformNames.add(pname);
+            int[] n = new int[1];
+            try {
+                CL.clGetDeviceIDs(p, CL.CL_DEVICE_TYPE_ALL, 0, null, n);
+            } catch (CLException e) {
+                continue; // CL_DEVICE_NOT_FOUND: a platform without devices
+            }
+            cl_device_id[] ds = new cl_device_id[n[0]];
+            CL.clGetDeviceIDs(p, CL.CL_DEVICE_TYPE_ALL, n[0], ds, null);
+            for (cl_device_id d : ds) {
+                DeviceInfo info = new DeviceInfo(found.size(), pname.trim(),
+                        deviceString(d, CL.CL_DEVICE_NAME).trim(), deviceString(d, CL.CL_DEVICE_VENDOR).trim(),
+                        typeName(deviceLong(d, CL.CL_DEVICE_TYPE)),
+                        (int) deviceInt(d, CL.CL_DEVICE_MAX_COMPUTE_UNITS),
+                        deviceLong(d, CL.CL_DEVICE_GLOBAL_MEM_SIZE),
+                        deviceLong(d, CL.CL_DEVICE_MAX_MEM_ALLOC_SIZE),
+                        deviceString(d, CL.CL_DEVICE_VERSION).trim());
+                found.add(new Found(p, d, info));
+            }
+        }
+        if (found.isEmpty()) {
+            throw new DeviceUnavailableException("OpenCL platforms " + platformNames + " list no device: " + HOW_TO_FIX);
+        }
+        return found;
+    }
+
+    private static cl_platform_id platformOf(cl_device_id d) {
+        cl_platform_id[] p = new cl_platform_id[1];
+        CL.clGetDeviceInfo(d, CL.CL_DEVICE_PLATFORM, Sizeof.cl_platform_id, Pointer.to(p), null);
+        return p[0];
+    }
+
+    private static String typeName(long type) {
+        List<String> kinds = new ArrayList<>();
+        if ((type & CL.CL_DEVICE_TYPE_GPU) != 0) kinds.add("GPU");
+        if ((type & CL.CL_DEVICE_TYPE_CPU) != 0) kinds.add("CPU");
+        if ((type & CL.CL_DEVICE_TYPE_ACCELERATOR) != 0) kinds.add("ACCELERATOR");
+        if (kinds.isEmpty()) kinds.add("OTHER");
+        return String.join("+", kinds);
+    }
+
+    private static String platformString(cl_platform_id p, int param) {
+        long[] size = new long[1];
+        CL.clGetPlatformInfo(p, param, 0, null, size);
+        byte[] b = new byte[(int) size[0]];
+        CL.clGetPlatformInfo(p, param, b.length, Pointer.to(b), null);
+        return cString(b);
+    }
+
+    private static String deviceString(cl_device_id d, int param) {
+        long[] size = new long[1];
+        CL.clGetDeviceInfo(d, param, 0, null, size);
+        byte[] b = new byte[(int) size[0]];
+        CL.clGetDeviceInfo(d, param, b.length, Pointer.to(b), null);
+        return cString(b);
+    }
+
+    private static String cString(byte[] b) {
+        int n = 0;
+        while (n < b.length && b[n] != 0) n++;
+        return new String(b, 0, n, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private static long deviceLong(cl_device_id d, int param) {
+        long[] v = new long[1];
+        CL.clGetDeviceInfo(d, param, Sizeof.cl_ulong, Pointer.to(v), null);
+        return v[0];
+    }
+
+    private static long deviceInt(cl_device_id d, int param) {
+        int[] v = new int[1];
+        CL.clGetDeviceInfo(d, param, Sizeof.cl_uint, Pointer.to(v), null);
+        return v[0];
+    }
+
+    private static long deviceSize(cl_device_id d, int param) {
+        long[] v = new long[1];
+        CL.clGetDeviceInfo(d, param, Sizeof.size_t, Pointer.to(v), null);
+        return Sizeof.size_t == 4 ? v[0] & 0xffffffffL : v[0];
+    }
+
+    // ---- introspection (for tests, benchmarks and logs) ------------------------------------------
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    /** The device this backend runs on. */
+    public DeviceInfo device() {
+        return info;
+    }
+
+    /** Programs compiled so far (each (file, defines) once). */
+    public int programCompiles() {
+        return programs.compiles();
+    }
+
+    /** Device buffers created so far; a buffer taken from the pool does not count. */
+    public long buffersCreated() {
+        return pool.created();
+    }
+
+    /** Allocations served from the pool so far. */
+    public long buffersReused() {
+        return pool.reused();
+    }
+
+    /** Forces a conv2d kernel (for tests and benchmarks); AUTO picks by size. */
+    void setConvKernel(ConvKernel k) {
+        convKernel = k;
+    }
+
+    /** Waits until every enqueued kernel has finished (for timing). */
+    public void finish() {
+        try {
+            CL.clFinish(queue);
+        } catch (CLException e) {
+            throw ClErrors.translate(e, "waiting for the queue", name, 0, info.globalMemoryBytes());
+        }
+    }
+
+    // ---- memory -------------------------------------------------------------------------------
+
+    @Override
+    public Tensor upload(float[] data, int... shape) {
+        int n = Tensor.elementCount(shape);
+        if (data.length != n) {
+            throw new ShapeMismatchException("upload of " + data.length + " floats as shape " + Arrays.toString(shape)
+                    + " (" + n + " elements)");
+        }
+        Tensor t = allocate(shape);
+        if (n > 0) {
+            try {
+                CL.clEnqueueWriteBuffer(queue, mem(t), CL.CL_TRUE, 0, 4L * n, Pointer.to(data), 0, null, null);
+            } catch (CLException e) {
+                t.close();
+                throw ClErrors.translate(e, "uploading " + Arrays.toString(shape), name, 4L * n, info.globalMemoryBytes());
+            }
+        }
+        transfers.countUpload(4L * n);
+        return t;
+    }
+
+    @Override
+    public float[] download(Tensor t) {
+        float[] out = new float[t.size()];
+        if (out.length > 0) {
+            try {
+                CL.clEnqueueReadBuffer(queue, mem(t), CL.CL_TRUE, 0, 4L * out.length, Pointer.to(out), 0, null, null);
+            } catch (CLException e) {
+                throw ClErrors.translate(e, "downloading " + Arrays.toString(t.shape())
+                        + " (or a kernel enqueued before it)", name, 4L * out.length, info.globalMemoryBytes());
+            }
+        }
+        transfers.countDownload(4L * out.length);
+        return out;
+    }
+
+    @Override
+    public Tensor allocate(int... shape) {
+        int n = Tensor.elementCount(shape);
+        return new Tensor(this, pool.take(n), shape);
+    }
+
+    @Override
+    public TransferStats transfers() {
+        return transfers;
+    }
+
+    private cl_mem mem(Tensor t) {
+        if (t.backend() != this) {
+            throw new IllegalArgumentException("tensor " + t + " lives on " + t.backend().name() + ", not on " + name);
+        }
+        if (!(t.storage() instanceof ClStorage s) || s.pool() != pool) {
+            throw new IllegalArgumentException("tensor " + Arrays.toString(t.shape()) + " has no device memory of " + name);
+        }
+        return s.mem();
+    }
+
+    // ---- launching ----------------------------------------------------------------------------
+
+    /**
+     * Sets the arguments (cl_mem, Integer or Float, in order) and enqueues {@code kernel} of
+     * {@code file}. {@code local} null lets the driver choose; otherwise global is rounded up to it.
+     * An empty global range enqueues nothing.
+     */
+    private void run(String file, String defines, String kernelName, long[] global, long[] local, Object... args) {
+        for (long g : global) {
+            if (g <= 0) {
+                return;
+            }
+        }
+        long[] g = global.clone();
+        if (local != null) {
+            for (int i = 0; i < g.length; i++) {
+                g[i] = (g[i] + local[i] - 1) / local[i] * local[i];
+            }
+        }
+        synchronized (this) {
+            if (closed) {
+                throw new IllegalStateException(name + " is closed");
+            }
+            cl_kernel k = programs.kernel(file, defines, kernelName);
+            long bytes = 0;
+            try {
+                for (int i = 0; i < args.length; i++) {
+                    Object a = args[i];
+                    if (a instanceof cl_mem m) {
+                        CL.clSetKernelArg(k, i, Sizeof.cl_mem, Pointer.to(m));
+                    } else if (a instanceof Integer v) {
+                        CL.clSetKernelArg(k, i, Sizeof.cl_int, Pointer.to(new int[] {v}));
+                    } else if (a instanceof Float v) {
+                        CL.clSetKernelArg(k, i, Sizeof.cl_float, Pointer.to(new float[] {v}));
+                    } else {
+                        throw new IllegalArgumentException("kernel argument " + i + " of " + kernelName + ": " + a);
+                    }
+                }
+                CL.clEnqueueNDRangeKernel(queue, k, g.length, null, g, local, 0, null, null);
+            } catch (CLException e) {
+                for (Object a : args) {
+                    if (a instanceof cl_mem m) {
+                        bytes += memSize(m);
+                    }
+                }
+                throw ClErrors.translate(e, "kernel " + kernelName + " of " + file, name, bytes, info.globalMemoryBytes());
+            }
+        }
+    }
+
+    private static long memSize(cl_mem m) {
+        try {
+            long[] v = new long[1];
+            CL.clGetMemObjectInfo(m, CL.CL_MEM_SIZE, Sizeof.size_t, Pointer.to(v), null);
+            return v[0];
+        } catch (CLException e) {
+            return 0;
+        }
+    }
+
+    private static long[] range(long... sizes) {
+        return sizes;
+    }
+
+    // ---- element-wise -------------------------------------------------------------------------
+
+    /** The ACT_* code of activation.cl for an op. */
+    static int actCode(UnaryOp op) {
+        switch (op) {
+            case IDENTITY: return 0;
+            case RELU: return 1;
+            case LEAKY_RELU: return 2;
+            case ELU: return 3;
+            case SELU: return 4;
+            case SIGMOID: return 5;
+            case HARD_SIGMOID: return 6;
+            case HARD_SWISH: return 7;
+            case TANH: return 8;
+            case CLIP: return 9;
+            case SQRT: return 10;
+            case EXP: return 11;
+            case LOG: return 12;
+            case NEG: return 13;
+            case ABS: return 14;
+            case SOFTPLUS: return 15;
+            case SOFTSIGN: return 16;
+            case RECIPROCAL: return 17;
+            case THRESHOLDED_RELU: return 18;
+            case ERF: return 19;
+            case FLOOR: return 20;
+            case CEIL: return 21;
+            case ROUND: return 22;
+            case TRUNC: return 23;
+            case NOT_ZERO: return 24;
+            case AFFINE: return 25;
+            default: throw new IllegalArgumentException("no OpenCL code for " + op);
+        }
+    }
+
+    private static int binCode(BinaryOp op) {
+        switch (op) {
+            case ADD: return 0;
+            case SUB: return 1;
+            case MUL: return 2;
+            case DIV: return 3;
+            case POW: return 4;
+            case MAX: return 5;
+            case MIN: return 6;
+            case PRELU: return 7;
+            default: throw new IllegalArgumentException("no OpenCL code for " + op);
+        }
+    }
+
+    @Override
+    public Tensor unary(Tensor x, Activation f) {
+        cl_mem xm = mem(x);
+        Tensor y = allocate(x.shape());
+        int n = x.size();
+        run("elementwise.cl", "", "unary", range(n), null, xm, mem(y), n, actCode(f.op()), f.a(), f.b());
+        return y;
+    }
+
+    @Override
+    public Tensor binary(Tensor a, Tensor b, BinaryOp op) {
+        cl_mem am = mem(a), bm = mem(b);
+        int[] out = Backend.broadcastShape(a.shape(), b.shape());
+        Tensor y = allocate(out);
+        int n = y.size();
+        if (Arrays.equals(a.shape(), out) && Arrays.equals(b.shape(), out)) {
+            run("elementwise.cl", "", "binary_same", range(n), null, am, bm, mem(y), n, binCode(op));
+            return y;
+        }
+        int[][] c = collapse(out, Backend.broadcastStrides(a.shape(), out), Backend.broadcastStrides(b.shape(), out));
+        int[] d = rightAlign(c[0], 1), sa = rightAlign(c[1], 0), sb = rightAlign(c[2], 0);
+        run("elementwise.cl", "", "binary_bcast", range(n), null, am, bm, mem(y), n, binCode(op), c[0].length,
+                d[0], d[1], d[2], d[3], d[4], d[5], sa[0], sa[1], sa[2], sa[3], sa[4], sa[5],
+                sb[0], sb[1], sb[2], sb[3], sb[4], sb[5]);
+        return y;
+    }
+
+    /**
+     * Drops size-1 dimensions and merges neighbours that are contiguous for every stride array:
+     * returns {shape, strides...} of the same index space with fewer dimensions (at least one).
+     */
+    static int[][] collapse(int[] shape, int[]... strides) {
+        List<Integer> keep = new ArrayList<>();
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] != 1) keep.add(i);
+        }
+        int k = keep.size();
+        int[] d = new int[k];
+        int[][] s = new int[strides.length][k];
+        for (int j = 0; j < k; j++) {
+            d[j] = shape[keep.get(j)];
+            for (int t = 0; t < strides.length; t++) s[t][j] = strides[t][keep.get(j)];
+        }
+        // merge j-1 into j (from the right) when s[j-1] == s[j] * d[j] for every stride array
+        int[] md = new int[Math.max(k, 1)];
+        int[][] ms = new int[strides.length][Math.max(k, 1)];
+        int m = 0;
+        for (int j = 0; j < k; j++) {
+            boolean merge = m > 0;
+            for (int t = 0; merge && t < strides.length; t++) {
+                merge = ms[t][m - 1] == s[t][j] * d[j];
+            }
+            if (merge) {
+                md[m - 1] *= d[j];
+                for (int t = 0; t < strides.length; t++) ms[t][m - 1] = s[t][j];
+            } else {
+                md[m] = d[j];
+                for (int t = 0; t < strides.length; t++) ms[t][m] = s[t][j];
+                m++;
+            }
+        }
+        if (m == 0) { // a single element
+            md[0] = 1;
+            m = 1;
+        }
+        int[][] result = new int[strides.length + 1][];
+        result[0] = Arrays.copyOf(md, m);
+        for (int t = 0; t < strides.length; t++) result[t + 1] = Arrays.copyOf(ms[t], m);
+        return result;
+    }
+
+    /** Right-aligns up to RANK values in RANK slots, filling the front with {@code fill}. */
+    private static int[] rightAlign(int[] v, int fill) {
+        int[] r = new int[RANK];
+        Arrays.fill(r, fill);
+        System.arraycopy(v, 0, r, RANK - v.length, v.length);
+        return r;
+    }
+
+    // ---- convolution and pooling --------------------------------------------------------------
+
+    @Override
+    public Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvSpec s) {
+        int[] xs = x.shape(), ws = w.shape();
+        if (xs.length != 4 || ws.length != 4) {
+            throw new ShapeMismatchException("conv2d needs x [N, C, H, W] and w [M, C/groups, kH, kW]; got x "
+                    + Arrays.toString(xs) + ", w " + Arrays.toString(ws));
+        }
+        int N = xs[0], C = xs[1], H = xs[2], W = xs[3], M = ws[0], kH = ws[2], kW = ws[3], g = s.groups();
+        if (C % g != 0 || M % g != 0 || ws[1] * g != C) {
+            throw new ShapeMismatchException("conv2d: x " + Arrays.toString(xs) + " has " + C + " channels, w "
+                    + Arrays.toString(ws) + " expects " + ws[1] + " per group x " + g + " groups (and " + M
+                    + " output channels must divide by the groups)");
+        }
+        checkBias(bias, M, "conv2d");
+        cl_mem xm = mem(x), wm = mem(w), bm = bias == null ? dummy : mem(bias);
+        Tensor y = allocate(N, M, s.outH(), s.outW());
+        Activation act = s.activation();
+        Object[] args = {xm, wm, bm, mem(y), N, C, H, W, M, kH, kW, s.outH(), s.outW(),
+                s.strideH(), s.strideW(), s.padTop(), s.padLeft(), s.dilationH(), s.dilationW(), g,
+                bias == null ? 0 : 1, actCode(act.op()), act.a(), act.b()};
+        ConvKernel k = convKernel;
+        if (k == ConvKernel.AUTO) {
+            // the tiled kernel pays off once a tile of output channels and a row of x positions are filled
+            k = (M / g >= CONV_OC_TILE / 2 && s.outW() >= CONV_WG_X) ? ConvKernel.TILED : ConvKernel.GENERAL;
+        }
+        if (k == ConvKernel.TILED) {
+            int mTiles = (M / g + CONV_OC_TILE - 1) / CONV_OC_TILE;
+            long gx = (long) ((s.outW() + CONV_WG_X * CONV_X_TILE - 1) / (CONV_WG_X * CONV_X_TILE)) * CONV_WG_X;
+            String defines = "-DOC_TILE=" + CONV_OC_TILE + " -DX_TILE=" + CONV_X_TILE + " -DWG_X=" + CONV_WG_X;
+            run("conv.cl", defines, "conv2d_tiled", range(gx, s.outH(), (long) N * g * mTiles),
+                    range(CONV_WG_X, 1, 1), args);
+        } else {
+            run("conv.cl", "", "conv2d_general", range(s.outW(), s.outH(), (long) N * M), null, args);
+        }
+        return y;
+    }
+
+    private void checkBias(Tensor bias, int m, String op) {
+        if (bias != null && bias.size() != m) {
+            throw new ShapeMismatchException(op + ": bias " + Arrays.toString(bias.shape()) + " must have " + m
+                    + " elements (one per output channel)");
+        }
+    }
+
+    @Override
+    public Tensor convTranspose2d(Tensor x, Tensor w, Tensor bias, ConvSpec s) {
+        int[] xs = x.shape(), ws = w.shape();
+        if (xs.length != 4 || ws.length != 4) {
+            throw new ShapeMismatchException("convTranspose2d needs x [N, C, H, W] and w [C, M/groups, kH, kW]; got x "
+                    + Arrays.toString(xs) + ", w " + Arrays.toString(ws));
+        }
+        int N = xs[0], C = xs[1], H = xs[2], W = xs[3], g = s.groups(), M = ws[1] * g, kH = ws[2], kW = ws[3];
+        if (ws[0] != C || C % g != 0) {
+            throw new ShapeMismatchException("convTranspose2d: x " + Arrays.toString(xs) + " has " + C
+                    + " channels but w " + Arrays.toString(ws) + " has " + ws[0] + " (groups " + g + ")");
+        }
+        checkBias(bias, M, "convTranspose2d");
+        cl_mem xm = mem(x), wm = mem(w), bm = bias == null ? dummy : mem(bias);
+        Tensor y = allocate(N, M, s.outH(), s.outW());
+        Activation act = s.activation();
+        run("conv_transpose.cl", "", "conv_transpose2d", range(s.outW(), s.outH(), (long) N * M), null,
+                xm, wm, bm, mem(y), N, C, H, W, M, kH, kW, s.outH(), s.outW(),
+                s.strideH(), s.strideW(), s.padTop(), s.padLeft(), s.dilationH(), s.dilationW(), g,
+                bias == null ? 0 : 1, actCode(act.op()), act.a(), act.b());
+        return y;
+    }
+
+    @Override
+    public Tensor pool2d(Tensor x, PoolSpec s) {
+        int[] xs = x.shape();
+        if (xs.length != 4) {
+            throw new ShapeMismatchException("pool2d needs x [N, C, H, W]; got " + Arrays.toString(xs));
+        }
+        cl_mem xm = mem(x);
+        int nc = xs[0] * xs[1];
+        Tensor y = allocate(xs[0], xs[1], s.outH(), s.outW());
+        long[] global = range(s.outW(), s.outH(), nc);
+        if (s.kind() == PoolSpec.Kind.MAX) {
+            run("pool.cl", "", "max_pool2d", global, null, xm, mem(y), nc, xs[2], xs[3], s.outH(), s.outW(),
+                    s.kernelH(), s.kernelW(), s.strideH(), s.strideW(), s.padTop(), s.padLeft(),
+                    s.dilationH(), s.dilationW());
+        } else {
+            run("pool.cl", "", "avg_pool2d", global, null, xm, mem(y), nc, xs[2], xs[3], s.outH(), s.outW(),
+                    s.kernelH(), s.kernelW(), s.strideH(), s.strideW(), s.padTop(), s.padLeft(),
+                    s.padBottom(), s.padRight(), s.dilationH(), s.dilationW(), s.countIncludePad() ? 1 : 0);
+        }
+        return y;
+    }
+
+    // ---- reductions and normalisation ---------------------------------------------------------
+
+    @Override
+    public Tensor softmax(Tensor x, int axis, boolean log) {
+        int[] xs = x.shape();
+        int a = normaliseAxis(axis, xs.length, "softmax");
+        int outer = 1, inner = 1;
+        for (int i = 0; i < a; i++) outer *= xs[i];
+        for (int i = a + 1; i < xs.length; i++) inner *= xs[i];
+        cl_mem xm = mem(x);
+        Tensor y = allocate(xs);
+        run("softmax.cl", "", "softmax", range((long) outer * inner), null, xm, mem(y), outer, xs[a], inner, log ? 1 : 0);
+        return y;
+    }
+
+    private static int normaliseAxis(int axis, int rank, String op) {
+        int a = axis < 0 ? axis + rank : axis;
+        if (a < 0 || a >= rank) {
+            throw new ShapeMismatchException(op + ": axis " + axis + " is outside a tensor of rank " + rank);
+        }
+        return a;
+    }
+
+    private static int reduceCode(ReduceOp op) {
+        switch (op) {
+            case SUM: return 0;
+            case MEAN: return 1;
+            case MAX: return 2;
+            case MIN: return 3;
+            case SUM_SQUARE: return 4;
+            case ARGMAX: return 5;
+            case ARGMIN: return 6;
+            default: throw new IllegalArgumentException("no OpenCL code for " + op);
+        }
+    }
+
+    @Override
+    public Tensor reduce(Tensor x, ReduceOp op, boolean[] reduce) {
+        int[] xs = x.shape();
+        if (reduce.length != xs.length) {
+            throw new ShapeMismatchException("reduce: " + reduce.length + " axis flags for a tensor of shape "
+                    + Arrays.toString(xs));
+        }
+        int[] strides = Tensor.stridesOf(xs);
+        int[] outShape = xs.clone();
+        List<Integer> kd = new ArrayList<>(), ks = new ArrayList<>(), rd = new ArrayList<>(), rs = new ArrayList<>();
+        int reduced = 0;
+        long redCount = 1;
+        for (int i = 0; i < xs.length; i++) {
+            if (reduce[i]) {
+                reduced++;
+                outShape[i] = 1;
+                redCount *= xs[i];
+                rd.add(xs[i]);
+                rs.add(strides[i]);
+            } else {
+                kd.add(xs[i]);
+                ks.add(strides[i]);
+            }
+        }
+        if ((op == ReduceOp.ARGMAX || op == ReduceOp.ARGMIN)) {
+            if (reduced != 1) {
+                throw new ShapeMismatchException(op + " reduces exactly one axis; " + reduced + " of shape "
+                        + Arrays.toString(xs) + " were given");
+            }
+            if (redCount == 0) {
+                throw new ShapeMismatchException(op + " over an empty axis of shape " + Arrays.toString(xs));
+            }
+        }
+        cl_mem xm = mem(x);
+        Tensor y = allocate(outShape);
+        int n = y.size();
+        int[] kdA = rightAlign(toArray(kd), 1), ksA = rightAlign(toArray(ks), 0);
+        int[] rdA = rightAlign(toArray(rd), 1), rsA = rightAlign(toArray(rs), 0);
+        run("reduce.cl", "", "reduce", range(n), null, xm, mem(y), n, reduceCode(op), kd.size(),
+                kdA[0], kdA[1], kdA[2], kdA[3], kdA[4], kdA[5], ksA[0], ksA[1], ksA[2], ksA[3], ksA[4], ksA[5],
+                rd.size(), (int) redCount,
+                rdA[0], rdA[1], rdA[2], rdA[3], rdA[4], rdA[5], rsA[0], rsA[1], rsA[2], rsA[3], rsA[4], rsA[5]);
+        return y;
+    }
+
+    private static int[] toArray(List<Integer> v) {
+        int[] r = new int[v.size()];
+        for (int i = 0; i < r.length; i++) r[i] = v.get(i);
+        return r;
+    }
+
+    // ---- linear algebra -----------------------------------------------------------------------
+
+    @Override
+    public Tensor matmul(Tensor a, Tensor b) {
+        int[] as = a.shape(), bs = b.shape();
+        if (as.length == 1 || bs.length == 1) { // numpy: a vector is promoted to a matrix, and the axis dropped
+            Tensor a2 = as.length == 1 ? a.reshape(1, as[0]) : a;
+            Tensor b2 = bs.length == 1 ? b.reshape(bs[0], 1) : b;
+            try (Tensor y2 = matmul(a2, b2)) {
+                int[] ys = y2.shape();
+                int[] out;
+                if (as.length == 1 && bs.length == 1) out = new int[0];
+                else if (as.length == 1) out = dropAxis(ys, ys.length - 2);
+                else out = dropAxis(ys, ys.length - 1);
+                return y2.reshape(out);
+            } finally {
+                if (a2 != a) a2.close();
+                if (b2 != b) b2.close();
+            }
+        }
+        if (as.length < 2 || bs.length < 2) {
+            throw new ShapeMismatchException("matmul needs rank >= 1 operands; got " + Arrays.toString(as) + " and "
+                    + Arrays.toString(bs));
+        }
+        int M = as[as.length - 2], K = as[as.length - 1], K2 = bs[bs.length - 2], N = bs[bs.length - 1];
+        if (K != K2) {
+            throw new ShapeMismatchException("matmul: " + Arrays.toString(as) + " x " + Arrays.toString(bs)
+                    + ": inner dimensions " + K + " and " + K2 + " differ");
+        }
+        int[] aBatch = Arrays.copyOf(as, as.length - 2), bBatch = Arrays.copyOf(bs, bs.length - 2);
+        int[] batch = Backend.broadcastShape(aBatch, bBatch);
+        int[] out = Arrays.copyOf(batch, batch.length + 2);
+        out[batch.length] = M;
+        out[batch.length + 1] = N;
+        cl_mem am = mem(a), bm = mem(b);
+        Tensor y = allocate(out);
+        int[] sa = Backend.broadcastStrides(aBatch, batch), sb = Backend.broadcastStrides(bBatch, batch);
+        int[] bd = new int[] {1, 1, 1, 1}, ad = new int[4], bdS = new int[4];
+        int r = batch.length; // <= 4 since rank <= 6
+        long batches = 1;
+        for (int i = 0; i < r; i++) {
+            bd[4 - r + i] = batch[i];
+            ad[4 - r + i] = sa[i] * M * K;
+            bdS[4 - r + i] = sb[i] * K * N;
+            batches *= batch[i];
+        }
+        int t = matmulTile;
+        run("matmul.cl", "-DTILE=" + t, "matmul", range(N, M, batches), range(t, t, 1), am, bm, mem(y), M, N, K, r,
+                bd[0], bd[1], bd[2], bd[3], ad[0], ad[1], ad[2], ad[3], bdS[0], bdS[1], bdS[2], bdS[3]);
+        return y;
+    }
+
+    private static int[] dropAxis(int[] s, int axis) {
+        int[] r = new int[s.length - 1];
+        for (int i = 0, j = 0; i < s.length; i++) {
+            if (i != axis) r[j++] = s[i];
+        }
+        return r;
+    }
+
+    // ---- data movement ------------------------------------------------------------------------
+
+    @Override
+    public Tensor strided(Tensor x, int offset, int[] strides, int[] outShape) {
+        if (strides.length != outShape.length) {
+            throw new ShapeMismatchException("strided: " + strides.length + " strides for output shape "
+                    + Arrays.toString(outShape));
+        }
+        cl_mem xm = mem(x);
+        Tensor y = allocate(outShape);
+        int n = y.size();
+        if (n == 0) {
+            return y;
+        }
+        long lo = offset, hi = offset;
+        for (int i = 0; i < outShape.length; i++) {
+            long reach = (long) (outShape[i] - 1) * strides[i];
+            if (reach < 0) lo += reach; else hi += reach;
+        }
+        if (lo < 0 || hi >= x.size()) {
+            y.close();
+            throw new ShapeMismatchException("strided view (offset " + offset + ", strides " + Arrays.toString(strides)
+                    + ", shape " + Arrays.toString(outShape) + ") reads elements " + lo + ".." + hi + " outside x "
+                    + Arrays.toString(x.shape()) + " (" + x.size() + " elements)");
+        }
+        int[][] c = collapse(outShape, strides);
+        int[] d = rightAlign(c[0], 1), s = rightAlign(c[1], 0);
+        run("movement.cl", "", "strided", range(n), null, xm, mem(y), n, offset, c[0].length,
+                d[0], d[1], d[2], d[3], d[4], d[5], s[0], s[1], s[2], s[3], s[4], s[5]);
+        return y;
+    }
+
+    @Override
+    public Tensor concat(List<Tensor> xs, int axis) {
+        if (xs.isEmpty()) {
+            throw new ShapeMismatchException("concat of no tensors");
+        }
+        int[] first = xs.get(0).shape();
+        int a = normaliseAxis(axis, first.length, "concat");
+        int[] out = first.clone();
+        out[a] = 0;
+        for (Tensor t : xs) {
+            int[] s = t.shape();
+            boolean ok = s.length == first.length;
+            for (int i = 0; ok && i < s.length; i++) {
+                ok = i == a || s[i] == first[i];
+            }
+            if (!ok) {
+                throw new ShapeMismatchException("concat along axis " + a + ": shape " + Arrays.toString(s)
+                        + " does not match " + Arrays.toString(first));
+            }
+            out[a] += s[a];
+            mem(t);
+        }
+        int outer = 1, inner = 1;
+        for (int i = 0; i < a; i++) outer *= out[i];
+        for (int i = a + 1; i < out.length; i++) inner *= out[i];
+        Tensor y = allocate(out);
+        cl_mem ym = mem(y);
+        int at = 0;
+        for (Tensor t : xs) {
+            int rowLen = t.dim(a) * inner;
+            run("movement.cl", "", "copy_rows", range(rowLen, outer), null, mem(t), ym, outer, rowLen,
+                    out[a] * inner, at * inner);
+            at += t.dim(a);
+        }
+        return y;
+    }
+
+    private static int padCode(PadMode m) {
+        switch (m) {
+            case CONSTANT: return 0;
+            case REFLECT: return 1;
+            case EDGE: return 2;
+            case WRAP: return 3;
+            default: throw new IllegalArgumentException("no OpenCL code for " + m);
+        }
+    }
+
+    @Override
+    public Tensor pad(Tensor x, int[] before, int[] after, PadMode mode, float value) {
+        int[] xs = x.shape();
+        if (before.length != xs.length || after.length != xs.length) {
+            throw new ShapeMismatchException("pad: " + before.length + " + " + after.length + " pads for shape "
+                    + Arrays.toString(xs));
+        }
+        int[] out = new int[xs.length];
+        for (int i = 0; i < xs.length; i++) {
+            out[i] = xs[i] + before[i] + after[i];
+            if (out[i] < 0) {
+                throw new ShapeMismatchException("pad: axis " + i + " of " + Arrays.toString(xs) + " cropped by "
+                        + before[i] + " / " + after[i] + " would be negative");
+            }
+            if (mode != PadMode.CONSTANT && xs[i] == 0 && out[i] > 0) {
+                throw new ShapeMismatchException("pad " + mode + " of the empty axis " + i + " of " + Arrays.toString(xs));
+            }
+        }
+        cl_mem xm = mem(x);
+        Tensor y = allocate(out);
+        int n = y.size();
+        int[] d = rightAlign(out, 1), in = rightAlign(xs, 1), b = rightAlign(before, 0);
+        run("movement.cl", "", "pad", range(n), null, xm, mem(y), n, xs.length, padCode(mode), value,
+                d[0], d[1], d[2], d[3], d[4], d[5], in[0], in[1], in[2], in[3], in[4], in[5],
+                b[0], b[1], b[2], b[3], b[4], b[5]);
+        return y;
+    }
+
+    @Override
+    public Tensor gather(Tensor x, Tensor indices, int axis) {
+        int[] xs = x.shape(), is = indices.shape();
+        int a = normaliseAxis(axis, xs.length, "gather");
+        int[] out = new int[xs.length - 1 + is.length];
+        int o = 0;
+        for (int i = 0; i < a; i++) out[o++] = xs[i];
+        for (int d : is) out[o++] = d;
+        for (int i = a + 1; i < xs.length; i++) out[o++] = xs[i];
+        int outer = 1, inner = 1;
+        for (int i = 0; i < a; i++) outer *= xs[i];
+        for (int i = a + 1; i < xs.length; i++) inner *= xs[i];
+        cl_mem xm = mem(x), im = mem(indices);
+        Tensor y = allocate(out);
+        int k = indices.size();
+        run("movement.cl", "", "gather", range(inner, k, outer), null, xm, im, mem(y), outer, xs[a], inner, k);
+        return y;
+    }
+
+    @Override
+    public Tensor resize(Tensor x, ResizeSpec s) {
+        int[] xs = x.shape();
+        if (xs.length != 4) {
+            throw new ShapeMismatchException("resize needs x [N, C, H, W]; got " + Arrays.toString(xs));
+        }
+        if ((xs[2] == 0 || xs[3] == 0) && s.outH() > 0 && s.outW() > 0 && xs[0] * xs[1] > 0) {
+            throw new ShapeMismatchException("resize of an empty image " + Arrays.toString(xs));
+        }
+        cl_mem xm = mem(x);
+        int nc = xs[0] * xs[1];
+        Tensor y = allocate(xs[0], xs[1], s.outH(), s.outW());
+        run("resize.cl", "", "resize", range(s.outW(), s.outH(), nc), null, xm, mem(y), nc, xs[2], xs[3],
+                s.outH(), s.outW(), s.scaleH(), s.scaleW(), s.mode().ordinal(), s.coordinateMode().ordinal(),
+                s.nearestMode().ordinal(), s.cubicA(), s.excludeOutside() ? 1 : 0);
+        return y;
+    }
+
+    // ---- life cycle ---------------------------------------------------------------------------
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            CL.clFinish(queue);
+        } catch (CLException ignored) {
+            // releasing anyway
+        }
+        programs.release();
+        pool.releaseAll();
+        CL.clReleaseMemObject(dummy);
+        CL.clReleaseCommandQueue(queue);
+        CL.clReleaseContext(context);
+    }
+
+    @Override
+    public String toString() {
+        return name;
     }
 }

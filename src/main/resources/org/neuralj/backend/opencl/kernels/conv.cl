@@ -1,0 +1,120 @@
+// NeuralJ OpenCL: 2-D convolution, NCHW, with groups, stride, dilation, asymmetric pads and a fused
+// bias + activation epilogue (ConvSpec). x [N, C, H, W], w [M, C/groups, kH, kW], y [N, M, outH, outW].
+// Two kernels, chosen on the host by size (OpenClBackend.conv2d):
+//   conv2d_general  one work-item per output: the plain reference, any size.
+//   conv2d_tiled    each work-item keeps OC_TILE output channels x X_TILE x positions in registers.
+#include "activation.cl"
+
+#ifndef OC_TILE
+#define OC_TILE 8      // output channels per work-item (tiled kernel)
+#endif
+#ifndef X_TILE
+#define X_TILE 2       // x positions per work-item, WG_X apart so neighbouring work-items read neighbouring x
+#endif
+#ifndef WG_X
+#define WG_X 16        // work-group width of the tiled kernel (the host launches with exactly this)
+#endif
+
+// global (outW, outH, N*M); y[n][m][oy][ox] = act(bias[m] + sum_{c,ky,kx} x[n][g*Cg+c][iy][ix] * w[m][c][ky][kx])
+__kernel void conv2d_general(__global const float* x, __global const float* w, __global const float* bias,
+                             __global float* y,
+                             const int N, const int C, const int H, const int W,
+                             const int M, const int kH, const int kW,
+                             const int outH, const int outW,
+                             const int strideH, const int strideW, const int padTop, const int padLeft,
+                             const int dilationH, const int dilationW, const int groups,
+                             const int hasBias, const int act, const float actA, const float actB) {
+    const int ox = get_global_id(0);
+    const int oy = get_global_id(1);
+    const int nm = get_global_id(2);
+    if (ox >= outW || oy >= outH || nm >= N * M) return;
+    const int n = nm / M, m = nm - n * M;
+    const int Cg = C / groups, Mg = M / groups, g = m / Mg;
+    float sum = hasBias ? bias[m] : 0.0f;
+    for (int c = 0; c < Cg; c++) {
+        __global const float* xc = x + ((size_t)(n * C + g * Cg + c)) * H * W;   // x[n][g*Cg+c]
+        __global const float* wc = w + ((size_t)(m * Cg + c)) * kH * kW;        // w[m][c]
+        for (int ky = 0; ky < kH; ky++) {
+            const int iy = oy * strideH - padTop + ky * dilationH;
+            if (iy < 0 || iy >= H) continue;
+            for (int kx = 0; kx < kW; kx++) {
+                const int ix = ox * strideW - padLeft + kx * dilationW;
+                if (ix < 0 || ix >= W) continue;
+                sum = fma(xc[iy * W + ix], wc[ky * kW + kx], sum);
+            }
+        }
+    }
+    y[((size_t)nm * outH + oy) * outW + ox] = apply_act(sum, act, actA, actB);
+}
+
+// Work-group (WG_X, 1, 1); global (ceil(outW / (WG_X*X_TILE)) * WG_X, outH, N * groups * ceil(Mg / OC_TILE)).
+// Work-item lx of group gx computes x positions ox = gx*WG_X*X_TILE + lx + t*WG_X (t < X_TILE) of row oy
+// for output channels m0 .. m0+OC_TILE-1 of one group. Padding is handled by a clamped load and a
+// select (no branch per pixel); channels past the group's end compute a duplicate and are not stored.
+__kernel __attribute__((reqd_work_group_size(WG_X, 1, 1)))
+void conv2d_tiled(__global const float* x, __global const float* w, __global const float* bias,
+                  __global float* y,
+                  const int N, const int C, const int H, const int W,
+                  const int M, const int kH, const int kW,
+                  const int outH, const int outW,
+                  const int strideH, const int strideW, const int padTop, const int padLeft,
+                  const int dilationH, const int dilationW, const int groups,
+                  const int hasBias, const int act, const float actA, const float actB) {
+    const int lx = get_local_id(0);
+    const int oxBase = get_group_id(0) * (WG_X * X_TILE) + lx;
+    const int oy = get_global_id(1);
+    const int z = get_global_id(2);
+    const int Cg = C / groups, Mg = M / groups;
+    const int mTiles = (Mg + OC_TILE - 1) / OC_TILE;
+    const int mt = z % mTiles;
+    const int ng = z / mTiles;
+    const int g = ng % groups;
+    const int n = ng / groups;
+    const int mFirst = g * Mg + mt * OC_TILE;   // first output channel of this tile
+    const int mLast = g * Mg + Mg - 1;          // last channel of the group
+    const int kHW = kH * kW;
+    const int wStrideM = Cg * kHW;              // distance between w[m][..] and w[m+1][..]
+
+    int wOff[OC_TILE];                          // w[min(m, mLast)][0][0][0]
+    for (int j = 0; j < OC_TILE; j++) wOff[j] = min(mFirst + j, mLast) * wStrideM;
+    int ix0[X_TILE];                            // input x of kx = 0
+    for (int t = 0; t < X_TILE; t++) ix0[t] = (oxBase + t * WG_X) * strideW - padLeft;
+
+    float acc[OC_TILE][X_TILE];
+    for (int j = 0; j < OC_TILE; j++)
+        for (int t = 0; t < X_TILE; t++) acc[j][t] = 0.0f;
+
+    for (int c = 0; c < Cg; c++) {
+        __global const float* xc = x + ((size_t)(n * C + g * Cg + c)) * H * W;   // x[n][g*Cg+c]
+        const int wc = c * kHW;
+        for (int ky = 0; ky < kH; ky++) {
+            const int iy = oy * strideH - padTop + ky * dilationH;
+            if (iy < 0 || iy >= H) continue;        // a whole row of the window is padding
+            __global const float* row = xc + iy * W;
+            for (int kx = 0; kx < kW; kx++) {
+                float xv[X_TILE];
+                for (int t = 0; t < X_TILE; t++) {
+                    const int ix = ix0[t] + kx * dilationW;
+                    const float v = row[clamp(ix, 0, W - 1)];
+                    xv[t] = (ix >= 0 && ix < W) ? v : 0.0f;
+                }
+                const int wk = wc + ky * kW + kx;
+                for (int j = 0; j < OC_TILE; j++) {
+                    const float wv = w[wOff[j] + wk];
+                    for (int t = 0; t < X_TILE; t++) acc[j][t] = fma(wv, xv[t], acc[j][t]);
+                }
+            }
+        }
+    }
+
+    for (int j = 0; j < OC_TILE; j++) {
+        const int m = mFirst + j;
+        if (m > mLast) break;
+        const float b = hasBias ? bias[m] : 0.0f;
+        __global float* yrow = y + (((size_t)(n * M + m)) * outH + oy) * outW;
+        for (int t = 0; t < X_TILE; t++) {
+            const int ox = oxBase + t * WG_X;
+            if (ox < outW) yrow[ox] = apply_act(acc[j][t] + b, act, actA, actB);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+// NeuralJ OpenCL: ONNX Resize of the last two axes of x [N, C, H, W] to [N, C, outH, outW]
+// (ResizeSpec). The coordinate formulas are those of ResizeSpec.sourceCoordinate, in float32.
+
+#define COORD_HALF_PIXEL 0
+#define COORD_PYTORCH_HALF_PIXEL 1
+#define COORD_ASYMMETRIC 2
+#define COORD_ALIGN_CORNERS 3
+#define COORD_HALF_PIXEL_SYMMETRIC 4
+
+#define NEAREST_ROUND_PREFER_FLOOR 0
+#define NEAREST_ROUND_PREFER_CEIL 1
+#define NEAREST_FLOOR 2
+#define NEAREST_CEIL 3
+
+#define MODE_NEAREST 0
+#define MODE_LINEAR 1
+#define MODE_CUBIC 2
+
+inline float source_coordinate(int mode, int o, int in, int out, float scale) {
+    switch (mode) {
+        case COORD_HALF_PIXEL: return ((float)o + 0.5f) / scale - 0.5f;
+        case COORD_PYTORCH_HALF_PIXEL: return out > 1 ? ((float)o + 0.5f) / scale - 0.5f : 0.0f;
+        case COORD_ASYMMETRIC: return (float)o / scale;
+        case COORD_ALIGN_CORNERS: return out == 1 ? 0.0f : ((float)o * (float)(in - 1)) / (float)(out - 1);
+        case COORD_HALF_PIXEL_SYMMETRIC: {
+            const float adjustment = (float)out / (scale * (float)in);
+            const float center = (float)in / 2.0f;
+            const float offset = center * (1.0f - adjustment);
+            return offset + ((float)o + 0.5f) / scale - 0.5f;
+        }
+        default: return NAN;
+    }
+}
+
+inline int nearest_index(float c, int nearestMode, int in) {
+    const float f = floor(c);
+    const float d = c - f;
+    float r;
+    switch (nearestMode) {
+        case NEAREST_ROUND_PREFER_FLOOR: r = d > 0.5f ? f + 1.0f : f; break;
+        case NEAREST_ROUND_PREFER_CEIL: r = d >= 0.5f ? f + 1.0f : f; break;
+        case NEAREST_FLOOR: r = f; break;
+        default: r = ceil(c); break;
+    }
+    return clamp((int)r, 0, in - 1);
+}
+
+// ONNX cubic convolution weights for the neighbours floor(c)-1 .. floor(c)+2, t = c - floor(c).
+inline void cubic_weights(float t, float A, float* wt) {
+    const float t1 = t + 1.0f, t2 = 1.0f - t, t3 = 2.0f - t;
+    wt[0] = ((A * t1 - 5.0f * A) * t1 + 8.0f * A) * t1 - 4.0f * A;
+    wt[1] = ((A + 2.0f) * t - (A + 3.0f)) * t * t + 1.0f;
+    wt[2] = ((A + 2.0f) * t2 - (A + 3.0f)) * t2 * t2 + 1.0f;
+    wt[3] = ((A * t3 - 5.0f * A) * t3 + 8.0f * A) * t3 - 4.0f * A;
+}
+
+// The 4 cubic neighbour indices (clamped to the edge) and weights (outside ones zeroed and the rest
+// renormalised when excludeOutside) along one axis.
+inline void cubic_axis(float c, int in, float A, int excludeOutside, int* idx, float* wt) {
+    const float f = floor(c);
+    cubic_weights(c - f, A, wt);
+    const int i0 = (int)f - 1;
+    float total = 0.0f;
+    for (int k = 0; k < 4; k++) {
+        const int i = i0 + k;
+        if (excludeOutside && (i < 0 || i >= in)) wt[k] = 0.0f;
+        total += wt[k];
+        idx[k] = clamp(i, 0, in - 1);
+    }
+    if (excludeOutside && total != 0.0f) {
+        for (int k = 0; k < 4; k++) wt[k] /= total;
+    }
+}
+
+// global (outW, outH, N*C)
+__kernel void resize(__global const float* x, __global float* y,
+                     const int NC, const int H, const int W, const int outH, const int outW,
+                     const float scaleH, const float scaleW,
+                     const int mode, const int coordMode, const int nearestMode,
+                     const float cubicA, const int excludeOutside) {
+    const int ox = get_global_id(0), oy = get_global_id(1), nc = get_global_id(2);
+    if (ox >= outW || oy >= outH || nc >= NC) return;
+    __global const float* xc = x + (size_t)nc * H * W;
+    const float cy = source_coordinate(coordMode, oy, H, outH, scaleH);
+    const float cx = source_coordinate(coordMode, ox, W, outW, scaleW);
+    float v;
+    if (mode == MODE_NEAREST) {
+        v = xc[nearest_index(cy, nearestMode, H) * W + nearest_index(cx, nearestMode, W)];
+    } else if (mode == MODE_LINEAR) {
+        const float py = clamp(cy, 0.0f, (float)(H - 1));
+        const float px = clamp(cx, 0.0f, (float)(W - 1));
+        const int y0 = (int)floor(py), x0 = (int)floor(px);
+        const int y1 = min(y0 + 1, H - 1), x1 = min(x0 + 1, W - 1);
+        const float ty = py - (float)y0, tx = px - (float)x0;
+        const float top = xc[y0 * W + x0] * (1.0f - tx) + xc[y0 * W + x1] * tx;
+        const float bottom = xc[y1 * W + x0] * (1.0f - tx) + xc[y1 * W + x1] * tx;
+        v = top * (1.0f - ty) + bottom * ty;
+    } else {
+        int iy[4], ix[4];
+        float wy[4], wx[4];
+        cubic_axis(cy, H, cubicA, excludeOutside, iy, wy);
+        cubic_axis(cx, W, cubicA, excludeOutside, ix, wx);
+        v = 0.0f;
+        for (int a = 0; a < 4; a++) {
+            float r = 0.0f;
+            for (int b = 0; b < 4; b++) r += wx[b] * xc[iy[a] * W + ix[b]];
+            v += wy[a] * r;
+        }
+    }
+    y[((size_t)nc * outH + oy) * outW + ox] = v;
+}
