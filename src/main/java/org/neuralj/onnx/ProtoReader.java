@@ -122,11 +122,6 @@ public final class ProtoReader {
         throw error("varint longer than 10 bytes");
     }
 
-    /** A varint that must fit a non-negative int (lengths, enum values, int32 fields stored positive). */
-    public int readVarint32() {
-        return (int) readVarint();
-    }
-
     public int readFixed32() {
         need(4, "fixed32");
         int v = (buf[pos] & 0xFF) | (buf[pos + 1] & 0xFF) << 8 | (buf[pos + 2] & 0xFF) << 16 | (buf[pos + 3] & 0xFF) << 24;

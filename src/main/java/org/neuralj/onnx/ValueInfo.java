@@ -38,7 +38,7 @@ public record ValueInfo(String name, int elemType, long[] dims, String[] dimPara
     }
 
     /** A tensor with symbolic dimensions: each entry is a Long/Integer size or a String name. */
-    public static ValueInfo tensor(String name, DataType type, Object... dims) {
+    public static ValueInfo symbolicTensor(String name, DataType type, Object... dims) {
         long[] d = new long[dims.length];
         String[] p = new String[dims.length];
         for (int i = 0; i < dims.length; i++) {
