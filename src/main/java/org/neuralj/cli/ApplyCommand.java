@@ -5,15 +5,10 @@ import ij.ImagePlus;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
-import org.neuralj.backend.Backend;
-import org.neuralj.backend.Backends;
+import java.nio.file.StandardCopyOption;
 import org.neuralj.backend.NeuralJException;
-import org.neuralj.image.ImageTensors;
+import org.neuralj.image.ApplyModel;
 import org.neuralj.image.Normalization;
-import org.neuralj.nn.HostTensor;
-import org.neuralj.nn.Model;
-import org.neuralj.nn.Session;
 
 /** {@code neuralj apply MODEL.onnx IMAGE --output OUT.tif}: a one-input image model on one image file. */
 final class ApplyCommand implements Main.Command {
@@ -26,8 +21,9 @@ final class ApplyCommand implements Main.Command {
     public String usage() {
         return "usage: neuralj apply MODEL.onnx IMAGE --output OUT.tif [--normalize zscore|percentile|none]\n"
                 + "                     [--sigmoid] [--backend auto|cpu|opencl[:N]] [--overwrite]\n"
-                + "  The image's first plane (RGB as luminance) is the model's [1,1,H,W] input; each output\n"
-                + "  channel becomes one slice of OUT.tif. --sigmoid maps logits to probabilities.";
+                + "  Each plane of IMAGE (RGB as luminance) is the model's [1,1,H,W] input; each output\n"
+                + "  channel becomes a slice of OUT.tif. --sigmoid maps logits to probabilities.\n"
+                + "  An existing OUT.tif is kept unless --overwrite is given.";
     }
 
     @Override
@@ -56,36 +52,18 @@ final class ApplyCommand implements Main.Command {
         if (imp == null) {
             throw new NeuralJException(imageFile + ": ImageJ cannot open this file as an image");
         }
-        Model model = Model.load(modelFile);
-        if (model.inputs().size() != 1) {
-            throw new NeuralJException(modelFile + ": apply needs a model with one input; this one has " + model.inputs());
+        ApplyModel.Request request = new ApplyModel.Request(modelFile, norm, args.flag("sigmoid"), args.option("backend", "auto"));
+        ApplyModel.Result result = ApplyModel.run(request, imp, null);
+        Path parent = target.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        // written beside the target and renamed, so a crash never leaves a half-written output
+        Path temp = Files.createTempFile(parent, ".neuralj-", ".tif");
+        if (!IJ.saveAsTiff(result.image(), temp.toString())) {
+            Files.deleteIfExists(temp);
+            throw new NeuralJException("could not write " + target);
         }
-        HostTensor x = ImageTensors.fromProcessor(imp.getProcessor());
-        x = new HostTensor(x.shape(), norm.apply(x.data()));
-        try (Backend backend = Backends.select(args.option("backend", "auto"));
-             Session session = new Session(model, backend)) {
-            long t0 = System.nanoTime();
-            HostTensor y = session.runOnHost(Map.of(model.inputs().get(0).name(), x)).values().iterator().next();
-            long ms = (System.nanoTime() - t0) / 1_000_000;
-            if (args.flag("sigmoid")) {
-                float[] d = y.data();
-                for (int i = 0; i < d.length; i++) {
-                    d[i] = (float) (1 / (1 + Math.exp(-d[i])));
-                }
-            }
-            String title = target.getFileName().toString();
-            ImagePlus result = ImageTensors.toImage(y, title, imp);
-            Path parent = target.toAbsolutePath().getParent();
-            Files.createDirectories(parent);
-            // written next to the target and renamed, so a crash never leaves a half-written output
-            Path temp = Files.createTempFile(parent, ".neuralj-", ".tif");
-            if (!IJ.saveAsTiff(result, temp.toString())) {
-                Files.deleteIfExists(temp);
-                throw new NeuralJException("could not write " + target);
-            }
-            Files.move(temp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            out.printf("%s: %dx%d on %s in %d ms -> %s %s%n", imageFile.getFileName(), imp.getWidth(), imp.getHeight(),
-                    backend.name(), ms, target, java.util.Arrays.toString(y.shape()));
-        }
+        Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        out.printf("%s: %dx%dx%d on %s in %d ms -> %s%n", imageFile.getFileName(), imp.getWidth(), imp.getHeight(),
+                imp.getStackSize(), result.backendName(), result.millis(), target);
     }
 }

@@ -10,6 +10,16 @@ import org.neuralj.onnx.DataType;
  */
 public record Meta(int[] shape, DataType type, float[] constant) {
 
+    public Meta {
+        shape = shape.clone();
+    }
+
+    /** A copy: ops build their output shapes from it. */
+    @Override
+    public int[] shape() {
+        return shape.clone();
+    }
+
     public static Meta of(int[] shape, DataType type) {
         return new Meta(shape, type, null);
     }

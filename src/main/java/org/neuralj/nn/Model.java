@@ -40,8 +40,9 @@ public final class Model {
         }
     }
 
+    private static final int MAX_CACHED_PLANS = 32;
     private static final int MIN_OPSET = 7;
-    private static final int MAX_OPSET = 22;
+    private static final int MAX_OPSET = 25;
 
     private final String source;
     private final OnnxModel onnx;
@@ -224,17 +225,37 @@ public final class Model {
     }
 
     /** The plan (shapes, folded constants, free points) for these input shapes; cached. */
-    public synchronized Plan plan(Map<String, int[]> inputShapes) {
-        StringBuilder key = new StringBuilder();
+    public Plan plan(Map<String, int[]> inputShapes) {
+        try (org.neuralj.backend.cpu.CpuBackend cpu = new org.neuralj.backend.cpu.CpuBackend(1)) {
+            return plan(inputShapes, Map.of(), cpu);
+        }
+    }
+
+    /**
+     * The plan for these input shapes, with some inputs' values fixed: those inputs become constants,
+     * so shape arguments fed as inputs (Reshape's shape, Slice's starts, Resize's scales) fold away.
+     * Constant sub-graphs are computed once, here, on {@code backend} (the one the plan will run on).
+     */
+    public synchronized Plan plan(Map<String, int[]> inputShapes, Map<String, float[]> knownValues,
+                                  org.neuralj.backend.Backend backend) {
+        StringBuilder key = new StringBuilder(backend.name()).append('@').append(System.identityHashCode(backend)).append(':');
         for (Input in : inputs) {
             int[] shape = inputShapes.get(in.name());
             if (shape == null) {
                 throw new InvalidInputException(source + ": input '" + in.name() + "' is missing (inputs: " + inputs + ")");
             }
             checkShape(in, shape);
-            key.append(in.name()).append(Arrays.toString(shape)).append(';');
+            key.append(in.name()).append(Arrays.toString(shape));
+            float[] value = knownValues.get(in.name());
+            if (value != null) {
+                key.append('=').append(Arrays.toString(value));
+            }
+            key.append(';');
         }
-        return plans.computeIfAbsent(key.toString(), k -> Plan.create(this, inputShapes));
+        if (plans.size() >= MAX_CACHED_PLANS && !plans.containsKey(key.toString())) {
+            plans.clear(); // a long Fiji session with many image sizes must not grow without bound
+        }
+        return plans.computeIfAbsent(key.toString(), k -> Plan.create(this, inputShapes, knownValues, backend));
     }
 
     private void checkShape(Input in, int[] shape) {

@@ -7,7 +7,6 @@ import java.util.Map;
 import org.neuralj.backend.Backend;
 import org.neuralj.backend.NeuralJException;
 import org.neuralj.backend.Tensor;
-import org.neuralj.backend.cpu.CpuBackend;
 
 /**
  * A model prepared for one set of input shapes: every value's shape and type is known, every
@@ -37,17 +36,18 @@ public final class Plan {
     }
 
     /** Shape inference and constant folding over the whole graph for the given input shapes. */
-    static Plan create(Model model, Map<String, int[]> inputShapes) {
+    static Plan create(Model model, Map<String, int[]> inputShapes, Map<String, float[]> knownValues, Backend folder) {
         Map<String, Meta> values = new HashMap<>(model.constants());
         for (Model.Input input : model.inputs()) {
             int[] shape = inputShapes.get(input.name());
             if (shape == null) {
                 throw new InvalidInputException(model.source() + ": no shape for input '" + input.name() + "'");
             }
-            values.put(input.name(), Meta.of(shape, input.type()));
+            float[] value = knownValues.get(input.name());
+            values.put(input.name(), value != null ? Meta.constant(shape, input.type(), value) : Meta.of(shape, input.type()));
         }
         List<Planned> steps = new ArrayList<>();
-        try (CpuBackend folder = new CpuBackend(1)) {
+        {
             for (Model.Node node : model.nodes()) {
                 List<Meta> in = new ArrayList<>();
                 boolean allConstant = true;

@@ -45,6 +45,7 @@ public final class Session implements AutoCloseable {
      */
     public Map<String, HostTensor> runOnHost(Map<String, HostTensor> inputs) {
         Map<String, Tensor> in = new LinkedHashMap<>();
+        Map<String, float[]> known = new HashMap<>();
         try {
             for (Model.Input input : model.inputs()) {
                 HostTensor data = inputs.get(input.name());
@@ -56,8 +57,11 @@ public final class Session implements AutoCloseable {
                     checkFinite(input.name(), data.data());
                 }
                 in.put(input.name(), backend.upload(data.data(), data.shape()));
+                if (isShapeArgument(input, data)) {
+                    known.put(input.name(), data.data());
+                }
             }
-            Map<String, Tensor> out = run(in);
+            Map<String, Tensor> out = run(in, known);
             Map<String, HostTensor> host = new LinkedHashMap<>();
             for (Map.Entry<String, Tensor> e : out.entrySet()) {
                 try (Tensor t = e.getValue()) {
@@ -74,6 +78,10 @@ public final class Session implements AutoCloseable {
      * Runs the model; the returned output tensors belong to the caller, the inputs stay the caller's.
          */
     public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+        return run(inputs, Map.of());
+    }
+
+    private Map<String, Tensor> run(Map<String, Tensor> inputs, Map<String, float[]> knownValues) {
         Map<String, int[]> shapes = new HashMap<>();
         for (Model.Input input : model.inputs()) {
             Tensor t = inputs.get(input.name());
@@ -87,7 +95,7 @@ public final class Session implements AutoCloseable {
             }
             shapes.put(input.name(), t.shape());
         }
-        Plan plan = model.plan(shapes);
+        Plan plan = model.plan(shapes, knownValues, backend);
         Map<String, Tensor> live = new HashMap<>();
         try {
             for (Plan.Planned p : plan.steps()) {
@@ -133,6 +141,14 @@ public final class Session implements AutoCloseable {
         } finally {
             live.values().forEach(Tensor::close);
         }
+    }
+
+    /**
+     * Integer inputs and tiny ones (at most 8 values) are taken as shape arguments: the plan is
+     * specialised to their values, so ops whose output shape depends on them can run.
+     */
+    private static boolean isShapeArgument(Model.Input input, HostTensor data) {
+        return !input.type().isFloatingPoint() || data.data().length <= 8;
     }
 
     private void checkFinite(String name, float[] data) {

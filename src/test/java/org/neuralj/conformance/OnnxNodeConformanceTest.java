@@ -43,6 +43,17 @@ class OnnxNodeConformanceTest {
     /** Element types run as float32 without loss (integers here stay far below 2^24). */
     static final Set<String> EXACT_TYPES = Set.of("f32", "i32", "i64", "bool");
 
+    /**
+     * Variants of in-scope ops that the engine does not run, each with its reason; they are listed
+     * as skipped in the table (not hidden): name fragment -> reason.
+     */
+    static final Map<String, String> KNOWN_GAPS = Map.of(
+            "_3d", "3-D spatial axes (the engine runs 1-D and 2-D windows)",
+            "training_mode", "BatchNormalization training mode (inference engine; training is issue 11)",
+            "with_argmax", "MaxPool's second output (indices)",
+            "tf_crop_and_resize", "Resize tf_crop_and_resize mode",
+            "antialias", "Resize with antialias");
+
     /** test -> backend -> outcome ("pass", "FAIL: ...", "skip: ..."). */
     private static final Map<String, Map<String, String>> OUTCOMES = new TreeMap<>();
     private static final Map<String, List<String>> OPS_OF = new TreeMap<>();
@@ -70,6 +81,12 @@ class OnnxNodeConformanceTest {
         if (!outside.isEmpty()) {
             record(test, backendSpec, "skip: op " + String.join(",", outside) + " not in scope");
             Assumptions.abort("ops outside the engine's list: " + outside);
+        }
+        for (Map.Entry<String, String> gap : KNOWN_GAPS.entrySet()) {
+            if (test.contains(gap.getKey())) {
+                record(test, backendSpec, "skip: " + gap.getValue());
+                Assumptions.abort(gap.getValue());
+            }
         }
         for (String t : types) {
             String type = t.contains("[") ? t.substring(0, t.indexOf('[')) : t;

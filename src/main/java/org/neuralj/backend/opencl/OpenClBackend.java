@@ -43,12 +43,15 @@ public final class OpenClBackend implements Backend {
     private static final int RANK = Tensor.MAX_RANK;
 
     /** Kernel choice for conv2d; {@code AUTO} picks by size (tests force the others). */
-    enum ConvKernel { AUTO, GENERAL, TILED }
+    enum ConvKernel { AUTO, GENERAL, TILED, VEC }
 
     // Tunables of the tiled conv kernel (defaults of conv.cl unless a device needs otherwise).
     private static final int CONV_OC_TILE = 8;
     private static final int CONV_X_TILE = 2;
     private static final int CONV_WG_X = 16;
+    // Tunables of the vector conv kernel (conv2d_vec); on PoCL (AVX-512) 16 x-lanes x 8 channels measured best.
+    private static final int CONV_VW = Integer.getInteger("neuralj.opencl.convVW", 16);
+    private static final int CONV_VEC_OC = Integer.getInteger("neuralj.opencl.convVecOC", 8);
 
     private final int index;
     private final DeviceInfo info;
@@ -550,10 +553,18 @@ public final class OpenClBackend implements Backend {
                 bias == null ? 0 : 1, actCode(act.op()), act.a(), act.b()};
         ConvKernel k = convKernel;
         if (k == ConvKernel.AUTO) {
-            // the tiled kernel pays off once a tile of output channels and a row of x positions are filled
-            k = (M / g >= CONV_OC_TILE / 2 && s.outW() >= CONV_WG_X) ? ConvKernel.TILED : ConvKernel.GENERAL;
+            // CPU drivers run explicit vectors best (conv2d_vec); GPUs the work-group tiled kernel, whose
+            // neighbouring work-items read neighbouring x. Both pay off once a tile of output channels and a
+            // row of x positions are filled; tiny or channel-poor convolutions take the general kernel.
+            boolean big = M / g >= 4 && s.outW() >= 8;
+            k = !big ? ConvKernel.GENERAL : info.type().contains("CPU") ? ConvKernel.VEC : ConvKernel.TILED;
         }
-        if (k == ConvKernel.TILED) {
+        if (k == ConvKernel.VEC) {
+            int mTiles = (M / g + CONV_VEC_OC - 1) / CONV_VEC_OC;
+            String defines = "-DVW=" + CONV_VW + " -DVEC_OC=" + CONV_VEC_OC;
+            run("conv.cl", defines, "conv2d_vec", range((s.outW() + CONV_VW - 1) / CONV_VW, s.outH(),
+                    (long) N * g * mTiles), null, args);
+        } else if (k == ConvKernel.TILED) {
             int mTiles = (M / g + CONV_OC_TILE - 1) / CONV_OC_TILE;
             long gx = (long) ((s.outW() + CONV_WG_X * CONV_X_TILE - 1) / (CONV_WG_X * CONV_X_TILE)) * CONV_WG_X;
             String defines = "-DOC_TILE=" + CONV_OC_TILE + " -DX_TILE=" + CONV_X_TILE + " -DWG_X=" + CONV_WG_X;

@@ -53,7 +53,7 @@ class OpenClBackendTest {
 
     // ---- helpers ---------------------------------------------------------------------------------
 
-    static float[] random(long seed, int n) {
+    public static float[] random(long seed, int n) {
         Random r = new Random(seed);
         float[] v = new float[n];
         for (int i = 0; i < n; i++) v[i] = r.nextFloat() * 2 - 1;

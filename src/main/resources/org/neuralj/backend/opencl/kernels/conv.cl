@@ -118,3 +118,103 @@ void conv2d_tiled(__global const float* x, __global const float* w, __global con
         }
     }
 }
+
+// ---- conv2d_vec: explicit vectors along x (for CPU drivers such as PoCL and for GPUs alike) ------
+// Work-item (gx, oy, z) computes VW consecutive x positions ox = gx*VW .. gx*VW+VW-1 of row oy for
+// VEC_OC output channels of one group, as VEC_OC vectors of VW floats. Rows inside the image load with
+// one unaligned vload; the few vectors that touch the left/right padding (or strideW > 1) gather
+// lane by lane with a select. global (ceil(outW / VW), outH, N * groups * ceil(Mg / VEC_OC)).
+
+#ifndef VW
+#define VW 8           // vector width along x: 4, 8 or 16
+#endif
+#ifndef VEC_OC
+#define VEC_OC 8       // output channels per work-item (conv2d_vec)
+#endif
+
+#if VW == 16
+typedef float16 floatv;
+#define VLOAD vload16
+#define VSTORE vstore16
+#elif VW == 4
+typedef float4 floatv;
+#define VLOAD vload4
+#define VSTORE vstore4
+#else
+typedef float8 floatv;
+#define VLOAD vload8
+#define VSTORE vstore8
+#endif
+
+// VW inputs row[ix + t*step] (t < VW), 0 outside [0, W)
+inline floatv load_lanes(__global const float* row, int ix, int step, int W) {
+    if (step == 1 && ix >= 0 && ix + VW <= W) return VLOAD(0, row + ix);
+    float v[VW];
+    for (int t = 0; t < VW; t++) {
+        const int i = ix + t * step;
+        const float r = row[clamp(i, 0, W - 1)];
+        v[t] = (i >= 0 && i < W) ? r : 0.0f;
+    }
+    return VLOAD(0, v);
+}
+
+__kernel void conv2d_vec(__global const float* x, __global const float* w, __global const float* bias,
+                         __global float* y,
+                         const int N, const int C, const int H, const int W,
+                         const int M, const int kH, const int kW,
+                         const int outH, const int outW,
+                         const int strideH, const int strideW, const int padTop, const int padLeft,
+                         const int dilationH, const int dilationW, const int groups,
+                         const int hasBias, const int act, const float actA, const float actB) {
+    const int ox0 = get_global_id(0) * VW;
+    const int oy = get_global_id(1);
+    const int z = get_global_id(2);
+    if (ox0 >= outW || oy >= outH) return;
+    const int Cg = C / groups, Mg = M / groups;
+    const int mTiles = (Mg + VEC_OC - 1) / VEC_OC;
+    const int mt = z % mTiles;
+    const int ng = z / mTiles;
+    const int g = ng % groups;
+    const int n = ng / groups;
+    if (n >= N) return;
+    const int mFirst = g * Mg + mt * VEC_OC;
+    const int mLast = g * Mg + Mg - 1;
+    const int kHW = kH * kW;
+    const int wStrideM = Cg * kHW;
+    int wOff[VEC_OC];
+    for (int j = 0; j < VEC_OC; j++) wOff[j] = min(mFirst + j, mLast) * wStrideM;
+    const int ixBase = ox0 * strideW - padLeft;
+
+    floatv acc[VEC_OC];
+    for (int j = 0; j < VEC_OC; j++) acc[j] = (floatv)(0.0f);
+
+    for (int c = 0; c < Cg; c++) {
+        __global const float* xc = x + ((size_t)(n * C + g * Cg + c)) * H * W;   // x[n][g*Cg+c]
+        const int wc = c * kHW;
+        for (int ky = 0; ky < kH; ky++) {
+            const int iy = oy * strideH - padTop + ky * dilationH;
+            if (iy < 0 || iy >= H) continue;
+            __global const float* row = xc + iy * W;
+            for (int kx = 0; kx < kW; kx++) {
+                const floatv xv = load_lanes(row, ixBase + kx * dilationW, strideW, W);
+                const int wk = wc + ky * kW + kx;
+                for (int j = 0; j < VEC_OC; j++) acc[j] = fma((floatv)(w[wOff[j] + wk]), xv, acc[j]);
+            }
+        }
+    }
+
+    for (int j = 0; j < VEC_OC; j++) {
+        const int m = mFirst + j;
+        if (m > mLast) break;
+        const float b = hasBias ? bias[m] : 0.0f;
+        __global float* yrow = y + (((size_t)(n * M + m)) * outH + oy) * outW;
+        float v[VW];
+        VSTORE(acc[j] + (floatv)(b), 0, v);
+        if (ox0 + VW <= outW) {
+            for (int t = 0; t < VW; t++) v[t] = apply_act(v[t], act, actA, actB);
+            VSTORE(VLOAD(0, v), 0, yrow + ox0);
+        } else {
+            for (int t = 0; t < VW && ox0 + t < outW; t++) yrow[ox0 + t] = apply_act(v[t], act, actA, actB);
+        }
+    }
+}
