@@ -914,9 +914,43 @@ public final class OpenClBackend implements Backend {
         int nc = xs[0] * xs[1];
         Tensor y = allocate(xs[0], xs[1], s.outH(), s.outW());
         run("resize.cl", "", "resize", range(s.outW(), s.outH(), nc), null, xm, mem(y), nc, xs[2], xs[3],
-                s.outH(), s.outW(), s.scaleH(), s.scaleW(), s.mode().ordinal(), s.coordinateMode().ordinal(),
-                s.nearestMode().ordinal(), s.cubicA(), s.excludeOutside() ? 1 : 0);
+                s.outH(), s.outW(), s.scaleH(), s.scaleW(), resizeModeCode(s.mode()), coordinateCode(s.coordinateMode()),
+                nearestCode(s.nearestMode()), s.cubicA(), s.excludeOutside() ? 1 : 0);
         return y;
+    }
+
+    // MODE_*, COORD_* and NEAREST_* of resize.cl
+    private static int resizeModeCode(ResizeSpec.Mode m) {
+        if (m == null) throw new IllegalArgumentException("resize: no mode");
+        switch (m) {
+            case NEAREST: return 0;
+            case LINEAR: return 1;
+            case CUBIC: return 2;
+            default: throw new IllegalArgumentException("no OpenCL code for " + m);
+        }
+    }
+
+    private static int coordinateCode(ResizeSpec.CoordinateMode m) {
+        if (m == null) return 0; // ONNX default: half_pixel
+        switch (m) {
+            case HALF_PIXEL: return 0;
+            case PYTORCH_HALF_PIXEL: return 1;
+            case ASYMMETRIC: return 2;
+            case ALIGN_CORNERS: return 3;
+            case HALF_PIXEL_SYMMETRIC: return 4;
+            default: throw new IllegalArgumentException("no OpenCL code for " + m);
+        }
+    }
+
+    private static int nearestCode(ResizeSpec.NearestMode m) {
+        if (m == null) return 0; // ONNX default: round_prefer_floor
+        switch (m) {
+            case ROUND_PREFER_FLOOR: return 0;
+            case ROUND_PREFER_CEIL: return 1;
+            case FLOOR: return 2;
+            case CEIL: return 3;
+            default: throw new IllegalArgumentException("no OpenCL code for " + m);
+        }
     }
 
     // ---- life cycle ---------------------------------------------------------------------------
