@@ -9,7 +9,7 @@ import org.neuralj.backend.ConvSpec;
  * <p>Convolution, per image n and group g: Y_g [Mg, P] = W_g [Mg, K] x col [K, P] with
  * K = Cg*kH*kW, P = outH*outW and col[(c*kH + ky)*kW + kx][oy*outW + ox] = x[n][g*Cg + c][iy][ix]
  * (0 outside x). The P columns are cut into tiles so each task builds only a K x tile slice of col
- * into a pooled buffer that stays in cache while the GEMM consumes it; bias and activation run in the
+ * (one reused row array per k, see {@link Workspace}) that stays in cache while the GEMM consumes it; bias and activation run in the
  * GEMM epilogue. A 1x1, stride-1, unpadded convolution reads x directly as col (no copy).
  *
  * <p>Transposed convolution, per image n and group g: col [Mg*kH*kW, H*W] = W_g^T x X_g, then
@@ -54,13 +54,9 @@ final class CpuConv {
                 // x[img][g*cg + c][p] is already col[c][p]
                 Sgemm.multiply(mg, pb, k, w, wOff, k, x, xOff + p0, p, y, yOff, p, bias, g * mg, s.activation());
             } else {
-                float[] col = threads.borrow(k * pb);
-                try {
-                    im2col(x, xOff, h, wd, cg, kh, kw, s, ow, p0, pb, col);
-                    Sgemm.multiply(mg, pb, k, w, wOff, k, col, 0, pb, y, yOff, p, bias, g * mg, s.activation());
-                } finally {
-                    threads.giveBack(col);
-                }
+                float[][] col = Workspace.get().col(k, pb);
+                im2col(x, xOff, h, wd, cg, kh, kw, s, ow, p0, pb, col);
+                Sgemm.multiply(mg, pb, k, w, wOff, k, col, y, yOff, p, bias, g * mg, s.activation());
             }
         });
         return y;
@@ -71,14 +67,14 @@ final class CpuConv {
      * output pixel p0 + q, or 0 in the padding.
      */
     static void im2col(float[] x, int xOff, int h, int wd, int cg, int kh, int kw, ConvSpec s, int ow,
-                       int p0, int pb, float[] col) {
+                       int p0, int pb, float[][] col) {
         final int sh = s.strideH(), sw = s.strideW(), dh = s.dilationH(), dw = s.dilationW();
         int r = 0;
         for (int c = 0; c < cg; c++) {                          // col[c][ky][kx][q]
             int plane = xOff + c * h * wd;
             for (int ky = 0; ky < kh; ky++) {
                 for (int kx = 0; kx < kw; kx++, r++) {
-                    int dst = r * pb;
+                    float[] dst = col[r];
                     int q = 0;
                     while (q < pb) {
                         int pIdx = p0 + q;
@@ -87,7 +83,7 @@ final class CpuConv {
                         int run = Math.min(ow - ox0, pb - q);      // output pixels left in this output row
                         int iy = oy * sh - s.padTop() + ky * dh;
                         if (iy < 0 || iy >= h) {
-                            Arrays.fill(col, dst + q, dst + q + run, 0f);
+                            Arrays.fill(dst, q, q + run, 0f);
                         } else {
                             // ix = ox*sw + base is inside [0, wd) for ox in [lo, hi]
                             int base = kx * dw - s.padLeft();
@@ -95,18 +91,18 @@ final class CpuConv {
                             int hi = Math.min(ox0 + run - 1, Math.floorDiv(wd - 1 - base, sw));
                             int row = plane + iy * wd;
                             if (hi < lo) {
-                                Arrays.fill(col, dst + q, dst + q + run, 0f);
+                                Arrays.fill(dst, q, q + run, 0f);
                             } else {
-                                Arrays.fill(col, dst + q, dst + q + (lo - ox0), 0f);
-                                int d = dst + q + (lo - ox0);
+                                int d = q + (lo - ox0);              // col position of output pixel lo
+                                Arrays.fill(dst, q, d, 0f);
                                 if (sw == 1) {
-                                    System.arraycopy(x, row + lo + base, col, d, hi - lo + 1);
+                                    System.arraycopy(x, row + lo + base, dst, d, hi - lo + 1);
                                 } else {
                                     for (int ox = lo; ox <= hi; ox++) {
-                                        col[d + ox - lo] = x[row + ox * sw + base];
+                                        dst[d + ox - lo] = x[row + ox * sw + base];
                                     }
                                 }
-                                Arrays.fill(col, d + (hi - lo + 1), dst + q + run, 0f);
+                                Arrays.fill(dst, d + (hi - lo + 1), q + run, 0f);
                             }
                         }
                         q += run;

@@ -7,8 +7,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 
 /**
- * The worker threads of one {@link CpuBackend} and a pool of scratch buffers (im2col tiles), so a
- * convolution allocates nothing per call once warm. Every op splits its work into independent tasks
+ * The worker threads of one {@link CpuBackend} and a small pool of large scratch buffers (the column
+ * blocks of transposed convolution; GEMM and im2col rows live in {@link Workspace}). Every op splits its work into independent tasks
  * (output rows, channels, batch entries, column tiles) and hands them to {@link #forEach}.
  */
 final class CpuThreads implements AutoCloseable {

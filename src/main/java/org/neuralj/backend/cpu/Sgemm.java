@@ -6,18 +6,20 @@ import org.neuralj.backend.Activation;
  * Single-precision matrix multiply on row-major arrays with a fused epilogue:
  * <pre>
  *   C[i][j] = act(bias[i] + sum_k A[i][k] * B[k][j])     for i &lt; M, j &lt; N
- *   A[i][k] = a[aOff + i*lda + k],  B[k][j] = b[bOff + k*ldb + j],  C[i][j] = c[cOff + i*ldc + j]
+ *   A[i][k] = a[aOff + i*lda + k],  B[k][j] = b[bOff + k*ldb + j]  (or bRows[k][j]),
+ *   C[i][j] = c[cOff + i*ldc + j]
  * </pre>
- * {@link #reference} is that formula as three loops; {@link #multiply} computes the same thing
- * cache-blocked: a KC x NC panel of B stays in L2 while every row of A sweeps over it, and the inner
- * loop is a contiguous {@code c[j] += a0*b0[j] + a1*b1[j] + a2*b2[j] + a3*b3[j]} that HotSpot
- * auto-vectorises (four k at a time so each C element is loaded and stored a quarter as often).
+ * {@link #reference} is that formula as three loops. {@link #multiply} computes the same thing
+ * cache-blocked: B is cut into KC x NC panels copied into separate row arrays (they stay in L2 while
+ * every row of A sweeps over them), and each row of C accumulates in a zero-offset scratch row with
+ * {@code acc[j] += a0*b0[j] + a1*b1[j] + a2*b2[j] + a3*b3[j]}, a loop HotSpot auto-vectorises (four k
+ * at a time so acc is loaded and stored a quarter as often). Zero offsets matter: see {@link Workspace}.
  * Single-threaded: callers split M or N into tasks.
  */
 final class Sgemm {
-    /** Rows of B per panel: 256 rows x NC columns of floats = 512 KiB, fits L2. */
+    /** Rows of B per panel: KC x NC floats = 512 KiB, fits L2. */
     static final int KC = 256;
-    /** Columns per panel: a C row segment of NC floats (2 KiB) stays in L1 across the k loop. */
+    /** Columns per panel: one accumulator row of NC floats (2 KiB) stays in L1 across the k loop. */
     static final int NC = 512;
 
     private Sgemm() {
@@ -32,52 +34,78 @@ final class Sgemm {
                          float[] b, int bOff, int ldb,
                          float[] c, int cOff, int ldc,
                          float[] bias, int biasOff, Activation act) {
+        Workspace ws = Workspace.get();
         for (int j0 = 0; j0 < n; j0 += NC) {
             int nb = Math.min(NC, n - j0);
-            // C[:, j0:j0+nb] starts at the bias (the epilogue's first half, fused into the init)
-            for (int i = 0; i < m; i++) {
-                int ci = cOff + i * ldc + j0;
-                float init = bias == null ? 0f : bias[biasOff + i];
-                java.util.Arrays.fill(c, ci, ci + nb, init);
-            }
-            for (int k0 = 0; k0 < k; k0 += KC) {
+            int k0 = 0;
+            do { // at least once, so K = 0 still writes act(bias)
                 int kb = Math.min(KC, k - k0);
-                for (int i = 0; i < m; i++) {
-                    rowPanel(a, aOff + i * lda + k0, b, bOff + k0 * ldb + j0, ldb, c, cOff + i * ldc + j0, kb, nb);
+                float[][] panel = ws.panel(kb, nb);
+                for (int kk = 0; kk < kb; kk++) {  // panel[kk][j] = B[k0 + kk][j0 + j]
+                    System.arraycopy(b, bOff + (k0 + kk) * ldb + j0, panel[kk], 0, nb);
                 }
-            }
-            if (!act.isIdentity()) {
-                // the epilogue's second half, while the C block is still in cache
-                for (int i = 0; i < m; i++) {
-                    int ci = cOff + i * ldc + j0;
-                    CpuElementwise.apply(act, c, ci, c, ci, nb);
-                }
-            }
+                kernel(m, nb, kb, a, aOff + k0, lda, panel, 0, c, cOff + j0, ldc,
+                        k0 == 0, k0 + KC >= k, bias, biasOff, act, ws.acc(nb));
+                k0 += KC;
+            } while (k0 < k);
         }
     }
 
-    /** c[0..nb) += sum_{k < kb} a[ai + k] * b[bi + k*ldb + 0..nb). */
-    private static void rowPanel(float[] a, int ai, float[] b, int bi, int ldb, float[] c, int ci, int kb, int nb) {
-        int kk = 0;
-        for (; kk + 3 < kb; kk += 4) {
-            float a0 = a[ai + kk];
-            float a1 = a[ai + kk + 1];
-            float a2 = a[ai + kk + 2];
-            float a3 = a[ai + kk + 3];
-            int b0 = bi + kk * ldb;
-            int b1 = b0 + ldb;
-            int b2 = b1 + ldb;
-            int b3 = b2 + ldb;
-            for (int j = 0; j < nb; j++) {
-                c[ci + j] += a0 * b[b0 + j] + a1 * b[b1 + j] + a2 * b[b2 + j] + a3 * b[b3 + j];
+    /** The same product with B given as rows: B[k][j] = bRows[k][j] for k &lt; K, j &lt; N. */
+    static void multiply(int m, int n, int k,
+                         float[] a, int aOff, int lda,
+                         float[][] bRows,
+                         float[] c, int cOff, int ldc,
+                         float[] bias, int biasOff, Activation act) {
+        float[] acc = Workspace.get().acc(n);
+        int k0 = 0;
+        do {
+            int kb = Math.min(KC, k - k0);
+            kernel(m, n, kb, a, aOff + k0, lda, bRows, k0, c, cOff, ldc, k0 == 0, k0 + KC >= k, bias, biasOff, act, acc);
+            k0 += KC;
+        } while (k0 < k);
+    }
+
+    /**
+     * C[i][0..n) (+)= sum_{kk &lt; kb} A[i][kk] * rows[r0 + kk][0..n) for every i &lt; m. On the first
+     * k block C starts from the bias; on the last the activation is applied before the store.
+     */
+    private static void kernel(int m, int n, int kb, float[] a, int aOff, int lda, float[][] rows, int r0,
+                               float[] c, int cOff, int ldc, boolean first, boolean last,
+                               float[] bias, int biasOff, Activation act, float[] acc) {
+        for (int i = 0; i < m; i++) {
+            int ci = cOff + i * ldc;
+            if (first) {
+                java.util.Arrays.fill(acc, 0, n, bias == null ? 0f : bias[biasOff + i]);
+            } else {
+                System.arraycopy(c, ci, acc, 0, n);
             }
-        }
-        for (; kk < kb; kk++) {
-            float a0 = a[ai + kk];
-            int b0 = bi + kk * ldb;
-            for (int j = 0; j < nb; j++) {
-                c[ci + j] += a0 * b[b0 + j];
+            int ai = aOff + i * lda;
+            int kk = 0;
+            for (; kk + 3 < kb; kk += 4) {
+                float a0 = a[ai + kk];
+                float a1 = a[ai + kk + 1];
+                float a2 = a[ai + kk + 2];
+                float a3 = a[ai + kk + 3];
+                float[] b0 = rows[r0 + kk];
+                float[] b1 = rows[r0 + kk + 1];
+                float[] b2 = rows[r0 + kk + 2];
+                float[] b3 = rows[r0 + kk + 3];
+                for (int j = 0; j < n; j++) {
+                    acc[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
+                }
             }
+            for (; kk < kb; kk++) {
+                float a0 = a[ai + kk];
+                float[] b0 = rows[r0 + kk];
+                for (int j = 0; j < n; j++) {
+                    acc[j] += a0 * b0[j];
+                }
+            }
+            if (last && !act.isIdentity()) {
+                CpuElementwise.apply(act, acc, 0, acc, 0, n); // the epilogue, while the row is in L1
+            }
+            System.arraycopy(acc, 0, c, ci, n);
         }
     }
 
