@@ -41,7 +41,7 @@ public final class Model {
     }
 
     private static final int MAX_CACHED_PLANS = 32;
-    private static final int MIN_OPSET = 7;
+    private static final int MIN_OPSET = 6;
     private static final int MAX_OPSET = 25;
 
     private final String source;

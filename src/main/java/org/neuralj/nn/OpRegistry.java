@@ -15,6 +15,7 @@ import org.neuralj.nn.ops.DepthToSpace;
 import org.neuralj.nn.ops.Expand;
 import org.neuralj.nn.ops.Gather;
 import org.neuralj.nn.ops.Gemm;
+import org.neuralj.nn.ops.Lrn;
 import org.neuralj.nn.ops.MatMul;
 import org.neuralj.nn.ops.Normalization;
 import org.neuralj.nn.ops.Pad;
@@ -72,6 +73,7 @@ public final class OpRegistry {
         OPS.put("Cast", Cast::new);
         OPS.put("CastLike", Cast::new);
         OPS.put("Expand", Expand::new);
+        OPS.put("LRN", Lrn::new);
     }
 
     private OpRegistry() {

@@ -33,11 +33,12 @@ final class CpuConv {
         float[] y = new float[n * m * p];
         final boolean direct = kh == 1 && kw == 1 && s.strideH() == 1 && s.strideW() == 1
                 && s.padTop() == 0 && s.padLeft() == 0 && oh == h && ow == wd;
-        // column tile: big enough for a long vectorised inner loop, small enough to stay in cache
-        int t = Math.max(64, Math.min(1024, TILE_FLOATS / Math.max(1, k)));
+        // column tile: big enough for a long vectorised inner loop, small enough to stay in cache,
+        // a multiple of 16 floats so no scalar tail is left after the vector loop
+        int t = Math.max(64, Math.min(1024, TILE_FLOATS / Math.max(1, k)) & ~15);
         // ... and enough tiles that every thread has work even for one image
         while (t > 64 && (long) n * groups * ((p + t - 1) / t) < 2L * threads.threads()) {
-            t /= 2;
+            t = Math.max(64, (t / 2) & ~15);
         }
         final int tile = Math.min(t, p);
         final int tiles = (p + tile - 1) / tile;

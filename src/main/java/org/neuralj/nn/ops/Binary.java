@@ -20,13 +20,19 @@ public final class Binary implements Op {
     public static final List<String> OP_TYPES = List.of("Add", "Sub", "Mul", "Div", "Pow", "PRelu", "Max", "Min", "Sum", "Mean");
 
     private final String opType;
+    private final int opset;
 
     public Binary(NodeInfo node) {
         this.opType = node.opType();
+        this.opset = node.opset();
     }
 
     @Override
     public Step prepare(List<Meta> in) {
+        if (opType.equals("PRelu") && opset < 7 && in.get(1).rank() == 1 && in.get(0).rank() > 2
+                && in.get(1).dim(0) == in.get(0).dim(1) && in.get(1).dim(0) > 1) {
+            return perChannelPrelu(in);
+        }
         int[] shape = in.get(0).shape();
         for (int i = 1; i < in.size(); i++) {
             shape = Backend.broadcastShape(shape, in.get(i).shape());
@@ -54,6 +60,18 @@ public final class Binary implements Op {
             List<Tensor> result = new ArrayList<>(1);
             result.add(acc);
             return result;
+        });
+    }
+
+    /** PRelu before opset 7: a 1-D slope of C values applies per channel (axis 1), not to the last axis. */
+    private Step perChannelPrelu(List<Meta> in) {
+        int[] slopeShape = new int[in.get(0).rank() - 1];
+        java.util.Arrays.fill(slopeShape, 1);
+        slopeShape[0] = in.get(1).dim(0);
+        return Step.of(Meta.of(in.get(0).shape(), in.get(0).type()), (b, t) -> {
+            try (Tensor slope = t.get(1).reshape(slopeShape)) {
+                return List.of(b.binary(t.get(0), slope, BinaryOp.PRELU));
+            }
         });
     }
 
