@@ -5,7 +5,7 @@ package org.neuralj.backend;
  * Resize semantics. For each output coordinate o along an axis of input length in and scale s
  * (= the ONNX scale, or out/in when sizes were given), the input coordinate is
  * HALF_PIXEL (o+0.5)/s-0.5; PYTORCH_HALF_PIXEL the same but 0 when out == 1; ASYMMETRIC o/s;
- * ALIGN_CORNERS o*(in-1)/(out-1) (0 when out == 1); HALF_PIXEL_SYMMETRIC as ONNX 19 defines it.
+ * ALIGN_CORNERS o*(in-1)/(in*s-1) (0 when in*s == 1); HALF_PIXEL_SYMMETRIC as ONNX 19 defines it.
  * NEAREST picks index round(coord) by {@link NearestMode}, clamped to [0, in-1]. LINEAR interpolates the
  * two neighbours (coordinate clamped to [0, in-1]). CUBIC uses the 4 neighbours with coefficient
  * {@code cubicA}; {@code excludeOutside} zeroes weights of neighbours outside the input and renormalises;
@@ -30,8 +30,11 @@ public record ResizeSpec(int outH, int outW, float scaleH, float scaleW,
                 return out > 1 ? (o + 0.5f) / scale - 0.5f : 0f;
             case ASYMMETRIC:
                 return o / scale;
-            case ALIGN_CORNERS:
-                return out == 1 ? 0f : o * (float) (in - 1) / (out - 1);
+            case ALIGN_CORNERS: {
+                // ONNX uses the unrounded resized length in * scale (not the integer output size)
+                float resized = in * scale;
+                return resized == 1f ? 0f : o * (float) (in - 1) / (resized - 1f);
+            }
             case HALF_PIXEL_SYMMETRIC: {
                 float adjustment = out / (scale * in);
                 float center = in / 2f;

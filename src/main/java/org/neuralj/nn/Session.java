@@ -19,6 +19,7 @@ public final class Session implements AutoCloseable {
     private final Backend backend;
     private final Map<String, Tensor> deviceConstants = new HashMap<>();
     private boolean acceptNonFinite;
+    private int peakLiveActivations;
 
     public Session(Model model, Backend backend) {
         this.model = model;
@@ -120,6 +121,7 @@ public final class Session implements AutoCloseable {
                         live.put(name, results.get(i));
                     }
                 }
+                peakLiveActivations = Math.max(peakLiveActivations, live.size());
                 for (String dead : p.freeAfter()) {
                     Tensor t = live.remove(dead);
                     if (t != null) {
@@ -176,6 +178,14 @@ public final class Session implements AutoCloseable {
             return deviceConstants.computeIfAbsent(key, k -> backend.upload(m.constant(), m.shape()));
         }
         throw new NeuralJException(model.source() + ": value '" + name + "' is not available when needed");
+    }
+
+    /**
+     * The most intermediate values held at once during any run so far (after a step, before its
+     * dead inputs are freed): shows that activations are released after their last reader.
+     */
+    public int peakLiveActivations() {
+        return peakLiveActivations;
     }
 
     /** Releases the weights held on the device (the backend stays open). */

@@ -21,7 +21,11 @@ inline float source_coordinate(int mode, int o, int in, int out, float scale) {
         case COORD_HALF_PIXEL: return ((float)o + 0.5f) / scale - 0.5f;
         case COORD_PYTORCH_HALF_PIXEL: return out > 1 ? ((float)o + 0.5f) / scale - 0.5f : 0.0f;
         case COORD_ASYMMETRIC: return (float)o / scale;
-        case COORD_ALIGN_CORNERS: return out == 1 ? 0.0f : ((float)o * (float)(in - 1)) / (float)(out - 1);
+        case COORD_ALIGN_CORNERS: {
+            // ONNX uses the unrounded resized length in * scale (not the integer output size)
+            const float resized = (float)in * scale;
+            return resized == 1.0f ? 0.0f : ((float)o * (float)(in - 1)) / (resized - 1.0f);
+        }
         case COORD_HALF_PIXEL_SYMMETRIC: {
             const float adjustment = (float)out / (scale * (float)in);
             const float center = (float)in / 2.0f;
