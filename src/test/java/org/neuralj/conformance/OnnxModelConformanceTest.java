@@ -98,7 +98,7 @@ class OnnxModelConformanceTest {
                 Model model = Model.load(dir.resolve("weights.onnx"));
                 Npy.Array input = Npy.read(dir.resolve("test_input.npy"));
                 Npy.Array expected = Npy.read(dir.resolve("test_output.npy"));
-                float[] x = zScore(input.data());
+                float[] x = org.neuralj.image.Normalization.ZSCORE.apply(input.data());
                 try (Backend b = Backends.select(spec); Session s = new Session(model, b)) {
                     HostTensor y = s.runOnHost(Map.of(model.inputs().get(0).name(), new HostTensor(input.shape(), x)))
                             .values().iterator().next();
@@ -115,22 +115,4 @@ class OnnxModelConformanceTest {
         return tests.stream();
     }
 
-    /** (x - mean) / (std + 1e-6) over the whole image, population std (the bioimage.io preprocessing). */
-    static float[] zScore(float[] x) {
-        double sum = 0;
-        for (float v : x) {
-            sum += v;
-        }
-        double mean = sum / x.length;
-        double sq = 0;
-        for (float v : x) {
-            sq += (v - mean) * (v - mean);
-        }
-        double std = Math.sqrt(sq / x.length);
-        float[] out = new float[x.length];
-        for (int i = 0; i < x.length; i++) {
-            out[i] = (float) ((x[i] - mean) / (std + 1e-6));
-        }
-        return out;
-    }
 }
