@@ -34,9 +34,6 @@ public final class Reduce implements Op {
             case "ArgMin": op = ReduceOp.ARGMIN; break;
             default: throw new IllegalArgumentException(node.opType());
         }
-        if (node.getInt("select_last_index", 0) != 0) {
-            throw new UnsupportedOperatorException(node + ": select_last_index=1 is not supported");
-        }
     }
 
     @Override
@@ -86,8 +83,10 @@ public final class Reduce implements Op {
         DataType type = op == ReduceOp.ARGMAX || op == ReduceOp.ARGMIN ? DataType.INT64 : x.type();
         boolean[] m = mask;
         boolean keepDims = keep;
+        boolean lastIndex = node.getInt("select_last_index", 0) != 0 && (op == ReduceOp.ARGMAX || op == ReduceOp.ARGMIN);
+        int[] xShape = x.shape();
         return Step.of(Meta.of(outShape, type), (b, t) -> {
-            Tensor y = b.reduce(t.get(0), op, m);
+            Tensor y = lastIndex ? lastIndexOfExtreme(b, t.get(0), xShape, m) : b.reduce(t.get(0), op, m);
             if (keepDims) {
                 return List.of(y);
             }
@@ -95,6 +94,25 @@ public final class Reduce implements Op {
                 return List.of(y.reshape(outShape));
             }
         });
+    }
+
+    /**
+     * ArgMax/ArgMin with select_last_index: the first extreme of the axis read backwards (a strided
+     * view with a negative stride), mapped back as n-1-i.
+     */
+    private Tensor lastIndexOfExtreme(org.neuralj.backend.Backend b, Tensor x, int[] shape, boolean[] mask) {
+        int axis = 0;
+        while (!mask[axis]) {
+            axis++;
+        }
+        int[] strides = Tensor.stridesOf(shape);
+        int n = shape[axis];
+        int offset = (n - 1) * strides[axis];
+        strides[axis] = -strides[axis];
+        try (Tensor reversed = b.strided(x, offset, strides, shape);
+             Tensor index = b.reduce(reversed, op, mask)) {
+            return b.unary(index, new org.neuralj.backend.Activation(org.neuralj.backend.UnaryOp.AFFINE, -1f, n - 1f));
+        }
     }
 
     private static int[] dropAxes(int[] shape, boolean[] mask) {
