@@ -14,6 +14,7 @@ import org.neuralj.nn.ops.ConvTranspose;
 import org.neuralj.nn.ops.DepthToSpace;
 import org.neuralj.nn.ops.Expand;
 import org.neuralj.nn.ops.Gather;
+import org.neuralj.nn.ops.Gelu;
 import org.neuralj.nn.ops.Gemm;
 import org.neuralj.nn.ops.Lrn;
 import org.neuralj.nn.ops.MatMul;
@@ -74,6 +75,9 @@ public final class OpRegistry {
         OPS.put("CastLike", Cast::new);
         OPS.put("Expand", Expand::new);
         OPS.put("LRN", Lrn::new);
+        OPS.put("Gelu", Gelu::new);
+        OPS.put("Mish", Gelu::new);
+        OPS.put("GroupNormalization", Normalization::new);
     }
 
     private OpRegistry() {

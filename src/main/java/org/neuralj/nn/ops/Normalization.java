@@ -16,7 +16,9 @@ import org.neuralj.nn.UnsupportedOperatorException;
 
 /**
  * ONNX BatchNormalization (inference: y = (x - mean) / sqrt(var + eps) * scale + bias per channel)
- * and InstanceNormalization (mean and variance per sample and channel over the spatial axes).
+ * and InstanceNormalization (mean and variance per sample and channel over the spatial axes), and
+ * GroupNormalization (the same over groups of channels; scale and bias per channel from opset 21,
+ * per group before).
  * Batch norm with constant statistics folds to one multiply-add per channel.
  */
 public final class Normalization implements Op {
@@ -47,7 +49,52 @@ public final class Normalization implements Op {
         for (int i = 2; i < rank; i++) {
             spatial[i] = true;
         }
+        if (node.opType().equals("GroupNormalization")) {
+            return groupNorm(x, eps);
+        }
         return Step.of(Meta.of(x.shape(), x.type()), (b, t) -> List.of(instanceNorm(b, t, perChannel, spatial, eps)));
+    }
+
+    /** Normalises [N, G, C/G * spatial] rows, then applies scale and bias per channel (or per group before opset 21). */
+    private Step groupNorm(Meta x, float eps) {
+        int groups = node.getInt("num_groups", 0);
+        int[] shape = x.shape();
+        int n = shape[0];
+        int c = shape[1];
+        if (groups < 1 || c % groups != 0) {
+            throw new UnsupportedOperatorException(node + ": num_groups=" + groups + " does not divide " + c + " channels");
+        }
+        int perGroup = c / groups * Axes.product(shape, 2, shape.length);
+        boolean perChannelAffine = node.opset() >= 21;
+        int[] affine = new int[] {1, perChannelAffine ? c : groups, 1};
+        int[] grouped = new int[] {n, groups, perGroup};
+        int[] channelView = new int[] {n, c, perGroup / (c / groups)};
+        return Step.of(Meta.of(shape, x.type()), (b, t) -> {
+            List<Tensor> temps = new ArrayList<>();
+            try {
+                Tensor rows = keep(temps, t.get(0).reshape(grouped));
+                Tensor normed = keep(temps, standardise(b, rows, new boolean[] {false, false, true}, eps, temps));
+                Tensor view = keep(temps, normed.reshape(perChannelAffine ? channelView : grouped));
+                Tensor scale = keep(temps, t.get(1).reshape(affine));
+                Tensor bias = keep(temps, t.get(2).reshape(affine));
+                Tensor scaled = keep(temps, b.binary(view, scale, BinaryOp.MUL));
+                try (Tensor y = b.binary(scaled, bias, BinaryOp.ADD)) {
+                    return List.of(y.reshape(shape));
+                }
+            } finally {
+                temps.forEach(Tensor::close);
+            }
+        });
+    }
+
+    /** (x - mean) / sqrt(var + eps) over the masked axes; intermediates go to {@code temps}. */
+    private static Tensor standardise(Backend b, Tensor x, boolean[] axes, float eps, List<Tensor> temps) {
+        Tensor mean = keep(temps, b.reduce(x, ReduceOp.MEAN, axes));
+        Tensor centred = keep(temps, b.binary(x, mean, BinaryOp.SUB));
+        Tensor squares = keep(temps, b.binary(centred, centred, BinaryOp.MUL));
+        Tensor var = keep(temps, b.reduce(squares, ReduceOp.MEAN, axes));
+        Tensor std = keep(temps, b.unary(keep(temps, b.unary(var, new Activation(UnaryOp.AFFINE, 1f, eps))), Activation.of(UnaryOp.SQRT)));
+        return b.binary(centred, std, BinaryOp.DIV);
     }
 
     private static Tensor batchNorm(Backend b, List<Tensor> t, int[] perChannel, float eps) {
@@ -71,15 +118,9 @@ public final class Normalization implements Op {
     private static Tensor instanceNorm(Backend b, List<Tensor> t, int[] perChannel, boolean[] spatial, float eps) {
         List<Tensor> temps = new ArrayList<>();
         try {
-            Tensor x = t.get(0);
             Tensor scale = keep(temps, t.get(1).reshape(perChannel));
             Tensor bias = keep(temps, t.get(2).reshape(perChannel));
-            Tensor mean = keep(temps, b.reduce(x, ReduceOp.MEAN, spatial));
-            Tensor centred = keep(temps, b.binary(x, mean, BinaryOp.SUB));
-            Tensor squares = keep(temps, b.binary(centred, centred, BinaryOp.MUL));
-            Tensor var = keep(temps, b.reduce(squares, ReduceOp.MEAN, spatial));
-            Tensor std = keep(temps, b.unary(keep(temps, b.unary(var, new Activation(UnaryOp.AFFINE, 1f, eps))), Activation.of(UnaryOp.SQRT)));
-            Tensor normed = keep(temps, b.binary(centred, std, BinaryOp.DIV));
+            Tensor normed = keep(temps, standardise(b, t.get(0), spatial, eps, temps));
             Tensor scaled = keep(temps, b.binary(normed, scale, BinaryOp.MUL));
             return b.binary(scaled, bias, BinaryOp.ADD);
         } finally {
