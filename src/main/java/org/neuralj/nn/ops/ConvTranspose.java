@@ -22,6 +22,18 @@ public final class ConvTranspose implements Op {
         this.node = node;
     }
 
+    /**
+     * Pads that give the asked output size: the full transposed extent minus the output, split in
+     * half with the odd pixel at the end (at the start for SAME_LOWER).
+     */
+    private static int[] padsFor(Geometry g, int h, int w, int opH, int opW, int outH, int outW) {
+        int totalH = Math.max(0, g.strideH() * (h - 1) + opH + (g.kernelH() - 1) * g.dilationH() + 1 - outH);
+        int totalW = Math.max(0, g.strideW() * (w - 1) + opW + (g.kernelW() - 1) * g.dilationW() + 1 - outW);
+        boolean lower = g.autoPad().equals("SAME_LOWER");
+        return new int[] {lower ? totalH - totalH / 2 : totalH / 2, lower ? totalW - totalW / 2 : totalW / 2,
+                lower ? totalH / 2 : totalH - totalH / 2, lower ? totalW / 2 : totalW - totalW / 2};
+    }
+
     @Override
     public Step prepare(List<Meta> in) {
         Meta x = in.get(0);
@@ -49,20 +61,12 @@ public final class ConvTranspose implements Op {
             int[] target = outputShape.length > spatial ? Arrays.copyOfRange(outputShape, outputShape.length - spatial, outputShape.length) : outputShape;
             outH = spatial == 2 ? target[0] : 1;
             outW = target[spatial - 1];
-            int totalH = g.strideH() * (h - 1) + opH + (g.kernelH() - 1) * g.dilationH() + 1 - outH;
-            int totalW = g.strideW() * (wd - 1) + opW + (g.kernelW() - 1) * g.dilationW() + 1 - outW;
-            boolean lower = g.autoPad().equals("SAME_LOWER");
-            p = new int[] {lower ? totalH - totalH / 2 : totalH / 2, lower ? totalW - totalW / 2 : totalW / 2,
-                    lower ? totalH / 2 : totalH - totalH / 2, lower ? totalW / 2 : totalW - totalW / 2};
+            p = padsFor(g, h, wd, opH, opW, outH, outW);
         } else {
             if (g.autoPad().startsWith("SAME")) {
                 outH = h * g.strideH();
                 outW = wd * g.strideW();
-                int totalH = Math.max(0, g.strideH() * (h - 1) + opH + (g.kernelH() - 1) * g.dilationH() + 1 - outH);
-                int totalW = Math.max(0, g.strideW() * (wd - 1) + opW + (g.kernelW() - 1) * g.dilationW() + 1 - outW);
-                boolean lower = g.autoPad().equals("SAME_LOWER");
-                p = new int[] {lower ? totalH - totalH / 2 : totalH / 2, lower ? totalW - totalW / 2 : totalW / 2,
-                        lower ? totalH / 2 : totalH - totalH / 2, lower ? totalW / 2 : totalW - totalW / 2};
+                p = padsFor(g, h, wd, opH, opW, outH, outW);
             } else {
                 p = g.autoPad().equals("VALID") ? new int[4] : g.pads();
                 outH = g.strideH() * (h - 1) + opH + (g.kernelH() - 1) * g.dilationH() + 1 - p[0] - p[2];
