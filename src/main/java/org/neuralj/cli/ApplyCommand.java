@@ -1,69 +1,54 @@
 package org.neuralj.cli;
 
-import ij.IJ;
-import ij.ImagePlus;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import org.neuralj.backend.NeuralJException;
+import java.util.List;
 import org.neuralj.image.ApplyModel;
 import org.neuralj.image.Normalization;
 
-/** {@code neuralj apply MODEL.onnx IMAGE --output OUT.tif}: a one-input image model on one image file. */
+/**
+ * {@code neuralj apply MODEL.onnx INPUT... --output OUT}: a one-input image model on image files,
+ * folders or list files (one file to {@code OUT.tif}, or many into a folder mirroring the input tree).
+ */
 final class ApplyCommand implements Main.Command {
     @Override
     public String summary() {
-        return "run a one-input image model on an image file (TIFF, PNG, ...) and save a 32-bit TIFF";
+        return "run a one-input image model on images, folders or list files; 32-bit TIFF outputs";
     }
 
     @Override
     public String usage() {
-        return "usage: neuralj apply MODEL.onnx IMAGE --output OUT.tif [--normalize zscore|percentile|none]\n"
-                + "                     [--sigmoid] [--backend auto|cpu|opencl[:N]] [--overwrite]\n"
-                + "  Each plane of IMAGE (RGB as luminance) is the model's [1,1,H,W] input; each output\n"
-                + "  channel becomes a slice of OUT.tif. --sigmoid maps logits to probabilities.\n"
-                + "  An existing OUT.tif is kept unless --overwrite is given.";
+        return "usage: neuralj apply MODEL.onnx INPUT... --output OUT [--normalize zscore|percentile|none]\n"
+                + "                     [--sigmoid] [--backend auto|cpu|opencl[:N]] [batch options]\n"
+                + "  Each plane of an image (RGB as luminance) is the model's [1,1,H,W] input; each output\n"
+                + "  channel becomes a slice of the output TIFF. --sigmoid maps logits to probabilities.\n"
+                + "  The model is loaded and the backend opened once for all inputs.\n"
+                + "  examples: neuralj apply net.onnx cell.tif --output cell-out.tif\n"
+                + "            neuralj apply net.onnx raw/ --output results/ --glob '*.tif'\n"
+                + BatchOptions.USAGE;
     }
 
     @Override
     public void run(Args args, PrintStream out) throws Exception {
-        args.allowOnly("output", "normalize", "sigmoid", "backend", "overwrite");
+        run(args, out, System.err);
+    }
+
+    @Override
+    public void run(Args args, PrintStream out, PrintStream err) throws Exception {
+        BatchOptions.accept(args, List.of("normalize", "backend"), List.of("sigmoid"));
         Path modelFile = Path.of(args.positional(0, "MODEL.onnx"));
-        Path imageFile = Path.of(args.positional(1, "IMAGE"));
-        String output = args.option("output", null);
-        if (output == null) {
-            throw new Main.UsageException("--output OUT.tif is required");
-        }
-        Path target = Path.of(output);
-        if (Files.exists(target) && !args.flag("overwrite")) {
-            throw new NeuralJException(target + " exists; add --overwrite to replace it");
-        }
         Normalization norm;
         try {
             norm = Normalization.parse(args.option("normalize", "zscore"));
         } catch (IllegalArgumentException e) {
             throw new Main.UsageException(e.getMessage());
         }
-        if (!Files.isRegularFile(imageFile)) {
-            throw new NeuralJException(imageFile + ": no such image file");
-        }
-        ImagePlus imp = IJ.openImage(imageFile.toString());
-        if (imp == null) {
-            throw new NeuralJException(imageFile + ": ImageJ cannot open this file as an image");
-        }
+        BatchOptions batch = BatchOptions.parse(args, 1, System.getenv());
+        BatchRunner.Plan plan = BatchRunner.plan(batch);
         ApplyModel.Request request = new ApplyModel.Request(modelFile, norm, args.flag("sigmoid"), args.option("backend", "auto"));
-        ApplyModel.Result result = ApplyModel.run(request, imp, null);
-        Path parent = target.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        // written beside the target and renamed, so a crash never leaves a half-written output
-        Path temp = Files.createTempFile(parent, ".neuralj-", ".tif");
-        if (!IJ.saveAsTiff(result.image(), temp.toString())) {
-            Files.deleteIfExists(temp);
-            throw new NeuralJException("could not write " + target);
+        try (ApplyModel.Applier applier = ApplyModel.open(request)) {
+            (batch.json() ? err : out).println("apply: " + modelFile.getFileName() + " on " + applier.backendName());
+            BatchRunner.run("apply", plan, BatchRunner.images(imp -> applier.apply(imp, null).image()), out, err);
         }
-        Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        out.printf("%s: %dx%dx%d on %s in %d ms -> %s%n", imageFile.getFileName(), imp.getWidth(), imp.getHeight(),
-                imp.getStackSize(), result.backendName(), result.millis(), target);
     }
 }

@@ -9,10 +9,18 @@ import java.util.Map;
 final class Args {
     private final Map<String, List<String>> options = new LinkedHashMap<>();
     private final List<String> positional = new ArrayList<>();
+    private final List<String> afterDashDash = new ArrayList<>();
+    /** For each option word taking the following word as its value: where that word sits among the positionals. */
+    private final List<Object[]> valued = new ArrayList<>();
 
     Args(List<String> words) {
         for (int i = 0; i < words.size(); i++) {
             String w = words.get(i);
+            if (w.equals("--")) {
+                // everything after a bare "--" is passed on untouched (e.g. the command a SLURM task runs)
+                afterDashDash.addAll(words.subList(i + 1, words.size()));
+                break;
+            }
             if (w.startsWith("--")) {
                 String name = w.substring(2);
                 String value = null;
@@ -22,6 +30,7 @@ final class Args {
                     name = name.substring(0, eq);
                 } else if (i + 1 < words.size() && !words.get(i + 1).startsWith("--")) {
                     value = words.get(++i);
+                    valued.add(new Object[] {name, positional.size(), options.getOrDefault(name, List.of()).size()});
                 }
                 options.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
             } else {
@@ -53,6 +62,29 @@ final class Args {
 
     boolean flag(String name) {
         return options.containsKey(name);
+    }
+
+    /**
+     * Declares options that take no value: a word that followed one of them ({@code --overwrite IMAGE})
+     * goes back to the positional words, where it was typed.
+     */
+    void flags(String... names) {
+        java.util.Set<String> flagNames = java.util.Set.of(names);
+        for (int k = valued.size() - 1; k >= 0; k--) {
+            Object[] v = valued.get(k);
+            String name = (String) v[0];
+            if (flagNames.contains(name)) {
+                List<String> values = options.get(name);
+                int occurrence = (Integer) v[2];
+                positional.add((Integer) v[1], values.get(occurrence));
+                values.set(occurrence, null);
+            }
+        }
+    }
+
+    /** The words after a bare {@code --}, untouched. */
+    List<String> afterDashDash() {
+        return afterDashDash;
     }
 
     List<String> positional() {

@@ -24,6 +24,11 @@ public final class Main {
         String usage();
 
         void run(Args args, PrintStream out) throws Exception;
+
+        /** Commands that print progress or machine output apart (batch commands) override this one. */
+        default void run(Args args, PrintStream out, PrintStream err) throws Exception {
+            run(args, out);
+        }
     }
 
     static final Map<String, Command> COMMANDS = new java.util.LinkedHashMap<>();
@@ -33,13 +38,24 @@ public final class Main {
         COMMANDS.put("info", new InfoCommand());
         COMMANDS.put("run", new RunCommand());
         COMMANDS.put("apply", new ApplyCommand());
+        COMMANDS.put("slurm", new SlurmCommand());
     }
 
     private Main() {
     }
 
     public static void main(String[] argv) {
-        System.exit(run(argv, System.out, System.err));
+        // no window is ever opened: ImageJ reads and writes files only (cluster nodes have no display)
+        if (System.getProperty("java.awt.headless") == null) {
+            System.setProperty("java.awt.headless", "true");
+        }
+        // stdout carries only NeuralJ's own output (a --json summary stays parseable): ImageJ's own
+        // messages, which it prints with System.out when headless, go to stderr
+        PrintStream out = System.out;
+        System.setOut(System.err);
+        int code = run(argv, out, System.err);
+        out.flush();
+        System.exit(code);
     }
 
     /** Runs one command line; returns the exit code (so tests can call it in-process too). */
@@ -60,7 +76,7 @@ public final class Main {
             return 0;
         }
         try {
-            command.run(new Args(rest), out);
+            command.run(new Args(rest), out, err);
             return 0;
         } catch (UsageException e) {
             err.println("neuralj " + argv[0] + ": " + e.getMessage());
@@ -69,7 +85,7 @@ public final class Main {
         } catch (NeuralJException e) {
             err.println("neuralj " + argv[0] + ": " + e.getMessage());
             return 1;
-        } catch (java.io.IOException e) {
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
             err.println("neuralj " + argv[0] + ": " + e);
             return 1;
         } catch (Exception e) {

@@ -43,19 +43,58 @@ public final class ApplyModel {
     /**
      * Runs the model on each plane of {@code input} (stacks plane by plane); returns a 32-bit image
      * with the output channels of each plane, titled after the input, with its calibration.
-     * {@code progress} receives the number of planes done.
+     * {@code progress} receives the number of planes done. Loads the model and opens the backend for
+     * this one image; for many images use {@link #open} once.
      */
     public static Result run(Request request, ImagePlus input, IntConsumer progress) {
+        try (Applier applier = open(request)) {
+            return applier.apply(input, progress);
+        }
+    }
+
+    /**
+     * Loads the model and opens the backend once, for a batch of images (the CLI batch, a macro loop
+     * through a script): {@code try (Applier a = ApplyModel.open(req)) { for (...) a.apply(imp, null); }}.
+     */
+    public static Applier open(Request request) {
         Model model = Model.load(request.model());
         if (model.inputs().size() != 1) {
             throw new NeuralJException(request.model().getFileName() + ": a model with one input is needed; this one has "
                     + model.inputs());
         }
-        String inputName = model.inputs().get(0).name();
-        ImageStack in = input.getStack();
-        ImageStack out = null;
-        long t0 = System.nanoTime();
-        try (Backend backend = Backends.select(request.backend()); Session session = new Session(model, backend)) {
+        Backend backend = Backends.select(request.backend());
+        try {
+            return new Applier(request, model, backend, new Session(model, backend));
+        } catch (RuntimeException e) {
+            backend.close();
+            throw e;
+        }
+    }
+
+    /** A loaded model on an open backend; not thread-safe (one image at a time). */
+    public static final class Applier implements AutoCloseable {
+        private final Request request;
+        private final String inputName;
+        private final Backend backend;
+        private final Session session;
+
+        private Applier(Request request, Model model, Backend backend, Session session) {
+            this.request = request;
+            this.inputName = model.inputs().get(0).name();
+            this.backend = backend;
+            this.session = session;
+        }
+
+        /** The backend's name, e.g. {@code cpu} or the OpenCL device. */
+        public String backendName() {
+            return backend.name();
+        }
+
+        /** See {@link ApplyModel#run}. */
+        public Result apply(ImagePlus input, IntConsumer progress) {
+            ImageStack in = input.getStack();
+            ImageStack out = null;
+            long t0 = System.nanoTime();
             for (int z = 1; z <= in.getSize(); z++) {
                 if (Thread.currentThread().isInterrupted()) {
                     throw new NeuralJException("cancelled after " + (z - 1) + " of " + in.getSize() + " planes");
@@ -92,6 +131,15 @@ public final class ApplyModel {
             }
             result.resetDisplayRange();
             return new Result(result, backend.name(), (System.nanoTime() - t0) / 1_000_000);
+        }
+
+        @Override
+        public void close() {
+            try {
+                session.close();
+            } finally {
+                backend.close();
+            }
         }
     }
 
