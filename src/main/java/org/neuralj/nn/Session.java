@@ -12,14 +12,15 @@ import org.neuralj.backend.Tensor;
 /**
  * A model bound to a backend: weights are uploaded once (on first use) and stay on the device until
  * {@link #close()}; each {@link #run} keeps every activation on the device, frees each one after its
- * last reader, and returns only the outputs.
+ * last reader, and returns only the outputs. Several threads may run one session at once (each run
+ * keeps its own activations; the backend serialises its device calls).
  */
 public final class Session implements AutoCloseable {
     private final Model model;
     private final Backend backend;
-    private final Map<String, Tensor> deviceConstants = new HashMap<>();
+    private final Map<String, Tensor> deviceConstants = new java.util.concurrent.ConcurrentHashMap<>();
     private boolean acceptNonFinite;
-    private int peakLiveActivations;
+    private final java.util.concurrent.atomic.AtomicInteger peakLiveActivations = new java.util.concurrent.atomic.AtomicInteger();
 
     public Session(Model model, Backend backend) {
         this.model = model;
@@ -121,7 +122,7 @@ public final class Session implements AutoCloseable {
                         live.put(name, results.get(i));
                     }
                 }
-                peakLiveActivations = Math.max(peakLiveActivations, live.size());
+                peakLiveActivations.accumulateAndGet(live.size(), Math::max);
                 for (String dead : p.freeAfter()) {
                     Tensor t = live.remove(dead);
                     if (t != null) {
@@ -185,7 +186,7 @@ public final class Session implements AutoCloseable {
      * dead inputs are freed): shows that activations are released after their last reader.
      */
     public int peakLiveActivations() {
-        return peakLiveActivations;
+        return peakLiveActivations.get();
     }
 
     /** Releases the weights held on the device (the backend stays open). */

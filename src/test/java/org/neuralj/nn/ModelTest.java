@@ -46,6 +46,40 @@ class ModelTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("backends")
+    void eightThreadsSharingOneSessionGetTheSingleThreadResults(String spec) throws Exception {
+        Model model = Model.fromOnnx(TestModels.convChain(4, 6, 7), "chain4");
+        int threads = 8;
+        float[][] inputs = new float[threads][6 * 24 * 24];
+        for (int t = 0; t < threads; t++) {
+            for (int i = 0; i < inputs[t].length; i++) {
+                inputs[t][i] = (float) Math.cos(i * 0.05 + t);
+            }
+        }
+        try (Backend b = Backends.select(spec); Session s = new Session(model, b)) {
+            float[][] expected = new float[threads][];
+            for (int t = 0; t < threads; t++) {
+                expected[t] = s.runOnHost(Map.of("input", new HostTensor(new int[] {1, 6, 24, 24}, inputs[t]))).get("relu3").data();
+            }
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+            try {
+                List<java.util.concurrent.Future<float[]>> results = new java.util.ArrayList<>();
+                for (int round = 0; round < 5; round++) {
+                    for (int t = 0; t < threads; t++) {
+                        float[] x = inputs[t];
+                        results.add(pool.submit(() -> s.runOnHost(Map.of("input", new HostTensor(new int[] {1, 6, 24, 24}, x))).get("relu3").data()));
+                    }
+                }
+                for (int i = 0; i < results.size(); i++) {
+                    assertArrayEquals(expected[i % threads], results.get(i).get(), "thread result " + i + " on " + spec);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
     @Test
     void openClRunMovesOnlyInputsAndOutputsAfterTheFirstRun() {
         List<String> specs = Backends.available();
