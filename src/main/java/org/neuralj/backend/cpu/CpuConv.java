@@ -23,6 +23,9 @@ final class CpuConv {
     }
 
     static float[] conv2d(CpuThreads threads, float[] x, int[] xs, float[] w, int[] ws, float[] bias, ConvSpec s) {
+        if (CpuDepthwiseConv.handles(xs, ws, s)) { // one input channel per output channel: direct, no GEMM
+            return CpuDepthwiseConv.conv2d(threads, x, xs, w, ws, bias, s);
+        }
         final int n = xs[0], cIn = xs[1], h = xs[2], wd = xs[3];
         final int m = ws[0], kh = ws[2], kw = ws[3];
         final int groups = s.groups();
@@ -114,6 +117,9 @@ final class CpuConv {
     }
 
     static float[] convTranspose2d(CpuThreads threads, float[] x, int[] xs, float[] w, int[] ws, float[] bias, ConvSpec s) {
+        if (CpuDepthwiseConv.handlesTranspose(xs, ws, s)) { // one input channel per output channel: direct
+            return CpuDepthwiseConv.convTranspose2d(threads, x, xs, w, ws, bias, s);
+        }
         final int n = xs[0], cIn = xs[1], h = xs[2], wd = xs[3];
         final int groups = s.groups();
         final int cg = cIn / groups, mg = ws[1], m = mg * groups;

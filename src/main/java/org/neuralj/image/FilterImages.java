@@ -1,0 +1,177 @@
+package org.neuralj.image;
+
+import ij.ImagePlus;
+import ij.ImageStack;
+import ij.process.ByteProcessor;
+import ij.process.ColorProcessor;
+import ij.process.FloatProcessor;
+import ij.process.ImageProcessor;
+import ij.process.ShortProcessor;
+import java.awt.Rectangle;
+import java.util.ArrayList;
+import java.util.List;
+import org.neuralj.backend.Backend;
+import org.neuralj.filter.EdgeMode;
+import org.neuralj.filter.Filter;
+import org.neuralj.filter.FilterException;
+import org.neuralj.filter.PlaneFilter;
+
+/**
+ * Runs a {@link Filter} on ImageJ images of every type, as ImageJ's own filters behave: 8, 16 and 32-bit
+ * and RGB (each colour channel on its own), one slice or all; only the rectangle {@code roi} (and within
+ * it only where {@code mask} is set) changes, but pixels around it are read as context; 8/16-bit results
+ * are rounded and clamped as ImageJ's {@code setPixels(channel, FloatProcessor)} does (add 0.5, clamp to
+ * the type's range, truncate), or truncated where ImageJ's own filter truncates (Find Edges).
+ * All planes of a call go to the backend in batches ({@link PlaneFilter}).
+ */
+public final class FilterImages {
+    private FilterImages() {
+    }
+
+    /**
+     * Filters the given processors in place (all of the same size and type).
+     * @param roi the rectangle to change (null: the whole image)
+     * @param mask null, or a mask of the roi's size: only pixels with a non-zero mask change
+     */
+    public static void filter(Backend backend, Filter filter, EdgeMode edge, List<ImageProcessor> ips, Rectangle roi,
+                              ImageProcessor mask, PlaneFilter.Progress progress) {
+        if (ips.isEmpty()) {
+            return;
+        }
+        ImageProcessor first = ips.get(0);
+        int w = first.getWidth(), h = first.getHeight();
+        if (w < 1 || h < 1) {
+            throw new FilterException("the image is empty (" + w + "x" + h + ")");
+        }
+        Rectangle r = roi == null ? new Rectangle(0, 0, w, h) : roi.intersection(new Rectangle(0, 0, w, h));
+        if (r.isEmpty()) {
+            throw new FilterException("the selection " + roi + " does not overlap the " + w + "x" + h + " image");
+        }
+        // the region read: the roi plus the filter's reach, clipped to the image
+        long halo = filter.halo();
+        int x0 = (int) Math.max(0, r.x - halo), y0 = (int) Math.max(0, r.y - halo);
+        int x1 = (int) Math.min(w, r.x + r.width + halo), y1 = (int) Math.min(h, r.y + r.height + halo);
+        Rectangle read = new Rectangle(x0, y0, x1 - x0, y1 - y0);
+        int channels = first instanceof ColorProcessor ? 3 : 1;
+        List<float[]> planes = new ArrayList<>(ips.size() * channels);
+        for (ImageProcessor ip : ips) {
+            if (ip.getWidth() != w || ip.getHeight() != h || ip.getClass() != first.getClass()) {
+                throw new FilterException("all slices must have the same size and type");
+            }
+            for (int c = 0; c < channels; c++) {
+                planes.add(toFloat(ip, c, read));
+            }
+        }
+        PlaneFilter.run(backend, filter, edge, read.width, read.height, planes, progress);
+        boolean truncate = filter.truncatesToInteger();
+        for (int i = 0; i < ips.size(); i++) {
+            for (int c = 0; c < channels; c++) {
+                fromFloat(planes.get(i * channels + c), read, ips.get(i), c, r, mask, truncate);
+            }
+        }
+    }
+
+    /** Filters one slice or the whole stack of {@code imp} in place (see {@link #filter}). */
+    public static void filter(Backend backend, Filter filter, EdgeMode edge, ImagePlus imp, boolean wholeStack,
+                              PlaneFilter.Progress progress) {
+        List<ImageProcessor> ips = processors(imp, wholeStack);
+        ImageProcessor ip = imp.getProcessor();
+        Rectangle roi = imp.getRoi() != null && imp.getRoi().isArea() ? imp.getRoi().getBounds() : null;
+        ImageProcessor mask = imp.getRoi() != null && imp.getRoi().isArea() ? imp.getRoi().getMask() : null;
+        filter(backend, filter, edge, ips, roi, mask, progress);
+        ip.resetRoi();
+    }
+
+    /** The processors of the current slice, or of every slice; a virtual stack is refused for whole-stack runs. */
+    public static List<ImageProcessor> processors(ImagePlus imp, boolean wholeStack) {
+        List<ImageProcessor> ips = new ArrayList<>();
+        if (!wholeStack || imp.getStackSize() == 1) {
+            ips.add(imp.getProcessor());
+            return ips;
+        }
+        ImageStack stack = imp.getStack();
+        if (stack.isVirtual()) {
+            throw new FilterException("'" + imp.getTitle() + "' is a virtual stack: its slices live on disk and changes "
+                    + "would be lost; load it into memory (Image › Duplicate...) or filter one slice");
+        }
+        for (int s = 1; s <= stack.getSize(); s++) {
+            ips.add(stack.getProcessor(s));
+        }
+        return ips;
+    }
+
+    /** Channel c of ip inside rect as floats (RGB: c = 0 red, 1 green, 2 blue). */
+    static float[] toFloat(ImageProcessor ip, int c, Rectangle rect) {
+        int w = ip.getWidth();
+        float[] out = new float[rect.width * rect.height];
+        Object pixels = ip.getPixels();
+        for (int y = 0; y < rect.height; y++) {
+            int src = (rect.y + y) * w + rect.x;
+            int dst = y * rect.width;
+            if (pixels instanceof float[] f) {
+                System.arraycopy(f, src, out, dst, rect.width);
+            } else if (pixels instanceof byte[] b) {
+                for (int x = 0; x < rect.width; x++) {
+                    out[dst + x] = b[src + x] & 0xff;
+                }
+            } else if (pixels instanceof short[] s) {
+                for (int x = 0; x < rect.width; x++) {
+                    out[dst + x] = s[src + x] & 0xffff;
+                }
+            } else if (pixels instanceof int[] rgb) {
+                int shift = 16 - 8 * c;
+                for (int x = 0; x < rect.width; x++) {
+                    out[dst + x] = (rgb[src + x] >> shift) & 0xff;
+                }
+            } else {
+                throw new FilterException("unsupported image type " + ip.getClass().getSimpleName());
+            }
+        }
+        return out;
+    }
+
+    /** Writes the roi part of a filtered plane (covering {@code read}) back into channel c of ip. */
+    static void fromFloat(float[] plane, Rectangle read, ImageProcessor ip, int c, Rectangle roi, ImageProcessor mask,
+                          boolean truncate) {
+        int w = ip.getWidth();
+        Object pixels = ip.getPixels();
+        byte[] m = mask == null ? null : (byte[]) mask.getPixels();
+        for (int y = roi.y; y < roi.y + roi.height; y++) {
+            int src = (y - read.y) * read.width + (roi.x - read.x);
+            int dst = y * w + roi.x;
+            int mRow = (y - roi.y) * roi.width;
+            for (int x = 0; x < roi.width; x++) {
+                if (m != null && m[mRow + x] == 0) {
+                    continue;
+                }
+                float v = plane[src + x];
+                if (pixels instanceof float[] f) {
+                    f[dst + x] = v;
+                } else if (pixels instanceof byte[] b) {
+                    b[dst + x] = (byte) toInteger(v, 255, truncate);
+                } else if (pixels instanceof short[] s) {
+                    s[dst + x] = (short) toInteger(v, 65535, truncate);
+                } else {
+                    int[] rgb = (int[]) pixels;
+                    int shift = 16 - 8 * c;
+                    rgb[dst + x] = (rgb[dst + x] & ~(0xff << shift)) | (toInteger(v, 255, truncate) << shift);
+                }
+            }
+        }
+    }
+
+    /** ImageJ's float to integer pixel: v + 0.5 (or v when truncating) clamped to [0, max], then truncated. */
+    static int toInteger(float v, int max, boolean truncate) {
+        float t = truncate ? v : v + 0.5f;
+        if (!(t >= 0f)) {
+            return 0;                                   // also NaN
+        }
+        return t > max ? max : (int) t;
+    }
+
+    /** The processor types this runner takes (all of ImageJ's). */
+    static boolean supported(ImageProcessor ip) {
+        return ip instanceof ByteProcessor || ip instanceof ShortProcessor || ip instanceof FloatProcessor
+                || ip instanceof ColorProcessor;
+    }
+}
