@@ -168,6 +168,18 @@ class ModelTest {
     }
 
     @Test
+    void aHugeConstantIsRefusedBeforeAllocation() {
+        org.neuralj.onnx.OnnxGraph g = org.neuralj.onnx.OnnxGraph.of("huge",
+                List.of(org.neuralj.onnx.OnnxNode.of("ConstantOfShape", List.of("shape"), List.of("big")).withName("make_big"),
+                        org.neuralj.onnx.OnnxNode.of("Add", List.of("x", "big"), List.of("y")).withName("add")),
+                List.of(OnnxTensor.ofLongs("shape", new long[] {2}, new long[] {40000, 40000})),
+                List.of(org.neuralj.onnx.ValueInfo.floatTensor("x", 1)), List.of(org.neuralj.onnx.ValueInfo.floatTensor("y")));
+        Model model = Model.fromOnnx(OnnxModel.of(g, 13), "huge.onnx");
+        ShapeMismatchException e = assertThrows(ShapeMismatchException.class, () -> model.plan(Map.of("x", new int[] {1})));
+        assertTrue(e.getMessage().contains("make_big") && e.getMessage().contains("1600000000"), e.getMessage());
+    }
+
+    @Test
     void flopsOfAConvChain() {
         Model model = Model.fromOnnx(TestModels.convChain(3, 8, 4), "chain3");
         // 3 layers x 2 x (8*32*32 outputs) x (8*3*3 MACs each)

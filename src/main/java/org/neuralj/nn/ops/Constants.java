@@ -18,6 +18,9 @@ import org.neuralj.onnx.OnnxTensor;
 public final class Constants implements Op {
     public static final List<String> OP_TYPES = List.of("Constant", "ConstantOfShape", "Shape");
 
+    /** The largest constant a model may ask to create (1 GiB of float32). */
+    static final long MAX_CONSTANT_ELEMENTS = 1L << 28;
+
     private final NodeInfo node;
 
     public Constants(NodeInfo node) {
@@ -34,6 +37,17 @@ public final class Constants implements Op {
                     throw new UnsupportedOperatorException(node + ": the shape must be known when the model loads");
                 }
                 long[] dims = in.get(0).longs();
+                long count = 1;
+                for (long d : dims) {
+                    if (d < 0) {
+                        throw new org.neuralj.backend.ShapeMismatchException(node + ": negative dimension in shape " + Arrays.toString(dims));
+                    }
+                    count = Math.multiplyHigh(count, d) != 0 ? Long.MAX_VALUE : count * d;
+                }
+                if (count > MAX_CONSTANT_ELEMENTS) {
+                    throw new org.neuralj.backend.ShapeMismatchException(node + ": a constant of shape " + Arrays.toString(dims)
+                            + " would hold " + count + " values (more than " + MAX_CONSTANT_ELEMENTS + "); refused before allocating it");
+                }
                 int[] shape = Arrays.stream(dims).mapToInt(d -> (int) d).toArray();
                 float value = 0f;
                 DataType type = DataType.FLOAT;
