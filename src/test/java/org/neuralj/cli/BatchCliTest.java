@@ -243,4 +243,22 @@ class BatchCliTest {
         assertEquals(2, neuralj("slurm", "--tasks", "4", "--", "apply", MODEL, "in", "--output", "o", "--shard", "1/2").code());
         assertEquals(2, neuralj("slurm", "--", "apply", MODEL, "in", "--output", "o").code());
     }
+
+    @Test
+    void asASubprocessStdoutIsOnlyTheJsonAndTheExitCodeSaysSomeFailed(@TempDir Path tmp) throws Exception {
+        Path in = inputTree(tmp);
+        Path out = tmp.resolve("out");
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), Main.class.getName(), "apply", MODEL, in.toString(), "--output", out.toString(),
+                "--backend", "cpu", "--json");
+        Process p = new ProcessBuilder(cmd).redirectError(tmp.resolve("stderr.txt").toFile()).start();
+        p.getOutputStream().close();
+        String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS));
+        String stderr = Files.readString(tmp.resolve("stderr.txt"));
+        assertEquals(1, p.exitValue(), stderr);
+        assertEquals(1, stdout.trim().lines().count(), "one JSON line on stdout, ImageJ's messages elsewhere:\n" + stdout);
+        assertTrue(stdout.startsWith("{") && stdout.contains("\"written\":4") && stdout.contains("\"failed\":1"), stdout);
+        assertTrue(stderr.contains("broken.tif") && stderr.contains("1 of 5 input(s) failed"), stderr);
+    }
 }
