@@ -151,7 +151,8 @@ final class BatchRunner {
         PrintStream lines = o.json() ? err : out;
         BatchOptions.Progress mode = o.progress();
         if (mode == BatchOptions.Progress.AUTO) {
-            mode = !o.json() && out == System.out && System.console() != null ? BatchOptions.Progress.BAR : BatchOptions.Progress.LINES;
+            boolean terminal = (out == Main.stdout || out == System.out) && System.console() != null;
+            mode = !o.json() && terminal ? BatchOptions.Progress.BAR : BatchOptions.Progress.LINES;
         }
         ProgressView view = new ProgressView(mode, lines, plan.tasks().size());
         if (o.shard().count() > 1 && mode != BatchOptions.Progress.NONE) {

@@ -31,6 +31,9 @@ public final class Main {
         }
     }
 
+    /** The process's real stdout when started through {@link #main} (System.out then points to stderr). */
+    static volatile PrintStream stdout;
+
     static final Map<String, Command> COMMANDS = new java.util.LinkedHashMap<>();
 
     static {
@@ -52,6 +55,7 @@ public final class Main {
         // stdout carries only NeuralJ's own output (a --json summary stays parseable): ImageJ's own
         // messages, which it prints with System.out when headless, go to stderr
         PrintStream out = System.out;
+        stdout = out;
         System.setOut(System.err);
         int code = run(argv, out, System.err);
         out.flush();
