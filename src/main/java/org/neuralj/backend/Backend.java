@@ -105,6 +105,38 @@ public interface Backend extends AutoCloseable {
     /** ONNX Resize of the last two axes of x [N, C, H, W] (see {@link ResizeSpec}). */
     Tensor resize(Tensor x, ResizeSpec spec);
 
+    // ---- training (backward pass) ------------------------------------------------------------
+
+    /**
+     * The gradient of {@link #unary}: {@code dx = dy * f'(x)}, element-wise; x and dy have one shape,
+     * dx has it too. With a, b the parameters of f: IDENTITY 1; RELU x > 0 ? 1 : 0; LEAKY_RELU
+     * x > 0 ? 1 : a; ELU x > 0 ? 1 : a*exp(x); SELU b*(x > 0 ? 1 : a*exp(x)); SIGMOID s*(1-s) with
+     * s = sigmoid(x); HARD_SIGMOID 0 < a*x+b < 1 ? a : 0; HARD_SWISH x < -3 ? 0 : x > 3 ? 1 : x/3+0.5;
+     * TANH 1-tanh(x)^2; CLIP a < x < b ? 1 : 0; SQRT 0.5/sqrt(x); EXP exp(x); LOG 1/x; NEG -1;
+     * ABS sign(x) (0 at 0); SOFTPLUS sigmoid(x); SOFTSIGN 1/(1+|x|)^2; RECIPROCAL -1/x^2;
+     * THRESHOLDED_RELU x > a ? 1 : 0; ERF 2/sqrt(pi)*exp(-x^2); AFFINE a; FLOOR, CEIL, ROUND, TRUNC,
+     * NOT_ZERO 0. At a kink the derivative of the side x &lt;= kink is used (as PyTorch does).
+     */
+    Tensor unaryBackward(Tensor x, Tensor dy, Activation f);
+
+    /**
+     * The gradient of {@link #pool2d} with respect to x [N, C, H, W]: dy has the pooled shape
+     * [N, C, outH, outW], dx the shape of x. MAX sends each dy element to the window position holding the
+     * window's maximum (the first one in row-major window order on ties; windows with no position inside x
+     * send nothing); AVERAGE sends dy / count (the forward divisor) to every window position inside x.
+     * Contributions of overlapping windows add up.
+     */
+    Tensor pool2dBackward(Tensor x, Tensor dy, PoolSpec spec);
+
+    /**
+     * A dropout mask of {@code shape}: element i (row-major) is {@code 1/(1-p)} when u_i >= p, else 0,
+     * where u_i = (hash(hash(i ^ lo) + hi) >>> 8) / 2^24 with lo, hi the low and high 32 bits of
+     * {@code seed} and hash the 32-bit lowbias32 mix (x ^= x>>>16; x *= 0x7feb352d; x ^= x>>>15;
+     * x *= 0x846ca68b; x ^= x>>>16) in unsigned arithmetic. Counter based: every backend gives the
+     * same mask for the same seed, and nothing comes from the host. {@code p} must be in [0, 1).
+     */
+    Tensor dropoutMask(float p, long seed, int... shape);
+
     // ---- life cycle ---------------------------------------------------------------------------
 
     /** Releases every device resource (programs, pooled buffers, queues). Tensors must be closed first. */

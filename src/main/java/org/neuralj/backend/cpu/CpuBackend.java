@@ -365,6 +365,44 @@ public final class CpuBackend implements Backend {
         return wrap(CpuResize.resize(threads, xd, xs, spec), out);
     }
 
+    // ---- training (backward pass): the kernels live in CpuBackward ---------------------------
+
+    @Override
+    public Tensor unaryBackward(Tensor x, Tensor dy, Activation f) {
+        float[] xd = data(x, "x");
+        float[] dyd = data(dy, "dy");
+        requireNonNull(f, "f");
+        if (!Arrays.equals(x.shape(), dy.shape())) {
+            throw new ShapeMismatchException("unaryBackward: x " + Arrays.toString(x.shape()) + " and dy "
+                    + Arrays.toString(dy.shape()) + " differ");
+        }
+        return wrap(CpuBackward.unaryBackward(threads, xd, dyd, x.size(), f), x.shape());
+    }
+
+    @Override
+    public Tensor pool2dBackward(Tensor x, Tensor dy, PoolSpec spec) {
+        float[] xd = data(x, "x");
+        float[] dyd = data(dy, "dy");
+        requireNonNull(spec, "spec");
+        int[] xs = requireRank(x, 4, "pool2dBackward input x [N, C, H, W]");
+        int[] expected = {xs[0], xs[1], spec.outH(), spec.outW()};
+        if (!Arrays.equals(expected, dy.shape())) {
+            throw new ShapeMismatchException("pool2dBackward: dy " + Arrays.toString(dy.shape()) + " must be "
+                    + Arrays.toString(expected) + " for x " + Arrays.toString(xs));
+        }
+        return wrap(CpuBackward.pool2dBackward(threads, xd, xs, dyd, spec), xs);
+    }
+
+    @Override
+    public Tensor dropoutMask(float p, long seed, int... shape) {
+        checkOpen();
+        if (!(p >= 0 && p < 1)) {
+            throw new IllegalArgumentException("dropout probability must be in [0, 1), was " + p);
+        }
+        int n = elementCount(shape);
+        return wrap(CpuBackward.dropoutMask(threads, n, p, 1f / (1f - p), seed), shape.clone());
+    }
+
     // ---- life cycle ---------------------------------------------------------------------------
 
     @Override

@@ -327,7 +327,7 @@ public final class OpenClBackend implements Backend {
         return transfers;
     }
 
-    private cl_mem mem(Tensor t) {
+    cl_mem mem(Tensor t) {
         if (t.backend() != this) {
             throw new IllegalArgumentException("tensor " + t + " lives on " + t.backend().name() + ", not on " + name);
         }
@@ -344,7 +344,7 @@ public final class OpenClBackend implements Backend {
      * {@code file}. {@code local} null lets the driver choose; otherwise global is rounded up to it.
      * An empty global range enqueues nothing.
      */
-    private void run(String file, String defines, String kernelName, long[] global, long[] local, Object... args) {
+    void run(String file, String defines, String kernelName, long[] global, long[] local, Object... args) {
         for (long g : global) {
             if (g <= 0) {
                 return;
@@ -951,6 +951,23 @@ public final class OpenClBackend implements Backend {
             case CEIL: return 3;
             default: throw new IllegalArgumentException("no OpenCL code for " + m);
         }
+    }
+
+    // ---- training (backward pass): the kernels live in OpenClBackward and backward.cl -------
+
+    @Override
+    public Tensor unaryBackward(Tensor x, Tensor dy, Activation f) {
+        return OpenClBackward.unaryBackward(this, x, dy, f);
+    }
+
+    @Override
+    public Tensor pool2dBackward(Tensor x, Tensor dy, PoolSpec spec) {
+        return OpenClBackward.pool2dBackward(this, x, dy, spec);
+    }
+
+    @Override
+    public Tensor dropoutMask(float p, long seed, int... shape) {
+        return OpenClBackward.dropoutMask(this, p, seed, shape);
     }
 
     // ---- life cycle ---------------------------------------------------------------------------
