@@ -10,9 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import org.neuralj.backend.Activation;
 import org.neuralj.nn.ops.Conv;
-import org.neuralj.nn.ops.Unary;
 import org.neuralj.onnx.DataType;
 import org.neuralj.onnx.ModelFormatException;
 import org.neuralj.onnx.OnnxGraph;
@@ -123,40 +121,7 @@ public final class Model {
             }
         }
         List<String> outputNames = g.outputs().stream().map(ValueInfo::name).toList();
-        return new Model(source, onnx, fuseActivations(nodes, outputNames), constants, inputs, g.outputs());
-    }
-
-    /**
-     * Folds an activation that alone reads a convolution's output into the convolution's epilogue,
-     * saving one pass over memory per layer.
-     */
-    private static List<Node> fuseActivations(List<Node> nodes, List<String> graphOutputs) {
-        Map<String, Integer> readers = new HashMap<>();
-        for (Node n : nodes) {
-            for (String in : n.inputs()) {
-                readers.merge(in, 1, Integer::sum);
-            }
-        }
-        List<Node> out = new ArrayList<>();
-        for (int i = 0; i < nodes.size(); i++) {
-            Node n = nodes.get(i);
-            if (n.op() instanceof Conv conv && i + 1 < nodes.size() && conv.activation().isIdentity()) {
-                Node next = nodes.get(i + 1);
-                String y = n.outputs().get(0);
-                boolean fusable = Set.of("Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "Elu").contains(next.info().opType())
-                        && next.inputs().size() == 1 && next.inputs().get(0).equals(y)
-                        && readers.getOrDefault(y, 0) == 1 && !graphOutputs.contains(y);
-                if (fusable) {
-                    Activation act = Unary.activationOf(next.info());
-                    conv.fuse(act);
-                    out.add(new Node(n.info(), conv, n.inputs(), next.outputs()));
-                    i++;
-                    continue;
-                }
-            }
-            out.add(n);
-        }
-        return out;
+        return new Model(source, onnx, GraphOptimizer.optimize(nodes, constants, outputNames), constants, inputs, g.outputs());
     }
 
     public String source() {

@@ -18,6 +18,8 @@ import org.neuralj.backend.ConvSpec;
 final class CpuConv {
     /** Target size of one im2col tile in floats (256 KiB): fits L2 next to the weight panel. */
     private static final int TILE_FLOATS = 1 << 16;
+    /** Output pixels per task on the vector GEMM path. */
+    private static final int VECTOR_TILE = 512;
 
     private CpuConv() {
     }
@@ -36,9 +38,11 @@ final class CpuConv {
         float[] y = new float[n * m * p];
         final boolean direct = kh == 1 && kw == 1 && s.strideH() == 1 && s.strideW() == 1
                 && s.padTop() == 0 && s.padLeft() == 0 && oh == h && ow == wd;
+        final boolean vector = Sgemm.vector() != null;
         // column tile: big enough for a long vectorised inner loop, small enough to stay in cache,
-        // a multiple of 16 floats so no scalar tail is left after the vector loop
-        int t = Math.max(64, Math.min(1024, TILE_FLOATS / Math.max(1, k)) & ~15);
+        // a multiple of 16 floats so no scalar tail is left after the vector loop. The vector GEMM
+        // packs its own K blocks (im2col straight into its panels), so its tile does not shrink with K.
+        int t = vector ? VECTOR_TILE : Math.max(64, Math.min(1024, TILE_FLOATS / Math.max(1, k)) & ~15);
         // ... and enough tiles that every thread has work even for one image
         while (t > 64 && (long) n * groups * ((p + t - 1) / t) < 2L * threads.threads()) {
             t = Math.max(64, (t / 2) & ~15);
@@ -54,7 +58,12 @@ final class CpuConv {
             int xOff = (img * cIn + g * cg) * h * wd;         // x[img][g*cg][0][0]
             int yOff = (img * m + g * mg) * p + p0;           // y[img][g*mg][p0]
             int wOff = g * mg * k;                            // w[g*mg][0][0][0], a [mg, k] matrix
-            if (direct) {
+            if (vector && !direct) {
+                // col rows made on the fly as the GEMM packs each K block
+                Sgemm.multiply(mg, pb, k, w, wOff, k,
+                        (r, j0, nb, dst, dOff) -> im2colRow(x, xOff, h, wd, kh, kw, s, ow, p0 + j0, nb, r, dst, dOff),
+                        y, yOff, p, bias, g * mg, s.activation());
+            } else if (direct) {
                 // x[img][g*cg + c][p] is already col[c][p]
                 Sgemm.multiply(mg, pb, k, w, wOff, k, x, xOff + p0, p, y, yOff, p, bias, g * mg, s.activation());
             } else {
@@ -72,47 +81,50 @@ final class CpuConv {
      */
     static void im2col(float[] x, int xOff, int h, int wd, int cg, int kh, int kw, ConvSpec s, int ow,
                        int p0, int pb, float[][] col) {
+        for (int r = 0; r < cg * kh * kw; r++) {                // col[c][ky][kx][q]
+            im2colRow(x, xOff, h, wd, kh, kw, s, ow, p0, pb, r, col[r], 0);
+        }
+    }
+
+    /** One row of {@link #im2col}: dst[dOff + q] = col[r][q] for q &lt; pb. */
+    static void im2colRow(float[] x, int xOff, int h, int wd, int kh, int kw, ConvSpec s, int ow,
+                          int p0, int pb, int r, float[] dst, int dOff) {
         final int sh = s.strideH(), sw = s.strideW(), dh = s.dilationH(), dw = s.dilationW();
-        int r = 0;
-        for (int c = 0; c < cg; c++) {                          // col[c][ky][kx][q]
-            int plane = xOff + c * h * wd;
-            for (int ky = 0; ky < kh; ky++) {
-                for (int kx = 0; kx < kw; kx++, r++) {
-                    float[] dst = col[r];
-                    int q = 0;
-                    while (q < pb) {
-                        int pIdx = p0 + q;
-                        int oy = pIdx / ow;
-                        int ox0 = pIdx % ow;
-                        int run = Math.min(ow - ox0, pb - q);      // output pixels left in this output row
-                        int iy = oy * sh - s.padTop() + ky * dh;
-                        if (iy < 0 || iy >= h) {
-                            Arrays.fill(dst, q, q + run, 0f);
-                        } else {
-                            // ix = ox*sw + base is inside [0, wd) for ox in [lo, hi]
-                            int base = kx * dw - s.padLeft();
-                            int lo = Math.max(ox0, -Math.floorDiv(base, sw));
-                            int hi = Math.min(ox0 + run - 1, Math.floorDiv(wd - 1 - base, sw));
-                            int row = plane + iy * wd;
-                            if (hi < lo) {
-                                Arrays.fill(dst, q, q + run, 0f);
-                            } else {
-                                int d = q + (lo - ox0);              // col position of output pixel lo
-                                Arrays.fill(dst, q, d, 0f);
-                                if (sw == 1) {
-                                    System.arraycopy(x, row + lo + base, dst, d, hi - lo + 1);
-                                } else {
-                                    for (int ox = lo; ox <= hi; ox++) {
-                                        dst[d + ox - lo] = x[row + ox * sw + base];
-                                    }
-                                }
-                                Arrays.fill(dst, d + (hi - lo + 1), q + run, 0f);
-                            }
+        final int kx = r % kw;
+        final int ky = (r / kw) % kh;
+        final int plane = xOff + (r / (kw * kh)) * h * wd;      // x[c][0][0]
+        final int base = kx * dw - s.padLeft();                 // ix = ox*sw + base
+        int q = 0;
+        while (q < pb) {
+            int pIdx = p0 + q;
+            int oy = pIdx / ow;
+            int ox0 = pIdx % ow;
+            int run = Math.min(ow - ox0, pb - q);      // output pixels left in this output row
+            int iy = oy * sh - s.padTop() + ky * dh;
+            int o = dOff + q;
+            if (iy < 0 || iy >= h) {
+                Arrays.fill(dst, o, o + run, 0f);
+            } else {
+                // ix = ox*sw + base is inside [0, wd) for ox in [lo, hi]
+                int lo = Math.max(ox0, -Math.floorDiv(base, sw));
+                int hi = Math.min(ox0 + run - 1, Math.floorDiv(wd - 1 - base, sw));
+                int row = plane + iy * wd;
+                if (hi < lo) {
+                    Arrays.fill(dst, o, o + run, 0f);
+                } else {
+                    int d = o + (lo - ox0);              // col position of output pixel lo
+                    Arrays.fill(dst, o, d, 0f);
+                    if (sw == 1) {
+                        System.arraycopy(x, row + lo + base, dst, d, hi - lo + 1);
+                    } else {
+                        for (int ox = lo; ox <= hi; ox++) {
+                            dst[d + ox - lo] = x[row + ox * sw + base];
                         }
-                        q += run;
                     }
+                    Arrays.fill(dst, d + (hi - lo + 1), o + run, 0f);
                 }
             }
+            q += run;
         }
     }
 

@@ -21,6 +21,45 @@ final class CpuResize {
         Taps ty = taps(s, h, oh, s.scaleH());
         Taps tx = taps(s, w, ow, s.scaleW());
         float[] y = new float[planes * oh * ow];
+        if (ty.taps == 1 && tx.taps == 1) {
+            // nearest: y[pl][oy][ox] = x[pl][iy(oy)][ix(ox)]
+            threads.forRange(planes * oh, Math.max(1, 4096 / Math.max(1, ow)), (from, to) -> {
+                final int[] ix = tx.idx;
+                for (int r = from; r < to; r++) {
+                    int row = (r / oh) * h * w + ty.idx[r % oh] * w;
+                    int yo = r * ow;
+                    for (int ox = 0; ox < ow; ox++) {
+                        y[yo + ox] = x[row + ix[ox]];
+                    }
+                }
+            });
+            return y;
+        }
+        if (ty.taps == 2 && tx.taps == 2) {
+            // linear: y = wy0 * (wx0 x[iy0][ix0] + wx1 x[iy0][ix1]) + wy1 * (same on row iy1)
+            threads.forRange(planes * oh, Math.max(1, 4096 / Math.max(1, ow)), (from, to) -> {
+                final int[] ix = tx.idx;
+                final float[] wx = tx.w;
+                for (int r = from; r < to; r++) {
+                    int pl = r / oh;
+                    int oy = r % oh;
+                    int row0 = pl * h * w + ty.idx[2 * oy] * w;
+                    int row1 = pl * h * w + ty.idx[2 * oy + 1] * w;
+                    float wy0 = ty.w[2 * oy];
+                    float wy1 = ty.w[2 * oy + 1];
+                    int yo = r * ow;
+                    for (int ox = 0; ox < ow; ox++) {
+                        int i0 = ix[2 * ox];
+                        int i1 = ix[2 * ox + 1];
+                        float w0 = wx[2 * ox];
+                        float w1 = wx[2 * ox + 1];
+                        y[yo + ox] = wy0 * (w0 * x[row0 + i0] + w1 * x[row0 + i1])
+                                + wy1 * (w0 * x[row1 + i0] + w1 * x[row1 + i1]);
+                    }
+                }
+            });
+            return y;
+        }
         threads.forRange(planes * oh, Math.max(1, 4096 / Math.max(1, ow)), (from, to) -> {
             for (int r = from; r < to; r++) {                  // y[pl][oy][ox], r = pl*oh + oy
                 int pl = r / oh;

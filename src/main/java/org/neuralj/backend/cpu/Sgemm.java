@@ -16,14 +16,54 @@ import org.neuralj.backend.Activation;
  * at a time so acc is loaded and stored a quarter as often; eight at a time measured 3x slower, as
  * HotSpot 17 then stops vectorising). Zero offsets matter too: see {@link Workspace}.
  * Single-threaded: callers split M or N into tasks.
+ *
+ * <p>When the JVM runs with {@code --add-modules jdk.incubator.vector}, {@link #multiply} hands the
+ * work to {@code VectorSgemm} (packed panels, register-blocked FMA micro-kernel, near the machine's
+ * peak); otherwise, or with {@code -Dneuralj.vector=false}, the plain-Java loops here run. The plain
+ * path stays the tested fallback ({@link #multiplyPlain}).
  */
 final class Sgemm {
+    /** The Vector API kernel, or null when the module is absent or it is switched off. */
+    private static final GemmKernel VECTOR = loadVector();
+
     /** Rows of B per panel: KC x NC floats = 512 KiB, fits L2. */
     static final int KC = 256;
     /** Columns per panel: one accumulator row of NC floats (2 KiB) stays in L1 across the k loop. */
     static final int NC = 512;
 
     private Sgemm() {
+    }
+
+    private static GemmKernel loadVector() {
+        if (!Boolean.parseBoolean(System.getProperty("neuralj.vector", "true"))
+                || !ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
+            return null;
+        }
+        try {
+            return (GemmKernel) Class.forName("org.neuralj.backend.cpu.VectorSgemm")
+                    .getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException | LinkageError e) {
+            System.getLogger("org.neuralj").log(System.Logger.Level.WARNING,
+                    "Vector API present but its SGEMM failed to load; using the plain-Java SGEMM: " + e);
+            return null;
+        }
+    }
+
+    /** The fast kernel in use, or null when the plain-Java loops run. */
+    static GemmKernel vector() {
+        return VECTOR;
+    }
+
+    /** Which SGEMM runs, for logs and benchmark tables. */
+    static String describe() {
+        return VECTOR != null ? VECTOR.describe()
+                : "plain Java (start the JVM with --add-modules jdk.incubator.vector for the vector SGEMM)";
+    }
+
+    /** C = act(A * B + bias) with B given row by row (e.g. im2col rows made on the fly). Needs {@link #vector()}. */
+    static void multiply(int m, int n, int k, float[] a, int aOff, int lda, GemmKernel.BSource b,
+                         float[] c, int cOff, int ldc, float[] bias, int biasOff, Activation act) {
+        VECTOR.multiply(m, n, k, a, aOff, lda, b, c, cOff, ldc, bias, biasOff, act);
     }
 
     /**
@@ -35,6 +75,20 @@ final class Sgemm {
                          float[] b, int bOff, int ldb,
                          float[] c, int cOff, int ldc,
                          float[] bias, int biasOff, Activation act) {
+        if (VECTOR != null) {
+            VECTOR.multiply(m, n, k, a, aOff, lda, (kk, j0, nb, dst, dOff) ->
+                    System.arraycopy(b, bOff + kk * ldb + j0, dst, dOff, nb), c, cOff, ldc, bias, biasOff, act);
+            return;
+        }
+        multiplyPlain(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, bias, biasOff, act);
+    }
+
+    /** {@link #multiply} on the plain-Java loops, whatever the JVM offers. */
+    static void multiplyPlain(int m, int n, int k,
+                              float[] a, int aOff, int lda,
+                              float[] b, int bOff, int ldb,
+                              float[] c, int cOff, int ldc,
+                              float[] bias, int biasOff, Activation act) {
         Workspace ws = Workspace.get();
         for (int j0 = 0; j0 < n; j0 += NC) {
             int nb = Math.min(NC, n - j0);
@@ -58,6 +112,11 @@ final class Sgemm {
                          float[][] bRows,
                          float[] c, int cOff, int ldc,
                          float[] bias, int biasOff, Activation act) {
+        if (VECTOR != null) {
+            VECTOR.multiply(m, n, k, a, aOff, lda, (kk, j0, nb, dst, dOff) ->
+                    System.arraycopy(bRows[kk], j0, dst, dOff, nb), c, cOff, ldc, bias, biasOff, act);
+            return;
+        }
         float[] acc = Workspace.get().acc(n);
         int k0 = 0;
         do {

@@ -13,6 +13,10 @@ final class Workspace {
     private float[][] col = new float[0][];
     private float[][] panel = new float[0][];
     private float[] acc = new float[0];
+    private float[] packA = new float[0];
+    private float[] packB = new float[0];
+    private float[] row = new float[0];
+    private float[] tile = new float[0];
 
     static Workspace get() {
         return LOCAL.get();
@@ -36,6 +40,30 @@ final class Workspace {
             acc = new float[length];
         }
         return acc;
+    }
+
+    /** Packed A strips of the vector GEMM. */
+    float[] packA(int length) {
+        return packA = grow(packA, length);
+    }
+
+    /** Packed B strips of the vector GEMM. */
+    float[] packB(int length) {
+        return packB = grow(packB, length);
+    }
+
+    /** One row of B on its way into the packed strips. */
+    float[] row(int length) {
+        return row = grow(row, length);
+    }
+
+    /** One register tile of C, for edge tiles. */
+    float[] tile(int length) {
+        return tile = grow(tile, length);
+    }
+
+    private static float[] grow(float[] a, int length) {
+        return a.length >= length ? a : new float[length];
     }
 
     private static float[][] ensure(float[][] rows, int n, int length) {

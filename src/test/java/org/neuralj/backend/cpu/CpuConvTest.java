@@ -1,6 +1,7 @@
 package org.neuralj.backend.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.neuralj.backend.cpu.Close.assertClose;
@@ -33,7 +34,10 @@ class CpuConvTest {
     @Test
     void sgemmMatchesItsReferenceOnAwkwardSizes() {
         Random r = new Random(3);
-        int[][] sizes = {{1, 1, 1}, {3, 5, 7}, {17, 600, 300}, {5, 1030, 513}, {64, 37, 4}, {2, 3, 0}};
+        // awkward for both kernels: edge tiles in M (MR = 8) and N (NR = 32), K past one block (256),
+        // N past one panel (1024), K = 0
+        int[][] sizes = {{1, 1, 1}, {3, 5, 7}, {17, 600, 300}, {5, 1030, 513}, {64, 37, 4}, {2, 3, 0},
+            {16, 64, 288}, {9, 2100, 40}};
         for (int[] s : sizes) {
             int m = s[0], n = s[1], k = s[2];
             int lda = k + 2, ldb = n + 3, ldc = n + 1;   // non-tight leading dimensions and offsets
@@ -43,9 +47,31 @@ class CpuConvTest {
             float[] c1 = new float[m * ldc + 1];
             float[] c2 = new float[m * ldc + 1];
             Activation act = new Activation(UnaryOp.LEAKY_RELU, 0.1f, 0);
+            float[] c3 = new float[m * ldc + 1];
             Sgemm.multiply(m, n, k, a, 1, lda, b, 2, ldb, c1, 1, ldc, bias, 1, act);
             Sgemm.reference(m, n, k, a, 1, lda, b, 2, ldb, c2, 1, ldc, bias, 1, act);
-            assertClose(c2, c1, 1e-4, 1e-4, "sgemm " + m + "x" + n + "x" + k);
+            Sgemm.multiplyPlain(m, n, k, a, 1, lda, b, 2, ldb, c3, 1, ldc, bias, 1, act);
+            assertClose(c2, c1, 1e-4, 1e-4, "sgemm (" + Sgemm.describe() + ") " + m + "x" + n + "x" + k);
+            assertClose(c2, c3, 1e-4, 1e-4, "plain sgemm " + m + "x" + n + "x" + k);
+            for (int i = 0; i < m; i++) {                  // the gap column between rows of C stays untouched
+                assertEquals(0f, c1[1 + i * ldc + n], "sgemm wrote outside C at row " + i);
+            }
+            assertEquals(0f, c1[0], "sgemm wrote before C");
+        }
+    }
+
+    /**
+     * Under Maven the default test run starts the JVM with {@code --add-modules jdk.incubator.vector}
+     * and the "plain-java" run with {@code -Dneuralj.vector=false}: each must get the SGEMM it asked
+     * for, or the other path would go untested without anyone noticing.
+     */
+    @Test
+    void theSgemmInUseIsTheOneTheJvmAskedFor() {
+        boolean moduleThere = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+        boolean wanted = moduleThere && Boolean.parseBoolean(System.getProperty("neuralj.vector", "true"));
+        assertEquals(wanted, Sgemm.vector() != null, Sgemm.describe());
+        if (System.getProperty("neuralj.expectVector") != null) {
+            assertEquals(Boolean.getBoolean("neuralj.expectVector"), Sgemm.vector() != null, Sgemm.describe());
         }
     }
 

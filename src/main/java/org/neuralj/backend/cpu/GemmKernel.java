@@ -1,0 +1,24 @@
+package org.neuralj.backend.cpu;
+
+import org.neuralj.backend.Activation;
+
+/**
+ * A fast SGEMM that may be absent at run time: {@link Sgemm} loads the Vector API implementation
+ * ({@code VectorSgemm}) through this interface only when the JVM was started with
+ * {@code --add-modules jdk.incubator.vector}, so the plugin still loads (and uses the plain-Java
+ * path) in a Fiji started without that flag. Same contract as {@link Sgemm#multiply}; B is read
+ * through a {@link BSource} so a convolution can pack its im2col rows straight into the GEMM's panels.
+ */
+interface GemmKernel {
+    /** Rows of B, one at a time: {@code dst[dstOff + j] = B[k][j0 + j]} for j &lt; nb. */
+    interface BSource {
+        void row(int k, int j0, int nb, float[] dst, int dstOff);
+    }
+
+    /** C = act(A * B + bias), bias by row (may be null), A row-major with leading dimension lda. */
+    void multiply(int m, int n, int k, float[] a, int aOff, int lda, BSource b,
+                  float[] c, int cOff, int ldc, float[] bias, int biasOff, Activation act);
+
+    /** A short name for logs and benchmark tables, e.g. "vector-512 8x32". */
+    String describe();
+}

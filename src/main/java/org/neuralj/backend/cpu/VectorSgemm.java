@@ -1,0 +1,291 @@
+package org.neuralj.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+import org.neuralj.backend.Activation;
+import org.neuralj.backend.UnaryOp;
+
+/**
+ * SGEMM on the Vector API ({@code jdk.incubator.vector}), the fast path behind {@link Sgemm}. Loaded
+ * only when the JVM has that module (see {@link Sgemm}); nothing else may reference this class.
+ *
+ * <p>GotoBLAS/BLIS structure, row-major:
+ * <pre>
+ *   for j0 in N step NC                  columns of C and B
+ *     for k0 in K step KC                B[k0:k0+kb][j0:j0+nb] packed into NR-wide strips:
+ *                                          Bp[s][kk][j] = B[k0+kk][j0 + s*NR + j]  (zero past N)
+ *                                        A[:, k0:k0+kb] packed into MR-high strips:
+ *                                          Ap[t][kk][r] = A[t*MR + r][k0+kk]        (zero past M)
+ *       for s in strips of B             one B strip (kb x NR, in L1) ...
+ *         for t in strips of A           ... against every A strip (in L2): the micro-kernel
+ * </pre>
+ * Bias (first k block) and the activation (last k block; ReLU in registers, others on the stored
+ * tile while it is in L1) form the epilogue. Edge tiles go through a small scratch tile. All
+ * buffers are per-thread and reused ({@link Workspace}): nothing is allocated per call once warm.
+ */
+final class VectorSgemm implements GemmKernel {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    /** Rows of the register tile. */
+    static final int MR = 8;
+    /** Columns of the register tile: two vectors. */
+    static final int NR = 2 * L;
+    /** Depth of one packed block: a B strip of KC x NR floats stays in L1. */
+    static final int KC = Integer.getInteger("neuralj.gemm.kc", 256);
+    /** Columns of one packed B block. */
+    static final int NC = Integer.getInteger("neuralj.gemm.nc", 1024);
+
+    @Override
+    public String describe() {
+        return "vector-" + S.vectorBitSize() + " " + MR + "x" + NR;
+    }
+
+    @Override
+    public void multiply(int m, int n, int k, float[] a, int aOff, int lda, BSource b,
+                         float[] c, int cOff, int ldc, float[] bias, int biasOff, Activation act) {
+        if (m <= 0 || n <= 0) {
+            return;
+        }
+        Workspace ws = Workspace.get();
+        final boolean relu = act.op() == UnaryOp.RELU;
+        final boolean other = !relu && !act.isIdentity();
+        final int aStrips = (m + MR - 1) / MR;
+        for (int j0 = 0; j0 < n; j0 += NC) {
+            final int nb = Math.min(NC, n - j0);
+            final int bStrips = (nb + NR - 1) / NR;
+            int k0 = 0;
+            do { // at least once, so K = 0 still writes act(bias)
+                final int kb = Math.min(KC, k - k0);
+                final boolean first = k0 == 0;
+                final boolean last = k0 + KC >= k;
+                float[] bp = ws.packB(bStrips * NR * Math.max(kb, 1));
+                packB(b, k0, kb, j0, nb, bp, ws.row(bStrips * NR));
+                float[] ap = ws.packA(aStrips * MR * Math.max(kb, 1));
+                packA(a, aOff + k0, lda, m, kb, ap);
+                for (int s = 0; s < bStrips; s++) {
+                    int cols = Math.min(NR, nb - s * NR);
+                    int bOff = s * kb * NR;
+                    for (int t = 0; t < aStrips; t++) {
+                        int i0 = t * MR;
+                        int rows = Math.min(MR, m - i0);
+                        int ct = cOff + i0 * ldc + j0 + s * NR;   // C[i0][j0 + s*NR]
+                        if (rows == MR && cols == NR) {
+                            micro(kb, ap, t * MR * kb, bp, bOff, c, ct, ldc, !first, bias, biasOff + i0, last && relu);
+                            if (last && other) {
+                                for (int r = 0; r < MR; r++) {
+                                    CpuElementwise.apply(act, c, ct + r * ldc, c, ct + r * ldc, NR);
+                                }
+                            }
+                        } else {
+                            edge(kb, ap, t * MR * kb, bp, bOff, c, ct, ldc, rows, cols, first, last, bias, biasOff + i0,
+                                    act, ws.tile(MR * NR));
+                        }
+                    }
+                }
+                k0 += KC;
+            } while (k0 < k);
+        }
+    }
+
+    /** A partial tile (rows &lt; MR or cols &lt; NR): computed in full in {@code tile}, the valid part copied out. */
+    private static void edge(int kb, float[] ap, int aOff, float[] bp, int bOff, float[] c, int ct, int ldc,
+                             int rows, int cols, boolean first, boolean last, float[] bias, int biasOff,
+                             Activation act, float[] tile) {
+        java.util.Arrays.fill(tile, 0, MR * NR, 0f);
+        for (int r = 0; r < rows; r++) {         // tile[r][j] = C[r][j] or bias[r]
+            if (first) {
+                java.util.Arrays.fill(tile, r * NR, r * NR + cols, bias == null ? 0f : bias[biasOff + r]);
+            } else {
+                System.arraycopy(c, ct + r * ldc, tile, r * NR, cols);
+            }
+        }
+        micro(kb, ap, aOff, bp, bOff, tile, 0, NR, true, null, 0, false);
+        for (int r = 0; r < rows; r++) {
+            if (last && !act.isIdentity()) {
+                CpuElementwise.apply(act, tile, r * NR, tile, r * NR, cols);
+            }
+            System.arraycopy(tile, r * NR, c, ct + r * ldc, cols);
+        }
+    }
+
+    /** Bp[s][kk][j] = B[k0 + kk][j0 + s*NR + j], zero for columns past nb. */
+    private static void packB(BSource b, int k0, int kb, int j0, int nb, float[] bp, float[] row) {
+        final int strips = (nb + NR - 1) / NR;
+        final int full = nb / NR;
+        java.util.Arrays.fill(row, nb, strips * NR, 0f);
+        for (int kk = 0; kk < kb; kk++) {
+            b.row(k0 + kk, j0, nb, row, 0);
+            int d = kk * NR;
+            for (int s = 0; s < strips; s++, d += kb * NR) {
+                if (s < full) {
+                    FloatVector.fromArray(S, row, s * NR).intoArray(bp, d);
+                    FloatVector.fromArray(S, row, s * NR + L).intoArray(bp, d + L);
+                } else {
+                    System.arraycopy(row, s * NR, bp, d, NR);
+                }
+            }
+        }
+    }
+
+    /** Ap[t][kk][r] = A[t*MR + r][kk] (A already offset to column k0), zero for rows past m. */
+    private static void packA(float[] a, int aOff, int lda, int m, int kb, float[] ap) {
+        final int strips = (m + MR - 1) / MR;
+        for (int t = 0; t < strips; t++) {
+            int base = t * MR * kb;
+            for (int r = 0; r < MR; r++) {
+                int i = t * MR + r;
+                if (i < m) {
+                    int src = aOff + i * lda;
+                    for (int kk = 0; kk < kb; kk++) {
+                        ap[base + kk * MR + r] = a[src + kk];
+                    }
+                } else {
+                    for (int kk = 0; kk < kb; kk++) {
+                        ap[base + kk * MR + r] = 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The register-blocked micro-kernel: an 8 x NR tile of C (NR = 2 vectors) held in 16 vector
+     * registers while kb steps of k stream through it, each step one FMA per register:
+     * C[r][j] (+)= sum_kk Ap[kk][r] * Bp[kk][j]. Starts from the bias (or from C when {@code load});
+     * applies ReLU in registers when {@code relu}. Generated by a loop over r; keep it unrolled, as C2
+     * keeps named locals in registers.
+     */
+    private static void micro(int kb, float[] ap, int aOff, float[] bp, int bOff,
+                              float[] c, int cOff, int ldc, boolean load, float[] bias, int biasOff, boolean relu) {
+        FloatVector c00, c01;
+        FloatVector c10, c11;
+        FloatVector c20, c21;
+        FloatVector c30, c31;
+        FloatVector c40, c41;
+        FloatVector c50, c51;
+        FloatVector c60, c61;
+        FloatVector c70, c71;
+        if (load) {
+            c00 = FloatVector.fromArray(S, c, cOff + 0 * ldc);
+            c01 = FloatVector.fromArray(S, c, cOff + 0 * ldc + L);
+        } else {
+            c00 = FloatVector.broadcast(S, bias == null ? 0f : bias[biasOff + 0]);
+            c01 = c00;
+        }
+        if (load) {
+            c10 = FloatVector.fromArray(S, c, cOff + 1 * ldc);
+            c11 = FloatVector.fromArray(S, c, cOff + 1 * ldc + L);
+        } else {
+            c10 = FloatVector.broadcast(S, bias == null ? 0f : bias[biasOff + 1]);
+            c11 = c10;
+        }
+        if (load) {
+            c20 = FloatVector.fromArray(S, c, cOff + 2 * ldc);
+            c21 = FloatVector.fromArray(S, c, cOff + 2 * ldc + L);
+        } else {
+            c20 = FloatVector.broadcast(S, bias == null ? 0f : bias[biasOff + 2]);
+            c21 = c20;
+        }
+        if (load) {
+            c30 = FloatVector.fromArray(S, c, cOff + 3 * ldc);
+            c31 = FloatVector.fromArray(S, c, cOff + 3 * ldc + L);
+        } else {
+            c30 = FloatVector.broadcast(S, bias == null ? 0f : bias[biasOff + 3]);
+            c31 = c30;
+        }
+        if (load) {
+            c40 = FloatVector.fromArray(S, c, cOff + 4 * ldc);
+            c41 = FloatVector.fromArray(S, c, cOff + 4 * ldc + L);
+        } else {
+            c40 = FloatVector.broadcast(S, bias == null ? 0f : bias[biasOff + 4]);
+            c41 = c40;
+        }
+        if (load) {
+            c50 = FloatVector.fromArray(S, c, cOff + 5 * ldc);
+            c51 = FloatVector.fromArray(S, c, cOff + 5 * ldc + L);
+        } else {
+            c50 = FloatVector.broadcast(S, bias == null ? 0f : bias[biasOff + 5]);
+            c51 = c50;
+        }
+        if (load) {
+            c60 = FloatVector.fromArray(S, c, cOff + 6 * ldc);
+            c61 = FloatVector.fromArray(S, c, cOff + 6 * ldc + L);
+        } else {
+            c60 = FloatVector.broadcast(S, bias == null ? 0f : bias[biasOff + 6]);
+            c61 = c60;
+        }
+        if (load) {
+            c70 = FloatVector.fromArray(S, c, cOff + 7 * ldc);
+            c71 = FloatVector.fromArray(S, c, cOff + 7 * ldc + L);
+        } else {
+            c70 = FloatVector.broadcast(S, bias == null ? 0f : bias[biasOff + 7]);
+            c71 = c70;
+        }
+        int ai = aOff;
+        int bi = bOff;
+        for (int kk = 0; kk < kb; kk++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai + 0]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+            FloatVector a6 = FloatVector.broadcast(S, ap[ai + 6]);
+            c60 = a6.fma(b0, c60);
+            c61 = a6.fma(b1, c61);
+            FloatVector a7 = FloatVector.broadcast(S, ap[ai + 7]);
+            c70 = a7.fma(b0, c70);
+            c71 = a7.fma(b1, c71);
+            ai += MR;
+            bi += NR;
+        }
+        if (relu) {
+            c00 = c00.max(0f);
+            c01 = c01.max(0f);
+            c10 = c10.max(0f);
+            c11 = c11.max(0f);
+            c20 = c20.max(0f);
+            c21 = c21.max(0f);
+            c30 = c30.max(0f);
+            c31 = c31.max(0f);
+            c40 = c40.max(0f);
+            c41 = c41.max(0f);
+            c50 = c50.max(0f);
+            c51 = c51.max(0f);
+            c60 = c60.max(0f);
+            c61 = c61.max(0f);
+            c70 = c70.max(0f);
+            c71 = c71.max(0f);
+        }
+        c00.intoArray(c, cOff + 0 * ldc);
+        c01.intoArray(c, cOff + 0 * ldc + L);
+        c10.intoArray(c, cOff + 1 * ldc);
+        c11.intoArray(c, cOff + 1 * ldc + L);
+        c20.intoArray(c, cOff + 2 * ldc);
+        c21.intoArray(c, cOff + 2 * ldc + L);
+        c30.intoArray(c, cOff + 3 * ldc);
+        c31.intoArray(c, cOff + 3 * ldc + L);
+        c40.intoArray(c, cOff + 4 * ldc);
+        c41.intoArray(c, cOff + 4 * ldc + L);
+        c50.intoArray(c, cOff + 5 * ldc);
+        c51.intoArray(c, cOff + 5 * ldc + L);
+        c60.intoArray(c, cOff + 6 * ldc);
+        c61.intoArray(c, cOff + 6 * ldc + L);
+        c70.intoArray(c, cOff + 7 * ldc);
+        c71.intoArray(c, cOff + 7 * ldc + L);
+    }
+}

@@ -1,0 +1,151 @@
+package org.neuralj.nn;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.neuralj.backend.Activation;
+import org.neuralj.nn.ops.Conv;
+import org.neuralj.nn.ops.Unary;
+
+/**
+ * Load-time rewrites of the node list that save whole passes over memory at run time (each
+ * element-wise pass over a 1x64x256x256 activation costs about a millisecond at memory speed):
+ * <ol>
+ *   <li>{@link #foldBatchNorm}: Conv followed by BatchNormalization with constant parameters becomes
+ *       one Conv with scaled weights and a new bias;</li>
+ *   <li>{@link #fuseActivations}: an activation that alone reads a Conv's output runs in the Conv's
+ *       epilogue.</li>
+ * </ol>
+ * Both only touch a Conv output that nothing else reads and that is not a graph output, so every
+ * value the graph exposes stays the same (up to float rounding of the folded weights).
+ */
+final class GraphOptimizer {
+    private GraphOptimizer() {
+    }
+
+    static List<Model.Node> optimize(List<Model.Node> nodes, Map<String, Meta> constants, List<String> graphOutputs) {
+        return fuseActivations(foldBatchNorm(nodes, constants, graphOutputs), graphOutputs);
+    }
+
+    /**
+     * Conv(x, W, b) then BatchNormalization(scale, B, mean, var, eps), all constant, becomes
+     * Conv(x, W', b') with s[m] = scale[m] / sqrt(var[m] + eps), W'[m] = W[m] * s[m] and
+     * b'[m] = (b[m] - mean[m]) * s[m] + B[m] (b = 0 when absent). The folded weights are new constants
+     * (the originals may be shared with other nodes).
+     */
+    static List<Model.Node> foldBatchNorm(List<Model.Node> nodes, Map<String, Meta> constants, List<String> graphOutputs) {
+        Map<String, Integer> readers = readers(nodes);
+        List<Model.Node> out = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            Model.Node n = nodes.get(i);
+            if (n.op() instanceof Conv conv && conv.activation().isIdentity() && i + 1 < nodes.size()) {
+                Model.Node bn = nodes.get(i + 1);
+                Model.Node folded = fold(n, bn, constants, readers, graphOutputs);
+                if (folded != null) {
+                    out.add(folded);
+                    i++;
+                    continue;
+                }
+            }
+            out.add(n);
+        }
+        return out;
+    }
+
+    private static Model.Node fold(Model.Node conv, Model.Node bn, Map<String, Meta> constants,
+                                  Map<String, Integer> readers, List<String> graphOutputs) {
+        String y = conv.outputs().get(0);
+        if (!bn.info().opType().equals("BatchNormalization") || bn.info().getInt("training_mode", 0) != 0
+                || bn.inputs().size() != 5 || !bn.inputs().get(0).equals(y)
+                || readers.getOrDefault(y, 0) != 1 || graphOutputs.contains(y)
+                || bn.outputs().size() != 1 && bn.outputs().subList(1, bn.outputs().size()).stream().anyMatch(s -> !s.isEmpty())) {
+            return null;
+        }
+        Meta w = constants.get(conv.inputs().get(1));
+        boolean hasBias = conv.inputs().size() > 2 && !conv.inputs().get(2).isEmpty();
+        Meta b = hasBias ? constants.get(conv.inputs().get(2)) : null;
+        Meta[] p = new Meta[4];
+        for (int k = 0; k < 4; k++) {
+            p[k] = constants.get(bn.inputs().get(k + 1));
+        }
+        if (w == null || w.rank() < 3 || hasBias && b == null) {
+            return null;
+        }
+        int m = w.dim(0);
+        for (Meta q : p) {
+            if (q == null || q.constant().length != m) {
+                return null;
+            }
+        }
+        if (b != null && b.constant().length != m) {
+            return null;
+        }
+        double eps = bn.info().getFloat("epsilon", 1e-5f);
+        float[] wd = w.constant();
+        int per = wd.length / m;
+        float[] w2 = new float[wd.length];
+        float[] b2 = new float[m];
+        for (int o = 0; o < m; o++) {                          // W'[o][...] = W[o][...] * s[o]
+            double s = p[0].constant()[o] / Math.sqrt(p[3].constant()[o] + eps);
+            for (int j = 0; j < per; j++) {
+                w2[o * per + j] = (float) (wd[o * per + j] * s);
+            }
+            double bias = b == null ? 0 : b.constant()[o];
+            b2[o] = (float) ((bias - p[2].constant()[o]) * s + p[1].constant()[o]);
+        }
+        String wName = unique(constants, conv.inputs().get(1) + "::bn_folded");
+        String bName = unique(constants, (hasBias ? conv.inputs().get(2) : wName) + "::bn_folded_bias");
+        constants.put(wName, Meta.constant(w.shape(), w.type(), w2));
+        constants.put(bName, Meta.constant(new int[] {m}, w.type(), b2));
+        return new Model.Node(conv.info(), conv.op(), List.of(conv.inputs().get(0), wName, bName),
+                List.of(bn.outputs().get(0)));
+    }
+
+    private static String unique(Map<String, Meta> constants, String name) {
+        String n = name;
+        for (int k = 2; constants.containsKey(n); k++) {
+            n = name + k;
+        }
+        return n;
+    }
+
+    /**
+     * Folds an activation that alone reads a convolution's output into the convolution's epilogue,
+     * saving one pass over memory per layer.
+     */
+    static List<Model.Node> fuseActivations(List<Model.Node> nodes, List<String> graphOutputs) {
+        Map<String, Integer> readers = readers(nodes);
+        List<Model.Node> out = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            Model.Node n = nodes.get(i);
+            if (n.op() instanceof Conv conv && i + 1 < nodes.size() && conv.activation().isIdentity()) {
+                Model.Node next = nodes.get(i + 1);
+                String y = n.outputs().get(0);
+                boolean fusable = Set.of("Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "Elu").contains(next.info().opType())
+                        && next.inputs().size() == 1 && next.inputs().get(0).equals(y)
+                        && readers.getOrDefault(y, 0) == 1 && !graphOutputs.contains(y);
+                if (fusable) {
+                    Activation act = Unary.activationOf(next.info());
+                    conv.fuse(act);
+                    out.add(new Model.Node(n.info(), conv, n.inputs(), next.outputs()));
+                    i++;
+                    continue;
+                }
+            }
+            out.add(n);
+        }
+        return out;
+    }
+
+    private static Map<String, Integer> readers(List<Model.Node> nodes) {
+        Map<String, Integer> readers = new HashMap<>();
+        for (Model.Node n : nodes) {
+            for (String in : n.inputs()) {
+                readers.merge(in, 1, Integer::sum);
+            }
+        }
+        return readers;
+    }
+}

@@ -1,0 +1,279 @@
+package org.neuralj.bench;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import org.neuralj.backend.Backend;
+import org.neuralj.backend.Backends;
+import org.neuralj.backend.cpu.CpuBackend;
+import org.neuralj.nn.HostTensor;
+import org.neuralj.nn.Model;
+import org.neuralj.nn.Session;
+import org.neuralj.onnx.DataType;
+import org.neuralj.onnx.OnnxAttribute;
+import org.neuralj.onnx.OnnxGraph;
+import org.neuralj.onnx.OnnxModel;
+import org.neuralj.onnx.OnnxNode;
+import org.neuralj.onnx.OnnxTensor;
+import org.neuralj.onnx.OnnxWriter;
+import org.neuralj.onnx.ValueInfo;
+
+/**
+ * Benchmark (not a test): the same ONNX models and inputs through NeuralJ's CPU backend, each OpenCL
+ * device, and ONNX Runtime for Java (CPU, the same thread count), in one process. For every case the
+ * outputs are first checked equal (within tolerance) against ONNX Runtime; then each engine is warmed
+ * up and timed over {@code bench.runs} runs (median, min and max reported), host array in, host array
+ * out, nothing cached across runs. The machine's FP32 peak and memory bandwidth are measured here too
+ * ({@link MachineLimits}) so every row shows its fraction of peak. Writes bench/RESULTS.md.
+ *
+ * <p>Run from the repository root with {@code bench/run} (see README, "Performance"). Options (system
+ * properties): -Dbench.threads=N (default: all cores), -Dbench.runs=7, -Dbench.big=true (adds the U-Net
+ * at 2048x2048), -Dbench.opencl=false, -Dbench.out=bench/RESULTS.md.
+ */
+public final class ModelBench {
+    private static final int RUNS = Integer.getInteger("bench.runs", 7);
+    private static final int WARMUP = Integer.getInteger("bench.warmup", 3);
+    private static final int THREADS = Integer.getInteger("bench.threads", Runtime.getRuntime().availableProcessors());
+    private static final Path SHARED = Path.of(System.getProperty("neuralj.shared", "../shared"));
+
+    /** One benchmark case: an ONNX model, its input, and its FLOPs (2 per multiply-add). */
+    record Case(String name, OnnxModel onnx, String input, int[] shape, float[] data, double gflop) {
+    }
+
+    /** Timings of one engine on one case, in ms. */
+    record Timing(double median, double min, double max, double maxErr) {
+    }
+
+    private ModelBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Locale.setDefault(Locale.ROOT);
+        Path out = Path.of(System.getProperty("bench.out", "bench/RESULTS.md"));
+        System.out.println("measuring the machine's limits ...");
+        MachineLimits lim = MachineLimits.measure(THREADS);
+        System.out.printf("FP32 peak %.0f GFLOP/s (1 thread), %.0f (%d threads); triad %.1f GB/s%n",
+                lim.peakOneThread, lim.peakAllThreads, THREADS, lim.triadGBs);
+        List<Case> cases = cases();
+        List<String> engines = new ArrayList<>();
+        engines.add("cpu");
+        if (Boolean.parseBoolean(System.getProperty("bench.opencl", "true"))) {
+            Backends.available().stream().filter(s -> s.startsWith("opencl")).forEach(engines::add);
+        }
+        Map<String, String> engineNames = new LinkedHashMap<>();
+        StringBuilder rows = new StringBuilder();
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        for (Case c : cases) {
+            System.out.println("case " + c.name + " (" + String.format("%.2f", c.gflop) + " GFLOP)");
+            float[] reference;
+            Timing ort;
+            try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
+                o.setIntraOpNumThreads(THREADS);
+                o.setInterOpNumThreads(1);
+                o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+                try (OrtSession s = env.createSession(OnnxWriter.toBytes(c.onnx), o)) {
+                    reference = runOrt(env, s, c);
+                    ort = time(() -> runOrt(env, s, c), reference, null);
+                }
+            }
+            rows.append(row(c, "ONNX Runtime " + ortVersion() + " (CPU, " + THREADS + " threads)", ort, ort, lim));
+            for (String spec : engines) {
+                Backend b = spec.equals("cpu") ? new CpuBackend(THREADS) : Backends.select(spec);
+                try (b) {
+                    engineNames.putIfAbsent(spec, b.name());
+                    Model m = Model.fromOnnx(c.onnx, c.name);
+                    try (Session s = new Session(m, b)) {
+                        Map<String, HostTensor> in = Map.of(c.input, new HostTensor(c.shape, c.data));
+                        Timing t = time(() -> s.runOnHost(in).values().iterator().next().data(), reference, ort);
+                        rows.append(row(c, "NeuralJ " + b.name(), t, ort, lim));
+                    }
+                } catch (RuntimeException e) {
+                    System.out.println("  " + spec + " failed: " + e);
+                    rows.append("| ").append(c.name).append(" | NeuralJ ").append(spec).append(" | failed: ")
+                            .append(e.getMessage().replace('|', '/').replace('\n', ' ')).append(" | | | | | |\n");
+                }
+            }
+        }
+        String md = report(lim, engineNames, rows.toString());
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        Files.writeString(out, md);
+        System.out.println(md);
+        System.out.println("wrote " + out);
+    }
+
+    interface Run {
+        float[] run() throws Exception;
+    }
+
+    /** Checks the output against the reference (when given), then warm-up and timed runs. */
+    private static Timing time(Run r, float[] reference, Timing unused) throws Exception {
+        float[] first = r.run();
+        double err = 0;
+        if (reference != null) {
+            if (first.length != reference.length) {
+                throw new IllegalStateException("output has " + first.length + " values, ONNX Runtime " + reference.length);
+            }
+            double scale = 0;
+            for (float v : reference) {
+                scale = Math.max(scale, Math.abs(v));
+            }
+            for (int i = 0; i < first.length; i++) {
+                err = Math.max(err, Math.abs(first[i] - reference[i]));
+            }
+            // float32 sums in another order: relative to the output's magnitude
+            if (!(err <= 1e-3 * Math.max(1, scale))) {
+                throw new IllegalStateException(String.format("output differs from ONNX Runtime: max |diff| %.3g (output scale %.3g)", err, scale));
+            }
+            err /= Math.max(1, scale);
+        }
+        for (int i = 0; i < WARMUP; i++) {
+            r.run();
+        }
+        double[] ms = new double[RUNS];
+        for (int i = 0; i < RUNS; i++) {
+            long t0 = System.nanoTime();
+            r.run();
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        Arrays.sort(ms);
+        return new Timing(ms[RUNS / 2], ms[0], ms[RUNS - 1], err);
+    }
+
+    private static float[] runOrt(OrtEnvironment env, OrtSession s, Case c) throws OrtException {
+        long[] shape = Arrays.stream(c.shape).asLongStream().toArray();
+        try (ai.onnxruntime.OnnxTensor t = ai.onnxruntime.OnnxTensor.createTensor(env, FloatBuffer.wrap(c.data), shape);
+             OrtSession.Result r = s.run(Map.of(c.input, t))) {
+            FloatBuffer fb = ((ai.onnxruntime.OnnxTensor) r.get(0)).getFloatBuffer();
+            float[] y = new float[fb.remaining()];
+            fb.get(y);
+            return y;
+        }
+    }
+
+    private static String row(Case c, String engine, Timing t, Timing ort, MachineLimits lim) {
+        double gfs = c.gflop / (t.median / 1e3);
+        String line = String.format("| %s | %s | %.2f | %.2f – %.2f | %.1f | %.0f %% | %.2f× | %s |%n",
+                c.name, engine, t.median, t.min, t.max, gfs, 100 * gfs / lim.peakAllThreads, t.median / ort.median,
+                t == ort ? "reference" : String.format("%.1e", t.maxErr));
+        System.out.print("  " + line);
+        return line;
+    }
+
+    private static String ortVersion() {
+        Package p = OrtEnvironment.class.getPackage();
+        return p != null && p.getImplementationVersion() != null ? p.getImplementationVersion() : System.getProperty("bench.ortVersion", "");
+    }
+
+    private static String report(MachineLimits lim, Map<String, String> engines, String rows) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# NeuralJ benchmark: models and single layers against ONNX Runtime\n\n");
+        sb.append("Written by `bench/run` (`org.neuralj.bench.ModelBench`) on ").append(LocalDate.now()).append(". ");
+        sb.append("Filters against ImageJ: [RESULTS-filters.md](RESULTS-filters.md).\n\n");
+        sb.append("## Machine (measured in the same process)\n\n");
+        sb.append("| | |\n|---|---|\n");
+        sb.append("| CPU | ").append(MachineLimits.cpuName()).append(", ").append(Runtime.getRuntime().availableProcessors())
+                .append(" hardware threads |\n");
+        sb.append("| JVM | ").append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.version")).append(" |\n");
+        sb.append("| threads used | ").append(THREADS).append(" (NeuralJ CPU backend and ONNX Runtime intra-op) |\n");
+        sb.append(String.format("| FP32 FMA peak (Vector API, %s) | %.0f GFLOP/s on 1 thread, %.0f GFLOP/s on %d threads |%n",
+                MachineLimits.vectorBits(), lim.peakOneThread, lim.peakAllThreads, THREADS));
+        sb.append(String.format("| memory bandwidth (triad, %d threads) | %.1f GB/s |%n", THREADS, lim.triadGBs));
+        sb.append("| NeuralJ SGEMM | ").append(org.neuralj.backend.cpu.CpuKernels.sgemm()).append(" |\n");
+        engines.forEach((spec, name) -> sb.append("| `").append(spec).append("` | ").append(name).append(" |\n"));
+        sb.append("\n## Results\n\n");
+        sb.append("Median of ").append(RUNS).append(" runs after ").append(WARMUP).append(" warm-up runs; host array in, ")
+                .append("host array out (OpenCL rows include the transfers). GFLOP/s = the case's multiply-add FLOPs ")
+                .append("(2 per MAC) / median; % of peak against the all-thread FMA peak above; ratio = time / ONNX Runtime's ")
+                .append("time (below 1 = faster). Outputs are checked against ONNX Runtime before timing; max err is ")
+                .append("max |diff| / max(1, max |output|).\n\n");
+        sb.append("| case | engine | median ms | min – max ms | GFLOP/s | % of peak | ratio to ORT | max err |\n");
+        sb.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
+        sb.append(rows);
+        return sb.toString();
+    }
+
+    // ---- the cases ----------------------------------------------------------------------------
+
+    private static List<Case> cases() throws IOException {
+        List<Case> cases = new ArrayList<>();
+        Random r = new Random(42);
+        Path unet = SHARED.resolve("onnx/real-models/unet2d-nuclei-broad/weights.onnx");
+        if (Files.exists(unet)) {
+            OnnxModel m = org.neuralj.onnx.OnnxReader.read(unet);
+            String in = m.graph().inputs().get(0).name();
+            List<Integer> sizes = new ArrayList<>(List.of(512));
+            if (Boolean.getBoolean("bench.big")) {
+                sizes.add(2048);
+            }
+            for (int size : sizes) {
+                int[] shape = {1, 1, size, size};
+                double gflop = Model.fromOnnx(m, "unet").flops(Map.of(in, shape)) / 1e9;
+                cases.add(new Case("U-Net (unet2d-nuclei-broad) " + size + "²", m, in, shape, gaussian(r, size * size), gflop));
+            }
+        } else {
+            System.out.println("skipping the U-Net: " + unet + " is absent");
+        }
+        int c = 64;
+        int h = 256;
+        cases.add(layer("conv 3×3 64→64 +bias+ReLU, 256²", "Conv", c, h, new long[] {c, c, 3, 3}, true,
+                2.0 * c * c * 9 * h * h, r, OnnxAttribute.ofInts("pads", 1, 1, 1, 1)));
+        cases.add(layer("conv 1×1 64→64 +bias, 256²", "Conv", c, h, new long[] {c, c, 1, 1}, false,
+                2.0 * c * c * h * h, r));
+        cases.add(layer("depthwise conv 3×3, 64 ch, 256²", "Conv", c, h, new long[] {c, 1, 3, 3}, false,
+                2.0 * c * 9 * h * h, r, OnnxAttribute.ofInts("pads", 1, 1, 1, 1), OnnxAttribute.of("group", (long) c)));
+        cases.add(layer("max-pool 2×2 stride 2, 64 ch, 256²", "MaxPool", c, h, null, false, 0, r,
+                OnnxAttribute.ofInts("kernel_shape", 2, 2), OnnxAttribute.ofInts("strides", 2, 2)));
+        cases.add(layer("transposed conv 2×2 stride 2, 64→32, 128²", "ConvTranspose", c, 128, new long[] {c, 32, 2, 2}, false,
+                2.0 * c * 32 * 4 * 128 * 128, r, OnnxAttribute.ofInts("strides", 2, 2)));
+        return cases;
+    }
+
+    /** x [1, C, H, H] -> one node (with weight w and a bias when w is given) -> y; Relu after it if asked. */
+    private static Case layer(String name, String op, int channels, int h, long[] w, boolean relu, double flops,
+                              Random r, OnnxAttribute... attrs) {
+        List<OnnxTensor> init = new ArrayList<>();
+        List<String> inputs = new ArrayList<>(List.of("x"));
+        if (w != null) {
+            int n = (int) Arrays.stream(w).reduce(1, (a, b) -> a * b);
+            int fanIn = (int) (n / w[0]);
+            float[] wd = gaussian(r, n);
+            for (int i = 0; i < n; i++) {
+                wd[i] *= (float) Math.sqrt(2.0 / fanIn);
+            }
+            init.add(OnnxTensor.ofFloats("w", w, wd));
+            inputs.add("w");
+            int m = op.equals("ConvTranspose") ? (int) w[1] : (int) w[0];
+            init.add(OnnxTensor.ofFloats("b", new long[] {m}, gaussian(r, m)));
+            inputs.add("b");
+        }
+        List<OnnxNode> nodes = new ArrayList<>();
+        nodes.add(OnnxNode.of(op, inputs, List.of(relu ? "t" : "y"), attrs).withName("layer"));
+        if (relu) {
+            nodes.add(OnnxNode.of("Relu", List.of("t"), List.of("y")).withName("relu"));
+        }
+        OnnxGraph g = OnnxGraph.of("layer", nodes, init,
+                List.of(ValueInfo.tensor("x", DataType.FLOAT, 1, channels, h, h)),
+                List.of(ValueInfo.symbolicTensor("y", DataType.FLOAT, "n", "c", "h", "w")));
+        return new Case(name, OnnxModel.of(g, 17), "x", new int[] {1, channels, h, h}, gaussian(r, channels * h * h), flops / 1e9);
+    }
+
+    private static float[] gaussian(Random r, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) r.nextGaussian();
+        }
+        return a;
+    }
+}

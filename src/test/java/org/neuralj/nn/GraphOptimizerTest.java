@@ -1,0 +1,129 @@
+package org.neuralj.nn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.neuralj.backend.cpu.CpuBackend;
+import org.neuralj.onnx.DataType;
+import org.neuralj.onnx.OnnxAttribute;
+import org.neuralj.onnx.OnnxGraph;
+import org.neuralj.onnx.OnnxModel;
+import org.neuralj.onnx.OnnxNode;
+import org.neuralj.onnx.OnnxTensor;
+import org.neuralj.onnx.ValueInfo;
+
+class GraphOptimizerTest {
+    private static final int C = 3;
+    private static final int M = 5;
+    private static final int H = 6;
+
+    /** x -> Conv(w, [b]) -> BatchNormalization -> Relu -> y; or with the conv output also a graph output. */
+    private static OnnxModel convBnRelu(boolean withBias, boolean exposeConv, float[] w, float[] b, float[][] bn) {
+        List<OnnxTensor> init = new ArrayList<>();
+        init.add(OnnxTensor.ofFloats("w", new long[] {M, C, 3, 3}, w));
+        List<String> convIn = new ArrayList<>(List.of("x", "w"));
+        if (withBias) {
+            init.add(OnnxTensor.ofFloats("b", new long[] {M}, b));
+            convIn.add("b");
+        }
+        String[] names = {"scale", "shift", "mean", "var"};
+        for (int i = 0; i < 4; i++) {
+            init.add(OnnxTensor.ofFloats(names[i], new long[] {M}, bn[i]));
+        }
+        List<OnnxNode> nodes = List.of(
+                OnnxNode.of("Conv", convIn, List.of("c"), OnnxAttribute.ofInts("pads", 1, 1, 1, 1)).withName("conv"),
+                OnnxNode.of("BatchNormalization", List.of("c", "scale", "shift", "mean", "var"), List.of("n"),
+                        OnnxAttribute.of("epsilon", 1e-3f)).withName("bn"),
+                OnnxNode.of("Relu", List.of("n"), List.of("y")).withName("relu"));
+        List<ValueInfo> outs = new ArrayList<>(List.of(ValueInfo.floatTensor("y", 1, M, H, H)));
+        if (exposeConv) {
+            outs.add(ValueInfo.floatTensor("c", 1, M, H, H));
+        }
+        OnnxGraph g = OnnxGraph.of("convbn", nodes, init, List.of(ValueInfo.tensor("x", DataType.FLOAT, 1, C, H, H)), outs);
+        return OnnxModel.of(g, 13);
+    }
+
+    /** relu(((conv(x) + b) - mean) / sqrt(var + eps) * scale + shift), in double, straight from the definitions. */
+    private static float[] expected(float[] x, float[] w, float[] b, float[][] bn) {
+        float[] y = new float[M * H * H];
+        for (int m = 0; m < M; m++) {
+            for (int oy = 0; oy < H; oy++) {
+                for (int ox = 0; ox < H; ox++) {
+                    double acc = b == null ? 0 : b[m];
+                    for (int c = 0; c < C; c++) {
+                        for (int ky = 0; ky < 3; ky++) {
+                            for (int kx = 0; kx < 3; kx++) {
+                                int iy = oy + ky - 1;
+                                int ix = ox + kx - 1;
+                                if (iy >= 0 && iy < H && ix >= 0 && ix < H) {
+                                    acc += x[(c * H + iy) * H + ix] * w[((m * C + c) * 3 + ky) * 3 + kx];
+                                }
+                            }
+                        }
+                    }
+                    double n = (acc - bn[2][m]) / Math.sqrt(bn[3][m] + 1e-3) * bn[0][m] + bn[1][m];
+                    y[(m * H + oy) * H + ox] = (float) Math.max(0, n);
+                }
+            }
+        }
+        return y;
+    }
+
+    @Test
+    void convThenBatchNormFoldsIntoOneConvWithTheSameOutput() {
+        Random r = new Random(4);
+        float[] x = rand(r, C * H * H, 0);
+        float[] w = rand(r, M * C * 9, 0);
+        float[] b = rand(r, M, 0);
+        float[][] bn = {rand(r, M, 0), rand(r, M, 0), rand(r, M, 0), rand(r, M, 1.5f)};
+        for (boolean withBias : new boolean[] {true, false}) {
+            Model model = Model.fromOnnx(convBnRelu(withBias, false, w, b, bn), "convbn");
+            // BatchNormalization folded into the Conv, Relu fused into its epilogue: one node left
+            assertEquals(1, model.nodes().size(), model.nodes().toString());
+            assertEquals(List.of("y"), model.nodes().get(0).outputs());
+            float[] got = run(model, x).get("y");
+            float[] want = expected(x, w, withBias ? b : null, bn);
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(want[i], got[i], 1e-4 + 1e-4 * Math.abs(want[i]), "bias=" + withBias + " at " + i);
+            }
+        }
+    }
+
+    @Test
+    void aConvOutputThatIsAlsoAGraphOutputIsNotFolded() {
+        Random r = new Random(5);
+        float[] w = rand(r, M * C * 9, 0);
+        float[][] bn = {rand(r, M, 0), rand(r, M, 0), rand(r, M, 0), rand(r, M, 1.5f)};
+        Model model = Model.fromOnnx(convBnRelu(false, true, w, null, bn), "convbn");
+        assertTrue(model.nodes().stream().anyMatch(n -> n.info().opType().equals("BatchNormalization")),
+                model.nodes().toString());
+        float[] x = rand(r, C * H * H, 0);
+        float[] got = run(model, x).get("y");
+        float[] want = expected(x, w, null, bn);
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], got[i], 1e-4 + 1e-4 * Math.abs(want[i]), "at " + i);
+        }
+    }
+
+    private static Map<String, float[]> run(Model model, float[] x) {
+        try (CpuBackend cpu = new CpuBackend(2); Session s = new Session(model, cpu)) {
+            Map<String, HostTensor> out = s.runOnHost(Map.of("x", new HostTensor(new int[] {1, C, H, H}, x)));
+            java.util.HashMap<String, float[]> m = new java.util.HashMap<>();
+            out.forEach((k, v) -> m.put(k, v.data()));
+            return m;
+        }
+    }
+
+    private static float[] rand(Random r, int n, float offset) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = offset + (float) r.nextGaussian() * (offset > 0 ? 0.3f : 1f);
+        }
+        return a;
+    }
+}
