@@ -46,6 +46,7 @@ public final class ModelBench {
     private static final int RUNS = Integer.getInteger("bench.runs", 7);
     private static final int WARMUP = Integer.getInteger("bench.warmup", 3);
     private static final int THREADS = Integer.getInteger("bench.threads", Runtime.getRuntime().availableProcessors());
+    private static final String LOAD_AT_START = loadAverage();
     private static final Path SHARED = Path.of(System.getProperty("neuralj.shared", "../shared"));
 
     /** One benchmark case: an ONNX model, its input, and its FLOPs (2 per multiply-add). */
@@ -190,6 +191,8 @@ public final class ModelBench {
         sb.append(String.format("| FP32 FMA peak (Vector API, %s) | %.0f GFLOP/s on 1 thread, %.0f GFLOP/s on %d threads |%n",
                 MachineLimits.vectorBits(), lim.peakOneThread, lim.peakAllThreads, THREADS));
         sb.append(String.format("| memory bandwidth (triad, %d threads) | %.1f GB/s |%n", THREADS, lim.triadGBs));
+        sb.append("| load average (1 min) at start / end | ").append(LOAD_AT_START).append(" / ").append(loadAverage())
+                .append(" (other processes on the machine compete for the same cores: compare ratios within one run) |\n");
         sb.append("| NeuralJ SGEMM | ").append(org.neuralj.backend.cpu.CpuKernels.sgemm()).append(" |\n");
         engines.forEach((spec, name) -> sb.append("| `").append(spec).append("` | ").append(name).append(" |\n"));
         sb.append("\n## Results\n\n");
@@ -267,6 +270,14 @@ public final class ModelBench {
                 List.of(ValueInfo.tensor("x", DataType.FLOAT, 1, channels, h, h)),
                 List.of(ValueInfo.symbolicTensor("y", DataType.FLOAT, "n", "c", "h", "w")));
         return new Case(name, OnnxModel.of(g, 17), "x", new int[] {1, channels, h, h}, gaussian(r, channels * h * h), flops / 1e9);
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException | RuntimeException e) {
+            return "?";
+        }
     }
 
     private static float[] gaussian(Random r, int n) {
