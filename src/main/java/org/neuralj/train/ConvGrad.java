@@ -25,6 +25,11 @@ final class ConvGrad {
      * (oH, oW as in spec).
      */
     static Tensor weights(Backend b, Tensor x, Tensor dy, int kH, int kW, ConvSpec spec) {
+        if (spec.groups() == 1 && b instanceof org.neuralj.backend.cpu.CpuBackend) {
+            // on the CPU one GEMM over the im2col view is faster; OpenCL drivers run the
+            // few-outputs-long-reduction GEMM poorly and take the convolution below
+            return weightsByMatmul(b, x, dy, kH, kW, spec);
+        }
         int[] xs = x.shape();
         int[] ys = dy.shape();
         int n = xs[0], c = xs[1], h = xs[2], w = xs[3];
@@ -43,6 +48,65 @@ final class ConvGrad {
                 int k = kH * kW;
                 return b.strided(r, 0, new int[] {k, m * k, kW, 1}, new int[] {m, cg, kH, kW});
             }
+        }
+    }
+
+    /**
+     * Groups = 1: dw [M, C*kH*kW] = dy' [M, N*oH*oW] times the im2col matrix [N*oH*oW, C*kH*kW], the
+     * latter a strided view of the zero-padded x (one GEMM, no dedicated kernel).
+     */
+    static Tensor weightsByMatmul(Backend b, Tensor x, Tensor dy, int kH, int kW, ConvSpec s) {
+        int[] xs = x.shape();
+        int[] ys = dy.shape();
+        int n = xs[0], c = xs[1];
+        int m = ys[1], oh = ys[2], ow = ys[3];
+        int hp = xs[2] + s.padTop() + s.padBottom();
+        int wp = xs[3] + s.padLeft() + s.padRight();
+        // rows and columns of the padded x that the windows reach (a stride may leave the last ones out)
+        int needH = (oh - 1) * s.strideH() + (kH - 1) * s.dilationH() + 1;
+        int needW = (ow - 1) * s.strideW() + (kW - 1) * s.dilationW() + 1;
+        int padBottom = s.padBottom() + Math.max(0, needH - hp);
+        int padRight = s.padRight() + Math.max(0, needW - wp);
+        hp = xs[2] + s.padTop() + padBottom;
+        wp = xs[3] + s.padLeft() + padRight;
+        boolean padded = s.padTop() != 0 || s.padLeft() != 0 || padBottom != 0 || padRight != 0;
+        Tensor xp = padded ? b.pad(x, new int[] {0, 0, s.padTop(), s.padLeft()}, new int[] {0, 0, padBottom, padRight},
+                org.neuralj.backend.PadMode.CONSTANT, 0f) : x.reshape(xs);
+        int p = oh * ow;
+        int k = c * kH * kW;
+        // cols[n][oy][ox][c][ky][kx] = xp[n][c][oy*sH + ky*dH][ox*sW + kx*dW]
+        try (xp;
+             Tensor cols6 = b.strided(xp, 0, new int[] {c * hp * wp, s.strideH() * wp, s.strideW(), hp * wp,
+                     s.dilationH() * wp, s.dilationW()}, new int[] {n, oh, ow, c, kH, kW});
+             Tensor cols = cols6.reshape(n * p, k);
+             // dy'[m][n][p] = dy[n][m][p]
+             Tensor dyt3 = b.strided(dy, 0, new int[] {p, m * p, 1}, new int[] {m, n, p});
+             Tensor dyt = dyt3.reshape(m, n * p);
+             Tensor dw = b.matmul(dyt, cols)) {
+            return dw.reshape(m, c, kH, kW);
+        }
+    }
+
+    /**
+     * dx of a stride-1 convolution as a convolution of dy with the flipped, transposed kernel
+     * (w'[g*C/G + c][m'][ky][kx] = w[g*M/G + m'][c][kH-1-ky][kW-1-kx], pads (k-1)*d - pad), or null when
+     * the geometry needs the transposed convolution (stride > 1, or a pad beyond the kernel's reach).
+     */
+    static Tensor dataByFlippedConv(Backend b, Tensor dy, Tensor w, int h, int wd, ConvSpec s) {
+        int[] ws = w.shape();
+        int kH = ws[2], kW = ws[3];
+        int pT = (kH - 1) * s.dilationH() - s.padTop(), pB = (kH - 1) * s.dilationH() - s.padBottom();
+        int pL = (kW - 1) * s.dilationW() - s.padLeft(), pR = (kW - 1) * s.dilationW() - s.padRight();
+        if (s.strideH() != 1 || s.strideW() != 1 || pT < 0 || pB < 0 || pL < 0 || pR < 0) {
+            return null;
+        }
+        int g = s.groups(), m = ws[0], cg = ws[1], mg = m / g, kk = kH * kW;
+        // w'[g][c][m'][ky][kx] = w[g*mg + m'][c][kH-1-ky][kW-1-kx]
+        try (Tensor flipped = b.strided(w, (kH - 1) * kW + (kW - 1), new int[] {mg * cg * kk, kk, cg * kk, -kW, -1},
+                new int[] {g, cg, mg, kH, kW});
+             Tensor w2 = flipped.reshape(g * cg, mg, kH, kW)) {
+            ConvSpec spec = new ConvSpec(1, 1, pT, pL, pB, pR, s.dilationH(), s.dilationW(), g, h, wd, Activation.NONE);
+            return b.conv2d(dy, w2, null, spec);
         }
     }
 }

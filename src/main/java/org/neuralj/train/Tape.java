@@ -23,8 +23,8 @@ import org.neuralj.onnx.OnnxAttribute;
  * {@link #TRAIN}/{@link #EVAL} mode and the scalars of the ops travel from the host.
  *
  * <p>Backward rules are built from existing backend ops where that is exact: conv backward-data is a
- * transposed convolution with the same geometry (and vice versa), conv backward-weights is
- * {@link ConvGrad}, bias and BatchNorm gradients are reductions, resize backward is a sum pool (integer
+ * transposed convolution with the same geometry (for stride 1 the equivalent convolution with the flipped
+ * kernel, which runs faster) and vice versa, conv backward-weights is {@link ConvGrad} (im2col view + GEMM), bias and BatchNorm gradients are reductions, resize backward is a sum pool (integer
  * nearest upsampling) or two matrix products with the interpolation matrices; activation derivatives,
  * pooling backward and dropout masks are the backend's {@link Backend#unaryBackward},
  * {@link Backend#pool2dBackward} and {@link Backend#dropoutMask}.
@@ -119,7 +119,8 @@ public final class Tape implements AutoCloseable {
         Tensor y = b.conv2d(x.value, w.value, bias == null ? null : bias.value, spec);
         Var out = result(y, bw(x, w, bias) ? dy -> {
             if (x.requiresGrad) {
-                send(x, b.convTranspose2d(dy, w.value, null, withOut(spec, xs[2], xs[3])));
+                Tensor dx = ConvGrad.dataByFlippedConv(b, dy, w.value, xs[2], xs[3], spec);
+                send(x, dx != null ? dx : b.convTranspose2d(dy, w.value, null, withOut(spec, xs[2], xs[3])));
             }
             if (w.requiresGrad) {
                 send(w, ConvGrad.weights(b, x.value, dy, ws[2], ws[3], spec));
