@@ -277,4 +277,29 @@ class GradientTest {
                     .input(random(rnd(37), 2 * 2 * 6 * 6, -1, 1), 2, 2, 6, 6).params(net.parameters()).samples(12).run();
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void dropoutMaskIsTheSameOnEveryBackend() {
+        float[] reference = null;
+        for (String spec : TrainBackends.specs()) {
+            Backend b = BACKENDS.get(spec);
+            try (Tensor m = b.dropoutMask(0.25f, 0x123456789ABCDEFL, 50, 200)) {
+                float[] v = b.download(m);
+                int kept = 0;
+                for (float f : v) {
+                    org.junit.jupiter.api.Assertions.assertTrue(f == 0f || f == 1f / 0.75f, "mask value " + f);
+                    kept += f != 0f ? 1 : 0;
+                }
+                org.junit.jupiter.api.Assertions.assertEquals(0.75, kept / 10000.0, 0.02, "kept fraction on " + b.name());
+                if (reference == null) {
+                    reference = v;
+                } else {
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(reference, v, "mask on " + b.name() + " vs the CPU");
+                }
+                try (Tensor other = b.dropoutMask(0.25f, 0x123456789ABCDEEL, 50, 200)) {
+                    org.junit.jupiter.api.Assertions.assertFalse(java.util.Arrays.equals(v, b.download(other)), "another seed, another mask");
+                }
+            }
+        }
+    }
 }
