@@ -16,6 +16,8 @@ import org.neuralj.backend.ConvSpec;
  * ImageJ-style upscaling in the Gaussian filter).
  */
 final class CpuDepthwiseConv {
+    /** The inner row loop: Vector API when the JVM has it, else plain Java. */
+    private static final DepthwiseRows ROWS = DepthwiseRows.best();
     /** Output rows per task are chosen so there are about this many tasks per thread (load balance). */
     private static final int TASKS_PER_THREAD = 4;
 
@@ -50,37 +52,36 @@ final class CpuDepthwiseConv {
             int xPlane = plane * h * wd;                      // x[img][ch][0][0]
             int wOff = ch * kh * kw;                          // w[ch][0][ky][kx]
             float b = bias == null ? 0f : bias[ch];
+            int[] offs = new int[kh * kw];
+            float[] wts = new float[kh * kw];
+            // interior columns: every kx tap reads inside [0, wd) (stride 1 along x)
+            int cLo = Math.max(0, padL);
+            int cHi = Math.min(ow - 1, wd - 1 - ((kw - 1) * dw - padL));
             for (int oy = oy0; oy < oy1; oy++) {              // y[img][ch][oy][ox]
                 int yRow = (plane * oh + oy) * ow;
                 if (b != 0f) {
                     java.util.Arrays.fill(y, yRow, yRow + ow, b);
                 }
-                for (int ky = 0; ky < kh; ky++) {
-                    int iy = oy * sh - padT + ky * dh;
-                    if (iy < 0 || iy >= h) {
-                        continue;                             // zero padding row
-                    }
-                    int xRow = xPlane + iy * wd;
-                    for (int kx = 0; kx < kw; kx++) {
-                        float wv = w[wOff + ky * kw + kx];
-                        if (wv == 0f) {
-                            continue;
+                if (sw == 1 && cHi >= cLo) {
+                    int taps = 0;
+                    for (int ky = 0; ky < kh; ky++) {
+                        int iy = oy * sh - padT + ky * dh;
+                        if (iy < 0 || iy >= h) {
+                            continue;                         // zero padding row
                         }
-                        int base = kx * dw - padL;            // ix = ox*sw + base
-                        // outputs whose input column lies inside [0, wd)
-                        int lo = Math.max(0, ceilDiv(-base, sw));
-                        int hi = Math.min(ow - 1, Math.floorDiv(wd - 1 - base, sw));
-                        if (hi < lo) {
-                            continue;
-                        }
-                        if (sw == 1) {
-                            axpy(y, yRow + lo, x, xRow + base + lo, wv, hi - lo + 1);
-                        } else {
-                            for (int ox = lo; ox <= hi; ox++) {
-                                y[yRow + ox] += wv * x[xRow + ox * sw + base];
+                        for (int kx = 0; kx < kw; kx++) {
+                            float wv = w[wOff + ky * kw + kx];
+                            if (wv != 0f) {
+                                offs[taps] = xPlane + iy * wd + kx * dw - padL + cLo;
+                                wts[taps++] = wv;
                             }
                         }
                     }
+                    ROWS.accumulate(y, yRow + cLo, x, offs, wts, taps, cHi - cLo + 1);
+                    convColumns(x, xPlane, h, wd, w, wOff, kh, kw, s, oy, y, yRow, 0, Math.min(cLo, ow));
+                    convColumns(x, xPlane, h, wd, w, wOff, kh, kw, s, oy, y, yRow, cHi + 1, ow);
+                } else {
+                    convColumns(x, xPlane, h, wd, w, wOff, kh, kw, s, oy, y, yRow, 0, ow);
                 }
                 if (!s.activation().isIdentity()) {
                     CpuElementwise.apply(s.activation(), y, yRow, y, yRow, ow);
@@ -88,6 +89,31 @@ final class CpuDepthwiseConv {
             }
         });
         return y;
+    }
+
+    /** y[yRow + ox] += the taps of output (oy, ox) for ox in [from, to), bounds checked (borders, strides). */
+    private static void convColumns(float[] x, int xPlane, int h, int wd, float[] w, int wOff, int kh, int kw,
+                                    ConvSpec s, int oy, float[] y, int yRow, int from, int to) {
+        final int sh = s.strideH(), sw = s.strideW(), dh = s.dilationH(), dw = s.dilationW();
+        for (int ky = 0; ky < kh; ky++) {
+            int iy = oy * sh - s.padTop() + ky * dh;
+            if (iy < 0 || iy >= h) {
+                continue;
+            }
+            int xRow = xPlane + iy * wd;
+            for (int kx = 0; kx < kw; kx++) {
+                float wv = w[wOff + ky * kw + kx];
+                if (wv == 0f) {
+                    continue;
+                }
+                int base = kx * dw - s.padLeft();             // ix = ox*sw + base
+                int lo = Math.max(from, ceilDiv(-base, sw));
+                int hi = Math.min(to - 1, Math.floorDiv(wd - 1 - base, sw));
+                for (int ox = lo; ox <= hi; ox++) {
+                    y[yRow + ox] += wv * x[xRow + ox * sw + base];
+                }
+            }
+        }
     }
 
     /**
@@ -153,11 +179,14 @@ final class CpuDepthwiseConv {
         return y;
     }
 
-    /** y[yOff + i] += a * x[xOff + i] for i in [0, len): the vectorised inner loop. */
+    /** y[yOff + i] += a * x[xOff + i] for i in [0, len). */
     private static void axpy(float[] y, int yOff, float[] x, int xOff, float a, int len) {
-        for (int i = 0; i < len; i++) {
-            y[yOff + i] += a * x[xOff + i];
-        }
+        ROWS.accumulate(y, yOff, x, new int[] {xOff}, new float[] {a}, 1, len);
+    }
+
+    /** Which inner loop runs, for logs and benchmark tables. */
+    static String describe() {
+        return ROWS.describe();
     }
 
     private static int rowsPerTask(CpuThreads threads, int planes, int oh) {

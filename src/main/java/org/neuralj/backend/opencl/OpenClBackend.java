@@ -552,6 +552,11 @@ public final class OpenClBackend implements Backend {
                 s.strideH(), s.strideW(), s.padTop(), s.padLeft(), s.dilationH(), s.dilationW(), g,
                 bias == null ? 0 : 1, actCode(act.op()), act.a(), act.b()};
         ConvKernel k = convKernel;
+        if (k == ConvKernel.AUTO && g == C && M == C && s.strideW() == 1) { // depthwise / one channel: depthwise.cl
+            int vw = Integer.getInteger("neuralj.opencl.depthwiseVW", 16);
+            run("depthwise.cl", "-DVW=" + vw, "depthwise_conv2d", range((s.outW() + vw - 1) / vw, s.outH(), (long) N * C), null, args);
+            return y;
+        }
         if (k == ConvKernel.AUTO) {
             // CPU drivers run explicit vectors best (conv2d_vec); GPUs the work-group tiled kernel, whose
             // neighbouring work-items read neighbouring x. Both pay off once a tile of output channels and a
