@@ -80,10 +80,25 @@ public final class Session implements AutoCloseable {
      * Runs the model; the returned output tensors belong to the caller, the inputs stay the caller's.
          */
     public Map<String, Tensor> run(Map<String, Tensor> inputs) {
-        return run(inputs, Map.of());
+        return run(inputs, Map.of(), java.util.Set.of());
+    }
+
+    /**
+     * Runs the model and also hands out the intermediate values named in {@code keep} (ONNX value
+     * names: any node output, graph input or initializer), for looking inside the network (feature
+     * maps). The returned map holds the graph outputs, then each kept value under its name; all are
+     * the caller's to close. A value that load-time fusion removed (a Conv output read only by the
+     * activation or BatchNormalization fused into it) is refused, naming the values that exist.
+     */
+    public Map<String, Tensor> run(Map<String, Tensor> inputs, java.util.Set<String> keep) {
+        return run(inputs, Map.of(), keep);
     }
 
     private Map<String, Tensor> run(Map<String, Tensor> inputs, Map<String, float[]> knownValues) {
+        return run(inputs, knownValues, java.util.Set.of());
+    }
+
+    private Map<String, Tensor> run(Map<String, Tensor> inputs, Map<String, float[]> knownValues, java.util.Set<String> keep) {
         Map<String, int[]> shapes = new HashMap<>();
         for (Model.Input input : model.inputs()) {
             Tensor t = inputs.get(input.name());
@@ -98,7 +113,14 @@ public final class Session implements AutoCloseable {
             shapes.put(input.name(), t.shape());
         }
         Plan plan = model.plan(shapes, knownValues, backend);
+        for (String name : keep) {
+            if (plan.meta(name) == null) {
+                throw new NeuralJException(model.source() + ": no value '" + name + "' to keep (values: "
+                        + plan.steps().stream().flatMap(p -> p.outputs().stream()).filter(n -> !n.isEmpty()).toList() + ")");
+            }
+        }
         Map<String, Tensor> live = new HashMap<>();
+        Map<String, Tensor> kept = new LinkedHashMap<>();
         try {
             for (Plan.Planned p : plan.steps()) {
                 if (Thread.currentThread().isInterrupted()) {
@@ -120,6 +142,9 @@ public final class Session implements AutoCloseable {
                         results.get(i).close();
                     } else {
                         live.put(name, results.get(i));
+                        if (keep.contains(name)) {
+                            kept.put(name, results.get(i).reshape(results.get(i).shape())); // a view: survives the free
+                        }
                     }
                 }
                 peakLiveActivations.accumulateAndGet(live.size(), Math::max);
@@ -140,9 +165,21 @@ public final class Session implements AutoCloseable {
                 }
                 outputs.put(name, t);
             }
+            for (String name : keep) {
+                if (outputs.containsKey(name)) {
+                    continue; // a graph output: already there
+                }
+                Tensor t = kept.remove(name);
+                if (t == null) { // an input or a constant
+                    Tensor source = tensorFor(name, plan, inputs, live);
+                    t = source.reshape(source.shape());
+                }
+                outputs.put(name, t);
+            }
             return outputs;
         } finally {
             live.values().forEach(Tensor::close);
+            kept.values().forEach(Tensor::close);
         }
     }
 

@@ -39,6 +39,13 @@ public final class Tape implements AutoCloseable {
     public static final Mode TRAIN = Mode.TRAIN;
     public static final Mode EVAL = Mode.EVAL;
 
+    /**
+     * How ReLU sends gradients back: {@link #EXACT} is the derivative (training); {@link #GUIDED} is
+     * guided backpropagation (Springenberg et al. 2015), dx = [x > 0] * max(dy, 0), which lets only
+     * positive gradients through positive inputs (saliency maps, {@code org.neuralj.viz}).
+     */
+    public enum ReluBackward { EXACT, GUIDED }
+
     private final Backend b;
     private final Mode mode;
     private final List<Var> vars = new ArrayList<>();
@@ -46,6 +53,7 @@ public final class Tape implements AutoCloseable {
     final OnnxRecorder recorder;
     private long seed;
     private int randomCalls;
+    private ReluBackward reluBackward = ReluBackward.EXACT;
     private boolean closed;
 
     public Tape(Backend backend, Mode mode) {
@@ -75,6 +83,12 @@ public final class Tape implements AutoCloseable {
     public Tape seed(long seed) {
         this.seed = seed;
         this.randomCalls = 0;
+        return this;
+    }
+
+    /** Sets the ReLU backward rule of the ops recorded from now on (default {@link ReluBackward#EXACT}). */
+    public Tape reluBackward(ReluBackward rule) {
+        this.reluBackward = rule;
         return this;
     }
 
@@ -220,7 +234,12 @@ public final class Tape implements AutoCloseable {
     /** y = f(x) for a {@link UnaryOp} with a derivative (see {@link Backend#unaryBackward}). */
     public Var activation(Var x, Activation f) {
         Tensor y = b.unary(x.value, f);
-        Var out = result(y, bw(x) ? dy -> send(x, b.unaryBackward(x.value, dy, f)) : null);
+        boolean guided = f.op() == UnaryOp.RELU && reluBackward == ReluBackward.GUIDED;
+        Var out = result(y, !bw(x) ? null : guided ? dy -> {
+            try (Tensor positive = b.unary(dy, Activation.of(UnaryOp.RELU))) {
+                send(x, b.unaryBackward(x.value, positive, f));
+            }
+        } : dy -> send(x, b.unaryBackward(x.value, dy, f)));
         if (recorder != null) {
             switch (f.op()) {
                 case IDENTITY -> recorder.node("Identity", recorder.names(x), out);
