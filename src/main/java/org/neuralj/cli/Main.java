@@ -41,6 +41,7 @@ public final class Main {
         COMMANDS.put("info", new InfoCommand());
         COMMANDS.put("run", new RunCommand());
         COMMANDS.put("apply", new ApplyCommand());
+        COMMANDS.put("filter", new FilterCommand());
         COMMANDS.put("slurm", new SlurmCommand());
     }
 
