@@ -43,6 +43,7 @@ public final class Main {
         COMMANDS.put("apply", new ApplyCommand());
         COMMANDS.put("filter", new FilterCommand());
         COMMANDS.put("slurm", new SlurmCommand());
+        COMMANDS.put("explain", new ExplainCommand());
     }
 
     private Main() {

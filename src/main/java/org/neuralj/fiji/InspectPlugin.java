@@ -1,0 +1,151 @@
+package org.neuralj.fiji;
+
+import ij.IJ;
+import ij.ImagePlus;
+import ij.Prefs;
+import ij.gui.GenericDialog;
+import ij.measure.ResultsTable;
+import ij.plugin.PlugIn;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.neuralj.backend.Backends;
+import org.neuralj.backend.NeuralJException;
+import org.neuralj.image.Inspect;
+import org.neuralj.image.Normalization;
+import org.neuralj.viz.ModelSummary;
+
+/**
+ * Plugins › NeuralJ › Inspect › ...: the argument picks the tool ({@code summary}, {@code features},
+ * {@code kernels}, {@code explain}, {@code dream}). Every dialog is a GenericDialog, so the macro
+ * recorder records it, e.g.
+ * {@code run("Explain Prediction...", "model=/m/net.onnx method=gradcam class=-1 layer=[] normalization=zscore backend=auto");}
+ */
+public class InspectPlugin implements PlugIn {
+    private static final String PREFS = "neuralj.inspect.";
+
+    @Override
+    public void run(String arg) {
+        String tool = arg == null || arg.isEmpty() ? "explain" : arg;
+        String name = switch (tool) {
+            case "summary" -> "Model Summary";
+            case "features" -> "Feature Maps";
+            case "kernels" -> "Learned Kernels";
+            case "dream" -> "Activation Maximisation";
+            default -> "Explain Prediction";
+        };
+        boolean needsImage = !tool.equals("summary") && !tool.equals("kernels");
+        ImagePlus imp = needsImage ? IJ.getImage() : ij.WindowManager.getCurrentImage();
+        if (needsImage && imp == null) {
+            return;
+        }
+        GenericDialog gd = new GenericDialog(name);
+        gd.addFileField("Model", Prefs.get(PREFS + "model", ""));
+        String[] methods = Inspect.Method.keys().stream()
+                .filter(m -> !m.equals("features") && !m.equals("kernels") && !m.equals("dream")).toArray(String[]::new);
+        if (tool.equals("explain")) {
+            gd.addChoice("Method", methods, Prefs.get(PREFS + "method", "gradcam"));
+            gd.addNumericField("Class (-1 = predicted)", -1, 0);
+        }
+        if (tool.equals("dream")) {
+            gd.addNumericField("Channel (-1 = whole layer)", 0, 0);
+            gd.addNumericField("Steps per octave", 20, 0);
+            gd.addNumericField("Octaves", 3, 0);
+        }
+        if (!tool.equals("summary")) {
+            gd.addStringField("Layer (ONNX value or node name, empty = default)", "", 24);
+        }
+        if (tool.equals("features")) {
+            gd.addCheckbox("Montage", false);
+        }
+        if (tool.equals("explain")) {
+            gd.addNumericField("Occlusion patch (pixels)", 8, 0);
+            gd.addCheckbox("Raw map (32-bit, no overlay)", false);
+        }
+        if (!tool.equals("summary") && !tool.equals("kernels")) {
+            gd.addChoice("Normalization", new String[] {"zscore", "percentile", "none"}, Prefs.get(PREFS + "normalization", "zscore"));
+            List<String> b = new java.util.ArrayList<>(List.of("auto"));
+            b.addAll(Backends.available());
+            gd.addChoice("Backend", b.toArray(new String[0]), Prefs.get(PREFS + "backend", "auto"));
+        }
+        gd.showDialog();
+        if (gd.wasCanceled()) {
+            return;
+        }
+        String model = gd.getNextString().trim();
+        if (model.isEmpty() || !Files.isRegularFile(Path.of(model))) {
+            IJ.error(name, "Model file not found: '" + model + "'");
+            return;
+        }
+        try {
+            if (tool.equals("summary")) {
+                summary(Path.of(model), imp);
+                return;
+            }
+            Inspect.Method method = switch (tool) {
+                case "features" -> Inspect.Method.FEATURES;
+                case "kernels" -> Inspect.Method.KERNELS;
+                case "dream" -> Inspect.Method.DREAM;
+                default -> Inspect.Method.parse(gd.getNextChoice());
+            };
+            int cls = -1, steps = 20, octaves = 3, patch = 8;
+            if (tool.equals("explain")) {
+                cls = (int) gd.getNextNumber();
+            }
+            if (tool.equals("dream")) {
+                cls = (int) gd.getNextNumber();
+                steps = (int) gd.getNextNumber();
+                octaves = (int) gd.getNextNumber();
+            }
+            String layer = gd.getNextString().trim();
+            boolean montage = tool.equals("features") && gd.getNextBoolean();
+            boolean raw = false;
+            if (tool.equals("explain")) {
+                patch = (int) gd.getNextNumber();
+                raw = gd.getNextBoolean();
+            }
+            String norm = "zscore", backend = "auto";
+            if (!tool.equals("kernels")) {
+                norm = gd.getNextChoice();
+                backend = gd.getNextChoice();
+            }
+            if (!IJ.isMacro()) {
+                Prefs.set(PREFS + "model", model);
+                Prefs.set(PREFS + "normalization", norm);
+                Prefs.set(PREFS + "backend", backend);
+                if (tool.equals("explain")) {
+                    Prefs.set(PREFS + "method", method.key());
+                }
+            }
+            if (method == Inspect.Method.SMOOTHGRAD) {
+                steps = 16;
+            }
+            Inspect.Request request = new Inspect.Request(Path.of(model), method, cls, layer.isEmpty() ? null : layer,
+                    Normalization.parse(norm), backend, montage, raw, patch, steps, octaves);
+            IJ.showStatus("NeuralJ: " + name + "...");
+            Inspect.Result result = Inspect.run(request, imp != null ? imp : new ImagePlus("none", new ij.process.FloatProcessor(8, 8)));
+            IJ.showStatus("NeuralJ: " + result.description());
+            IJ.log(name + ": " + result.description());
+            result.image().show();
+        } catch (NeuralJException | IllegalArgumentException e) {
+            IJ.error(name, e.getMessage());
+        }
+    }
+
+    private static void summary(Path model, ImagePlus imp) {
+        // free input sizes are taken from the current image (256 x 256 without one)
+        List<ModelSummary.Row> rows = Inspect.summary(model, imp == null ? 256 : imp.getHeight(), imp == null ? 256 : imp.getWidth());
+        ResultsTable rt = new ResultsTable();
+        for (ModelSummary.Row r : rows) {
+            rt.incrementCounter();
+            rt.addValue("Value", r.value());
+            rt.addValue("Op", r.op());
+            rt.addValue("Output", r.shapeText());
+            rt.addValue("Parameters", r.parameters());
+            rt.addValue("FLOPs", r.flops());
+            rt.addValue("Receptive field", r.receptiveField() < 0 ? "global" : Integer.toString(r.receptiveField()));
+            rt.addValue("Jump", r.jump());
+        }
+        rt.show("Summary of " + model.getFileName());
+    }
+}

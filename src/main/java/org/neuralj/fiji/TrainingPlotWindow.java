@@ -1,0 +1,54 @@
+package org.neuralj.fiji;
+
+import ij.ImagePlus;
+import ij.gui.Plot;
+import ij.gui.PlotWindow;
+import java.awt.GraphicsEnvironment;
+import java.nio.file.Path;
+import java.util.Map;
+import org.neuralj.image.VizImages;
+import org.neuralj.train.TrainingListener;
+import org.neuralj.viz.TrainingLog;
+
+/**
+ * A live ImageJ plot of a training run: a {@link TrainingListener} for the training loop (chain it
+ * after a {@link TrainingLog} or hand it to the loop directly). Each epoch redraws the plot in its
+ * window (none when headless); {@link #save} writes the PNG and the CSV beside the model.
+ */
+public final class TrainingPlotWindow implements TrainingListener {
+    private final TrainingLog log = new TrainingLog();
+    private final String title;
+    private PlotWindow window;
+
+    public TrainingPlotWindow(String title) {
+        this.title = title;
+    }
+
+    public TrainingLog log() {
+        return log;
+    }
+
+    @Override
+    public synchronized void epochEnd(int epoch, Map<String, Double> metrics) {
+        log.epochEnd(epoch, metrics);
+        ij.IJ.showStatus("epoch " + epoch + ": " + VizImages.describe(metrics));
+        if (GraphicsEnvironment.isHeadless()) {
+            return;
+        }
+        Plot plot = VizImages.plot(log, title);
+        if (window == null || window.isClosed()) {
+            window = plot.show();
+        } else {
+            window.drawPlot(plot);
+        }
+    }
+
+    /** Writes {@code stem.png} (the plot) and {@code stem.csv} (the numbers). */
+    public synchronized void save(Path stem) throws java.io.IOException {
+        ImagePlus imp = VizImages.plotImage(log, title);
+        if (!new ij.io.FileSaver(imp).saveAsPng(stem + ".png")) {
+            throw new java.io.IOException("could not write " + stem + ".png");
+        }
+        log.writeCsv(Path.of(stem + ".csv"));
+    }
+}
