@@ -1,0 +1,252 @@
+package org.neuralj.image;
+
+import ij.ImagePlus;
+import ij.ImageStack;
+import ij.process.ByteProcessor;
+import ij.process.FloatProcessor;
+import ij.process.ImageProcessor;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.DoubleConsumer;
+import org.neuralj.backend.Backend;
+import org.neuralj.backend.Backends;
+import org.neuralj.backend.NeuralJException;
+import org.neuralj.nn.HostTensor;
+import org.neuralj.nn.Model;
+import org.neuralj.nn.Session;
+
+/**
+ * Segments images of any size with a fully convolutional model: each plane (stacks and time series
+ * slice by slice) is tiled with the halo of the model's receptive field ({@link Tiler}), the foreground
+ * probability is written tile by tile, and the result is a probability map, a binary mask or an
+ * instance label image (16-bit, 0 = background). The work behind {@code neuralj segment}, Plugins ›
+ * NeuralJ › Segment and the SciJava command.
+ */
+public final class Segmenter implements AutoCloseable {
+
+    public enum Output { LABELS, MASK, PROB }
+
+    public enum InstanceMethod { COMPONENTS, WATERSHED }
+
+    /**
+     * What the user asks for (dialog, macro, SciJava command and CLI fill this one record).
+     *
+     * @param model     a model name or an .onnx/.json file
+     * @param output    labels, mask or probability map
+     * @param instances how labels are made from the mask
+     * @param tile      tile side in pixels (0: the card's, else 512)
+     * @param halo      context per side (0: the card's or the receptive field's; below it is refused)
+     * @param threshold foreground threshold (NaN: the card's, else 0.5)
+     * @param backend   auto, cpu, opencl, opencl:N
+     */
+    public record Request(String model, Output output, InstanceMethod instances, int tile, int halo, double threshold, String backend) {
+        public Request {
+            output = output == null ? Output.LABELS : output;
+            instances = instances == null ? InstanceMethod.COMPONENTS : instances;
+            backend = backend == null || backend.isBlank() ? "auto" : backend;
+            if (tile < 0 || halo < 0) {
+                throw new IllegalArgumentException("tile and halo must not be negative");
+            }
+        }
+    }
+
+    public static final int DEFAULT_TILE = 512;
+
+    private final Request request;
+    private final ModelLocator.Located located;
+    private final ModelCard card;
+    private final Backend backend;
+    private final Session session;
+    private final String inputName;
+    private final int tile;
+    private final int halo;
+    private final int stride;
+    private final Consumer<String> log;
+
+    private Segmenter(Request request, ModelLocator.Located located, ModelCard card, Backend backend, Session session, String inputName,
+                      int tile, int halo, int stride, Consumer<String> log) {
+        this.request = request;
+        this.located = located;
+        this.card = card;
+        this.backend = backend;
+        this.session = session;
+        this.inputName = inputName;
+        this.tile = tile;
+        this.halo = halo;
+        this.stride = stride;
+        this.log = log;
+    }
+
+    /** Loads the model, checks tile and halo against its card and receptive field, opens the backend. */
+    public static Segmenter open(Request r, Consumer<String> log) {
+        ModelLocator.Located loc = ModelLocator.locate(r.model(), ModelCard.Task.SEGMENTATION);
+        Model model = Models.loadTileable(loc.onnx());
+        if (model.inputs().size() != 1) {
+            throw new NeuralJException(loc.onnx().getFileName() + ": a segmentation model has one input; this one has " + model.inputs());
+        }
+        long[] dims = model.inputs().get(0).dims();
+        int channels = dims != null && dims.length == 4 && dims[1] > 0 ? (int) dims[1] : 1;
+        ModelCard card = loc.card() != null ? loc.card()
+                : new ModelCard(stem(loc.onnx()), ModelCard.Task.SEGMENTATION, loc.onnx().getFileName().toString(), "bcyx", channels,
+                        Normalization.ZSCORE, 0, "sigmoid", List.of("background", "foreground"), 0.5, 0, 0, 0, null, null, null);
+        if (card.channels() != channels) {
+            throw new NeuralJException(loc.onnx().getFileName() + ": the card says " + card.channels() + " input channel(s), the model "
+                    + channels);
+        }
+        ReceptiveField rf = ReceptiveField.of(model, channels, 256);
+        int stride = Math.max(rf.stride(), card.stride());
+        int needed = Math.max(rf.radius(), card.halo());
+        int tile = r.tile() > 0 ? r.tile() : card.tile() > 0 ? card.tile() : DEFAULT_TILE;
+        int halo = ModelCard.checkTiling(card.name(), tile, r.halo(), needed, stride);
+        Backend backend = Backends.select(r.backend());
+        try {
+            return new Segmenter(r, loc, card, backend, new Session(model, backend), model.inputs().get(0).name(), tile, halo, stride, log);
+        } catch (RuntimeException e) {
+            backend.close();
+            throw e;
+        }
+    }
+
+    public ModelCard card() {
+        return card;
+    }
+
+    public String backendName() {
+        return backend.name();
+    }
+
+    public int tile() {
+        return tile;
+    }
+
+    public int halo() {
+        return halo;
+    }
+
+    public int stride() {
+        return stride;
+    }
+
+    /** The threshold used: the request's, else the card's. */
+    public double threshold() {
+        return Double.isNaN(request.threshold()) ? card.threshold() : request.threshold();
+    }
+
+    /**
+     * Segments every plane of {@code input}; the result has the input's calibration and slice labels and
+     * is titled {@code INPUT-MODEL}. {@code progress} gets the fraction done.
+     */
+    public ImagePlus segment(ImagePlus input, DoubleConsumer progress) {
+        ImageStack in = input.getStack();
+        ImageStack out = new ImageStack(input.getWidth(), input.getHeight());
+        int n = in.getSize();
+        int objects = 0;
+        for (int z = 1; z <= n; z++) {
+            int plane = z - 1;
+            ImageProcessor result = segmentPlane(in.getProcessor(z),
+                    progress == null ? null : f -> progress.accept((plane + f) / n));
+            if (request.output() == Output.LABELS) {
+                objects += Instances.count(result);
+            }
+            out.addSlice(in.getSliceLabel(z), result);
+        }
+        if (log != null && request.output() == Output.LABELS) {
+            log.accept(input.getTitle() + ": " + objects + " object(s)");
+        }
+        ImagePlus imp = new ImagePlus(ApplyModel.stripExtension(input.getTitle()) + "-" + card.name(), out);
+        imp.setCalibration(input.getCalibration().copy());
+        if (n > 1) {
+            imp.setDimensions(input.getNChannels(), input.getNSlices(), input.getNFrames());
+        }
+        if (request.output() == Output.PROB) {
+            imp.setDisplayRange(0, 1);
+        } else if (request.output() == Output.MASK) {
+            imp.setDisplayRange(0, 255);
+        } else {
+            imp.resetDisplayRange();
+        }
+        return imp;
+    }
+
+    /** One plane: probability map (32-bit), mask (8-bit, 255 = foreground) or labels (16-bit). */
+    public ImageProcessor segmentPlane(ImageProcessor ip, DoubleConsumer progress) {
+        PlaneSource src = PlaneSource.of(ip, card.channels());
+        NormalizationStats norm = NormalizationStats.of(card.normalization(), src, ip);
+        int w = ip.getWidth();
+        int h = ip.getHeight();
+        Tiler.TileModel model = Tiler.of(session, inputName);
+        Tiler.Options options = new Tiler.Options(tile, halo, stride, false);
+        float thr = (float) threshold();
+        if (request.output() == Output.PROB) {
+            float[] prob = new float[w * h];
+            Tiler.run(src, norm, model, options, foreground((i, p) -> prob[i] = p, w), log, progress);
+            return new FloatProcessor(w, h, prob);
+        }
+        byte[] mask = new byte[w * h];
+        Tiler.run(src, norm, model, options, foreground((i, p) -> mask[i] = p > thr ? (byte) 255 : 0, w), log, progress);
+        ByteProcessor mp = new ByteProcessor(w, h, mask);
+        if (request.output() == Output.MASK) {
+            return mp;
+        }
+        return request.instances() == InstanceMethod.WATERSHED ? Instances.watershedLabels(mp) : Instances.components(mp);
+    }
+
+    interface PixelWriter {
+        void set(int index, float probability);
+    }
+
+    /** A sink turning each tile's output into foreground probabilities, as the card's "output" says. */
+    private Tiler.Sink foreground(PixelWriter writer, int width) {
+        String kind = card.output();
+        return (t, o) -> {
+            int k = o.shape()[1];
+            int th = o.shape()[2];
+            int tw = o.shape()[3];
+            int plane = th * tw;
+            float[] d = o.data();
+            for (int y = 0; y < t.validHeight(); y++) {
+                int row = (t.validY() + y) * tw + t.validX();
+                int dst = (t.outY() + y) * width + t.outX();
+                for (int x = 0; x < t.validWidth(); x++) {
+                    int i = row + x;
+                    float p;
+                    switch (kind) {
+                        case "softmax" -> {
+                            // foreground = 1 - p(background), background = channel 0
+                            float max = d[i];
+                            for (int c = 1; c < k; c++) {
+                                max = Math.max(max, d[c * plane + i]);
+                            }
+                            double sum = 0;
+                            for (int c = 0; c < k; c++) {
+                                sum += Math.exp(d[c * plane + i] - max);
+                            }
+                            p = (float) (1 - Math.exp(d[i] - max) / sum);
+                        }
+                        case "sigmoid" -> p = (float) (1 / (1 + Math.exp(-d[i])));
+                        default -> p = d[i];
+                    }
+                    writer.set(dst + x, p);
+                }
+            }
+        };
+    }
+
+    static String stem(java.nio.file.Path p) {
+        return ApplyModel.stripExtension(p.getFileName().toString());
+    }
+
+    /** Runs the model on one whole plane without tiling (for tests and small images). */
+    HostTensor untiled(HostTensor normalised) {
+        return session.runOnHost(java.util.Map.of(inputName, normalised)).values().iterator().next();
+    }
+
+    @Override
+    public void close() {
+        try {
+            session.close();
+        } finally {
+            backend.close();
+        }
+    }
+}

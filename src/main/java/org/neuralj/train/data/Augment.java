@@ -1,0 +1,168 @@
+package org.neuralj.train.data;
+
+import ij.process.ColorProcessor;
+import ij.process.FloatProcessor;
+import ij.process.ImageProcessor;
+import java.util.Random;
+
+/**
+ * Random training views of a {@link Sample}, all drawn from one seeded {@link Random}: crops at a random
+ * scale, horizontal/vertical flips, 90° rotations, brightness and contrast (on the normalised values),
+ * and stain-like colour jitter (a random gain per RGB channel, as stains vary between slides).
+ *
+ * @param flips      random horizontal and vertical flips
+ * @param rotate90   random multiples of 90°
+ * @param scaleMin   smallest zoom factor (1: none)
+ * @param scaleMax   largest zoom factor
+ * @param brightness largest offset added to normalised values
+ * @param contrast   largest relative change of contrast (0.2: factor in [0.8, 1.2])
+ * @param colour     largest relative gain change per RGB channel (0: none)
+ */
+public record Augment(boolean flips, boolean rotate90, double scaleMin, double scaleMax, double brightness, double contrast, double colour) {
+
+    public static final Augment NONE = new Augment(false, false, 1, 1, 0, 0, 0);
+
+    /** Flips, rotations, zoom 0.8-1.25, brightness 0.1, contrast 0.2, colour 0.1. */
+    public static final Augment DEFAULT = new Augment(true, true, 0.8, 1.25, 0.1, 0.2, 0.1);
+
+    /**
+     * A {@code size} x {@code size} view of a segmentation sample: {image [C][size][size] normalised with
+     * {@code (x - offset) * scale}, foreground target [size][size] (label != 0)}.
+     */
+    public float[][] segmentationCrop(Sample s, int size, float offset, float scale, Random r) {
+        double z = zoom(r);
+        int rot = rotate90 ? r.nextInt(4) : 0;
+        boolean fx = flips && r.nextBoolean();
+        boolean fy = flips && r.nextBoolean();
+        double span = size / z; // source pixels covered
+        double x0 = s.width() > span ? r.nextDouble() * (s.width() - span) : -(span - s.width()) * r.nextDouble();
+        double y0 = s.height() > span ? r.nextDouble() * (s.height() - span) : -(span - s.height()) * r.nextDouble();
+        float[] gains = gains(s.channels(), r);
+        float contrastF = (float) (1 + contrast * (2 * r.nextDouble() - 1));
+        float bright = (float) (brightness * (2 * r.nextDouble() - 1));
+        float[] img = new float[s.channels() * size * size];
+        float[] target = new float[size * size];
+        int w = s.width(), h = s.height();
+        for (int j = 0; j < size; j++) {
+            for (int i = 0; i < size; i++) {
+                // view pixel (i, j) -> un-rotated, un-flipped crop pixel (u, v)
+                int u = i, v = j;
+                for (int k = 0; k < rot; k++) {
+                    int t = u;
+                    u = size - 1 - v;
+                    v = t;
+                }
+                if (fx) {
+                    u = size - 1 - u;
+                }
+                if (fy) {
+                    v = size - 1 - v;
+                }
+                double sx = x0 + (u + 0.5) / z - 0.5;
+                double sy = y0 + (v + 0.5) / z - 0.5;
+                int nx = mirror((int) Math.round(sx), w);
+                int ny = mirror((int) Math.round(sy), h);
+                target[j * size + i] = s.labels()[ny * w + nx] != 0 ? 1f : 0f;
+                int ax = (int) Math.floor(sx), ay = (int) Math.floor(sy);
+                float fxw = (float) (sx - ax), fyw = (float) (sy - ay);
+                int xa = mirror(ax, w), xb = mirror(ax + 1, w), ya = mirror(ay, h), yb = mirror(ay + 1, h);
+                for (int c = 0; c < s.channels(); c++) {
+                    int o = c * w * h;
+                    float[] p = s.pixels();
+                    float val = (1 - fyw) * ((1 - fxw) * p[o + ya * w + xa] + fxw * p[o + ya * w + xb])
+                            + fyw * ((1 - fxw) * p[o + yb * w + xa] + fxw * p[o + yb * w + xb]);
+                    img[(c * size + j) * size + i] = (val * gains[c] - offset) * scale * contrastF + bright;
+                }
+            }
+        }
+        return new float[][] {img, target};
+    }
+
+    /**
+     * A classification view: flips, rotations, a random crop-and-zoom of up to {@code scaleMax}, colour
+     * gains, as an ImageJ processor (the classifier's own input path resizes and normalises it).
+     */
+    public ImageProcessor classificationView(Sample s, Random r) {
+        ImageProcessor ip = processor(s);
+        double z = zoom(r);
+        if (z > 1) {
+            int cw = Math.max(1, (int) Math.round(s.width() / z));
+            int ch = Math.max(1, (int) Math.round(s.height() / z));
+            ip.setRoi(r.nextInt(s.width() - cw + 1), r.nextInt(s.height() - ch + 1), cw, ch);
+            ip = ip.crop();
+        }
+        if (flips && r.nextBoolean()) {
+            ip.flipHorizontal();
+        }
+        if (flips && r.nextBoolean()) {
+            ip.flipVertical();
+        }
+        int rot = rotate90 ? r.nextInt(4) : 0;
+        for (int k = 0; k < rot; k++) {
+            ip = ip.rotateRight();
+        }
+        float[] g = gains(s.channels(), r);
+        if (ip instanceof ColorProcessor cp && colour > 0) {
+            int[] px = (int[]) cp.getPixels();
+            for (int i = 0; i < px.length; i++) {
+                int rr = clamp(((px[i] >> 16) & 0xff) * g[0]);
+                int gg = clamp(((px[i] >> 8) & 0xff) * g[1]);
+                int bb = clamp((px[i] & 0xff) * g[2]);
+                px[i] = 0xff000000 | (rr << 16) | (gg << 8) | bb;
+            }
+        }
+        return ip;
+    }
+
+    /** Brightness/contrast on an already normalised network input, in place. */
+    public void intensity(float[] x, Random r) {
+        float c = (float) (1 + contrast * (2 * r.nextDouble() - 1));
+        float b = (float) (brightness * (2 * r.nextDouble() - 1));
+        for (int i = 0; i < x.length; i++) {
+            x[i] = x[i] * c + b;
+        }
+    }
+
+    /** The sample as an ImageJ processor (RGB for 3 channels, 32-bit for 1). */
+    public static ImageProcessor processor(Sample s) {
+        int n = s.width() * s.height();
+        if (s.channels() == 3) {
+            int[] px = new int[n];
+            float[] p = s.pixels();
+            for (int i = 0; i < n; i++) {
+                px[i] = 0xff000000 | (clamp(p[i]) << 16) | (clamp(p[n + i]) << 8) | clamp(p[2 * n + i]);
+            }
+            return new ColorProcessor(s.width(), s.height(), px);
+        }
+        return new FloatProcessor(s.width(), s.height(), java.util.Arrays.copyOf(s.pixels(), n));
+    }
+
+    private double zoom(Random r) {
+        if (scaleMax <= scaleMin) {
+            return scaleMin;
+        }
+        // log-uniform between the two factors
+        return Math.exp(Math.log(scaleMin) + r.nextDouble() * (Math.log(scaleMax) - Math.log(scaleMin)));
+    }
+
+    private float[] gains(int channels, Random r) {
+        float[] g = new float[channels];
+        for (int c = 0; c < channels; c++) {
+            g[c] = channels == 3 && colour > 0 ? (float) (1 + colour * (2 * r.nextDouble() - 1)) : 1f;
+        }
+        return g;
+    }
+
+    private static int clamp(double v) {
+        return (int) Math.max(0, Math.min(255, Math.round(v)));
+    }
+
+    static int mirror(int i, int n) {
+        if (n == 1) {
+            return 0;
+        }
+        int period = 2 * (n - 1);
+        int m = Math.floorMod(i, period);
+        return m < n ? m : period - m;
+    }
+}

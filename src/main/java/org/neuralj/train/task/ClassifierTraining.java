@@ -1,0 +1,212 @@
+package org.neuralj.train.task;
+
+import ij.process.ImageProcessor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CancellationException;
+import java.util.function.Function;
+import org.neuralj.backend.Backend;
+import org.neuralj.backend.Backends;
+import org.neuralj.backend.NeuralJException;
+import org.neuralj.backend.Tensor;
+import org.neuralj.image.Classifier;
+import org.neuralj.image.ModelCard;
+import org.neuralj.image.Normalization;
+import org.neuralj.train.Init;
+import org.neuralj.train.LrSchedule;
+import org.neuralj.train.OnnxExport;
+import org.neuralj.train.Optimizer;
+import org.neuralj.train.Sequential;
+import org.neuralj.train.Tape;
+import org.neuralj.train.data.Augment;
+import org.neuralj.train.data.Balanced;
+import org.neuralj.train.data.Datasets;
+import org.neuralj.train.data.Sample;
+import org.neuralj.train.data.Split;
+
+/**
+ * Trains a small ResNet classifier from class sub-folders: class-balanced batches of augmented views
+ * (flips, rotations, crop-zoom, colour jitter, brightness/contrast) fed through the same input path as
+ * {@link Classifier} (resize to the card's size, normalise), softmax cross-entropy, AdamW with warm-up
+ * and cosine decay; a validation split by group; writes the ONNX model and its card with accuracy, the
+ * confusion matrix and a size-blind accuracy (every validation crop first resized to one size).
+ */
+public final class ClassifierTraining {
+
+    public record Config(Path images, Path out, String name, int channels, int size, int epochs, int steps, int batch, int base,
+                         int stages, float lr, long seed, double validation, Function<Path, String> groups, String backend,
+                         Map<String, Object> trainingInfo) {
+    }
+
+    public record Result(ModelCard card, Path model, Path cardFile) {
+    }
+
+    private ClassifierTraining() {
+    }
+
+    public static Result run(Config c, TrainingListener l) {
+        Map<String, List<Sample>> byClass = Datasets.classFolders(c.images(), c.channels(), c.groups());
+        List<String> classes = new ArrayList<>(byClass.keySet());
+        List<Sample> all = new ArrayList<>();
+        byClass.values().forEach(all::addAll);
+        Split.Parts<Sample> parts = Split.byGroup(all, Sample::group, c.validation(), c.seed());
+        Map<String, List<Sample>> trainByClass = new LinkedHashMap<>();
+        for (String k : classes) {
+            trainByClass.put(k, new ArrayList<>());
+        }
+        for (Sample s : parts.train()) {
+            trainByClass.get(classes.get(s.classIndex())).add(s);
+        }
+        for (Map.Entry<String, List<Sample>> e : trainByClass.entrySet()) {
+            if (e.getValue().isEmpty()) {
+                throw new NeuralJException("class '" + e.getKey() + "' has no training images left after the validation split");
+            }
+        }
+        l.log(String.format("%d images in %d classes %s: %d for training, %d for validation (split by group, seed %d)", all.size(),
+                classes.size(), classes, parts.train().size(), parts.validation().size(), c.seed()));
+        ModelCard card = new ModelCard(c.name(), ModelCard.Task.CLASSIFICATION, c.out().getFileName().toString(), "bcyx", c.channels(),
+                Normalization.ZSCORE, c.size(), "softmax", classes, 0.5, 0, 0, 0, Map.of(), Map.of(), Map.of());
+        int total = c.epochs() * c.steps();
+        Random rng = new Random(c.seed());
+        Balanced<Sample> sampler = new Balanced<>(trainByClass);
+        Augment aug = Augment.DEFAULT;
+        int s = c.size(), k = classes.size(), ch = c.channels();
+        try (Backend b = Backends.select(c.backend())) {
+            l.log("training on " + b.name());
+            try (Sequential net = Nets.resnet(new Init(b, c.seed()), ch, c.base(), c.stages(), k);
+                 Optimizer opt = Optimizer.adamW(net.parameters(), LrSchedule.warmup(Math.min(30, total / 10 + 1),
+                         LrSchedule.cosine(c.lr(), total, c.lr() / 20)), 1e-4f).clipGradNorm(5f)) {
+                int step = 0;
+                for (int epoch = 1; epoch <= c.epochs(); epoch++) {
+                    double sum = 0;
+                    for (int q = 0; q < c.steps(); q++, step++) {
+                        if (l.cancelled()) {
+                            throw new CancellationException("training cancelled at step " + step + " of " + total + "; nothing written");
+                        }
+                        float[] x = new float[c.batch() * ch * s * s];
+                        float[] y = new float[c.batch() * k];
+                        for (int i = 0; i < c.batch(); i++) {
+                            Sample smp = sampler.next(rng);
+                            float[] in = Classifier.input(aug.classificationView(smp, rng), card);
+                            aug.intensity(in, rng);
+                            System.arraycopy(in, 0, x, i * in.length, in.length);
+                            y[i * k + smp.classIndex()] = 1f;
+                        }
+                        try (Tensor xt = b.upload(x, c.batch(), ch, s, s); Tensor yt = b.upload(y, c.batch(), k);
+                             Tape t = new Tape(b, Tape.TRAIN).seed(c.seed() * 1_000_003 + step)) {
+                            var loss = t.softmaxCrossEntropy(net.forward(t, t.input(xt)), yt);
+                            t.backward(loss);
+                            opt.step();
+                            float lv = loss.download()[0];
+                            sum += lv;
+                            l.step(step + 1, total, lv);
+                        }
+                    }
+                    Map<String, Double> val = new LinkedHashMap<>();
+                    if (!parts.validation().isEmpty()) {
+                        val.put("accuracy", accuracy(net, b, parts.validation(), card, 0));
+                    }
+                    l.epoch(epoch, c.epochs(), sum / c.steps(), val);
+                }
+                Files.createDirectories(c.out().toAbsolutePath().getParent());
+                OnnxExport.write(net, b, c.out(), "input", "output", 1, ch, s, s);
+            } catch (java.io.IOException e) {
+                throw new NeuralJException("cannot write " + c.out() + ": " + e.getMessage(), e);
+            }
+        }
+        Map<String, Object> training = new LinkedHashMap<>(c.trainingInfo() == null ? Map.of() : c.trainingInfo());
+        training.put("seed", c.seed());
+        training.put("epochs", c.epochs());
+        training.put("steps_per_epoch", c.steps());
+        training.put("batch", c.batch());
+        training.put("training_images", parts.train().size());
+        training.put("validation_images", parts.validation().size());
+        training.put("validation_split", "by group, fraction " + c.validation() + ", seed " + c.seed());
+        card = card.withTraining(training);
+        Path cardFile = ModelCard.cardFileOf(c.out());
+        card.write(cardFile);
+        if (!parts.validation().isEmpty()) {
+            Map<String, Object> metrics = evaluate(cardFile.toString(), parts.validation(), c.backend(), 100);
+            card = card.withMetrics(metrics);
+            card.write(cardFile);
+            l.log("validation: " + metrics);
+        }
+        return new Result(card, c.out(), cardFile);
+    }
+
+    /** Accuracy of the in-memory network on samples (the classifier's input path, no augmentation). */
+    static double accuracy(Sequential net, Backend b, List<Sample> samples, ModelCard card, int resizeFirst) {
+        int correct = 0;
+        int s = card.inputSize(), k = card.classes().size();
+        for (int from = 0; from < samples.size(); from += 32) {
+            List<Sample> part = samples.subList(from, Math.min(samples.size(), from + 32));
+            float[] x = new float[part.size() * card.channels() * s * s];
+            for (int i = 0; i < part.size(); i++) {
+                float[] in = Classifier.input(Augment.processor(part.get(i)), card);
+                System.arraycopy(in, 0, x, i * in.length, in.length);
+            }
+            try (Tensor xt = b.upload(x, part.size(), card.channels(), s, s); Tape t = new Tape(b, Tape.EVAL)) {
+                float[] z = net.forward(t, t.input(xt)).download();
+                for (int i = 0; i < part.size(); i++) {
+                    int best = 0;
+                    for (int j = 1; j < k; j++) {
+                        if (z[i * k + j] > z[i * k + best]) {
+                            best = j;
+                        }
+                    }
+                    if (best == part.get(i).classIndex()) {
+                        correct++;
+                    }
+                }
+            }
+        }
+        return correct / (double) samples.size();
+    }
+
+    /**
+     * Accuracy and confusion matrix (rows: true class, columns: predicted) of a saved classifier run
+     * through {@link Classifier} on native crops, and the accuracy when every crop is first resized to
+     * {@code blindSize} x {@code blindSize} (size-blind).
+     */
+    public static Map<String, Object> evaluate(String model, List<Sample> samples, String backend, int blindSize) {
+        try (Classifier cl = Classifier.open(new Classifier.Request(model, backend))) {
+            int k = cl.card().classes().size();
+            long[][] confusion = new long[k][k];
+            int correct = 0, blind = 0;
+            for (Sample s : samples) {
+                ImageProcessor ip = Augment.processor(s);
+                int p = cl.classify(ip).index();
+                confusion[s.classIndex()][p]++;
+                if (p == s.classIndex()) {
+                    correct++;
+                }
+                ImageProcessor r = ip.duplicate();
+                r.setInterpolationMethod(ImageProcessor.BILINEAR);
+                if (cl.classify(r.resize(blindSize, blindSize, true)).index() == s.classIndex()) {
+                    blind++;
+                }
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("images", samples.size());
+            m.put("accuracy", correct / (double) samples.size());
+            m.put("size_blind_accuracy", blind / (double) samples.size());
+            m.put("size_blind_side", blindSize);
+            List<Object> rows = new ArrayList<>();
+            for (long[] row : confusion) {
+                List<Object> r = new ArrayList<>();
+                for (long v : row) {
+                    r.add(v);
+                }
+                rows.add(r);
+            }
+            m.put("confusion_rows_true_columns_predicted", rows);
+            m.put("classes", cl.card().classes());
+            return m;
+        }
+    }
+}

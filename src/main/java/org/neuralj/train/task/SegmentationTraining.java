@@ -1,0 +1,222 @@
+package org.neuralj.train.task;
+
+import ij.ImagePlus;
+import ij.process.FloatProcessor;
+import ij.process.ImageProcessor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CancellationException;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import org.neuralj.backend.Activation;
+import org.neuralj.backend.Backend;
+import org.neuralj.backend.Backends;
+import org.neuralj.backend.NeuralJException;
+import org.neuralj.backend.Tensor;
+import org.neuralj.backend.UnaryOp;
+import org.neuralj.image.ModelCard;
+import org.neuralj.image.Models;
+import org.neuralj.image.Normalization;
+import org.neuralj.image.ReceptiveField;
+import org.neuralj.image.Segmenter;
+import org.neuralj.train.Init;
+import org.neuralj.train.LrSchedule;
+import org.neuralj.train.OnnxExport;
+import org.neuralj.train.Optimizer;
+import org.neuralj.train.Tape;
+import org.neuralj.train.Var;
+import org.neuralj.train.data.Augment;
+import org.neuralj.train.data.Datasets;
+import org.neuralj.train.data.Sample;
+import org.neuralj.train.data.Split;
+
+/**
+ * Trains a residual U-Net for foreground segmentation from folders of image + mask pairs: random
+ * augmented crops, sigmoid cross-entropy + Dice loss, Adam with warm-up and cosine decay; a validation
+ * split by group; writes the ONNX model and its card, with validation metrics measured through the
+ * same {@link Segmenter} that users run (tiling included).
+ */
+public final class SegmentationTraining {
+
+    /**
+     * @param images        folder of images
+     * @param masks         folder of masks (same name stems)
+     * @param out           the .onnx file to write (the card goes beside it)
+     * @param name          model name (card)
+     * @param channels      1 or 3
+     * @param epochs        epochs
+     * @param steps         optimiser steps per epoch
+     * @param batch         crops per step
+     * @param crop          crop side (a multiple of the stride)
+     * @param base          U-Net channels at the top level
+     * @param depth         U-Net levels
+     * @param lr            peak learning rate
+     * @param seed          seeds initialisation, split, crops and augmentation
+     * @param validation    fraction of groups held out
+     * @param limit         at most this many image pairs (0: all)
+     * @param filter        which images to take (null: all)
+     * @param groups        split key per image file (null: the file)
+     * @param backend       backend spec
+     * @param trainingInfo  free-form card entries (data, licence, command)
+     */
+    public record Config(Path images, Path masks, Path out, String name, int channels, int epochs, int steps, int batch, int crop,
+                         int base, int depth, float lr, long seed, double validation, int limit, Predicate<Path> filter,
+                         Function<Path, String> groups, String backend, Map<String, Object> trainingInfo) {
+    }
+
+    public record Result(ModelCard card, Path model, Path cardFile) {
+    }
+
+    private SegmentationTraining() {
+    }
+
+    public static Result run(Config c, TrainingListener l) {
+        if (c.crop() % (1 << c.depth()) != 0) {
+            throw new IllegalArgumentException("crop " + c.crop() + " must be a multiple of the stride " + (1 << c.depth()));
+        }
+        List<Sample> all = Datasets.pairs(c.images(), c.masks(), c.channels(), c.groups(), c.filter(), c.limit());
+        Split.Parts<Sample> parts = Split.byGroup(all, Sample::group, c.validation(), c.seed());
+        if (parts.train().isEmpty()) {
+            throw new NeuralJException("no training images left after the validation split");
+        }
+        l.log(String.format("%d image pairs: %d for training, %d for validation (split by group, seed %d)", all.size(),
+                parts.train().size(), parts.validation().size(), c.seed()));
+        float[][] stats = new float[parts.train().size()][];
+        for (int i = 0; i < stats.length; i++) {
+            stats[i] = zscore(parts.train().get(i).pixels());
+        }
+        int total = c.epochs() * c.steps();
+        Random rng = new Random(c.seed());
+        Augment aug = Augment.DEFAULT;
+        int s = c.crop();
+        try (Backend b = Backends.select(c.backend())) {
+            l.log("training on " + b.name());
+            try (Nets.UNet net = new Nets.UNet(new Init(b, c.seed()), c.channels(), c.base(), c.depth(), 1);
+                 Optimizer opt = Optimizer.adam(net.parameters(), LrSchedule.warmup(Math.min(50, total / 10 + 1),
+                         LrSchedule.cosine(c.lr(), total, c.lr() / 20)), 0f).clipGradNorm(5f)) {
+                int step = 0;
+                for (int epoch = 1; epoch <= c.epochs(); epoch++) {
+                    double sum = 0;
+                    for (int k = 0; k < c.steps(); k++, step++) {
+                        if (l.cancelled()) {
+                            throw new CancellationException("training cancelled at step " + step + " of " + total + "; nothing written");
+                        }
+                        float[] x = new float[c.batch() * c.channels() * s * s];
+                        float[] m = new float[c.batch() * s * s];
+                        for (int i = 0; i < c.batch(); i++) {
+                            int j = rng.nextInt(parts.train().size());
+                            float[][] v = aug.segmentationCrop(parts.train().get(j), s, stats[j][0], stats[j][1], rng);
+                            System.arraycopy(v[0], 0, x, i * v[0].length, v[0].length);
+                            System.arraycopy(v[1], 0, m, i * v[1].length, v[1].length);
+                        }
+                        try (Tensor xt = b.upload(x, c.batch(), c.channels(), s, s); Tensor mt = b.upload(m, c.batch(), 1, s, s);
+                             Tape t = new Tape(b, Tape.TRAIN).seed(c.seed() * 1_000_003 + step)) {
+                            Var logits = net.forward(t, t.input(xt));
+                            Var loss = t.add(t.sigmoidBinaryCrossEntropy(logits, mt),
+                                    t.diceLoss(t.activation(logits, Activation.of(UnaryOp.SIGMOID)), mt, 1f));
+                            t.backward(loss);
+                            opt.step();
+                            float lv = loss.download()[0];
+                            sum += lv;
+                            l.step(step + 1, total, lv);
+                        }
+                    }
+                    l.epoch(epoch, c.epochs(), sum / c.steps(), Map.of());
+                }
+                Files.createDirectories(c.out().toAbsolutePath().getParent());
+                OnnxExport.write(net, b, c.out(), "input", "output", 1, c.channels(), s, s);
+            } catch (java.io.IOException e) {
+                throw new NeuralJException("cannot write " + c.out() + ": " + e.getMessage(), e);
+            }
+        }
+        ReceptiveField rf = ReceptiveField.of(Models.loadTileable(c.out()), c.channels(), 256);
+        Map<String, Object> training = new LinkedHashMap<>(c.trainingInfo() == null ? Map.of() : c.trainingInfo());
+        training.put("seed", c.seed());
+        training.put("epochs", c.epochs());
+        training.put("steps_per_epoch", c.steps());
+        training.put("batch", c.batch());
+        training.put("crop", c.crop());
+        training.put("training_images", parts.train().size());
+        training.put("validation_images", parts.validation().size());
+        training.put("validation_split", "by group, fraction " + c.validation() + ", seed " + c.seed());
+        int tile = Math.max(256, TilePlanSizes.tileFor(rf));
+        ModelCard card = new ModelCard(c.name(), ModelCard.Task.SEGMENTATION, c.out().getFileName().toString(), "bcyx", c.channels(),
+                Normalization.ZSCORE, 0, "sigmoid", List.of("background", "foreground"), 0.5, tile, rf.radius(), rf.stride(), training,
+                Map.of(), Map.of());
+        Path cardFile = ModelCard.cardFileOf(c.out());
+        card.write(cardFile);
+        if (!parts.validation().isEmpty()) {
+            l.log("validating on " + parts.validation().size() + " held-out images through the Segment command's path (tiled)");
+            Map<String, Object> metrics = evaluate(cardFile.toString(), parts.validation(), c.backend());
+            card = card.withMetrics(metrics);
+            card.write(cardFile);
+            l.log("validation: " + metrics);
+        }
+        return new Result(card, c.out(), cardFile);
+    }
+
+    /** Tile side for a trained net: big enough that the halo costs little. */
+    static final class TilePlanSizes {
+        static int tileFor(ReceptiveField rf) {
+            int h = (rf.radius() + rf.stride() - 1) / rf.stride() * rf.stride();
+            int t = 512;
+            while (t < 4 * h + rf.stride()) {
+                t *= 2;
+            }
+            return t;
+        }
+    }
+
+    /**
+     * Scores a segmentation model on samples (labels = ground-truth instances) with components and
+     * watershed instances: "components" and "watershed" sub-maps of {@link Metrics.Counts#toMap}.
+     */
+    public static Map<String, Object> evaluate(String model, List<Sample> samples, String backend) {
+        Metrics.Counts comp = new Metrics.Counts();
+        Metrics.Counts ws = new Metrics.Counts();
+        try (Segmenter seg = Segmenter.open(new Segmenter.Request(model, Segmenter.Output.MASK, null, 0, 0, Double.NaN, backend), null)) {
+            for (Sample smp : samples) {
+                ImageProcessor mask = seg.segmentPlane(processor(smp), null);
+                comp.add(smp.labels(), pixels(org.neuralj.image.Instances.components((ij.process.ByteProcessor) mask)));
+                ws.add(smp.labels(), pixels(org.neuralj.image.Instances.watershedLabels((ij.process.ByteProcessor) mask)));
+            }
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("components", comp.toMap());
+        m.put("watershed", ws.toMap());
+        return m;
+    }
+
+    static ImageProcessor processor(Sample s) {
+        return Augment.processor(s);
+    }
+
+    static int[] pixels(ImageProcessor ip) {
+        int[] p = new int[ip.getPixelCount()];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = (int) ip.getf(i);
+        }
+        return p;
+    }
+
+    /** {offset, scale} of the zscore normalisation over all values (as {@link Normalization#ZSCORE}). */
+    static float[] zscore(float[] x) {
+        double sum = 0;
+        for (float v : x) {
+            sum += v;
+        }
+        double mean = sum / x.length;
+        double sq = 0;
+        for (float v : x) {
+            sq += (v - mean) * (v - mean);
+        }
+        double std = Math.sqrt(sq / x.length);
+        return new float[] {(float) mean, (float) (1 / (std + 1e-6))};
+    }
+
+}
