@@ -42,6 +42,9 @@ public final class Main {
         COMMANDS.put("run", new RunCommand());
         COMMANDS.put("apply", new ApplyCommand());
         COMMANDS.put("filter", new FilterCommand());
+        COMMANDS.put("segment", new SegmentCommand());
+        COMMANDS.put("classify", new ClassifyCommand());
+        COMMANDS.put("train", new TrainCommand());
         COMMANDS.put("slurm", new SlurmCommand());
         COMMANDS.put("explain", new ExplainCommand());
     }

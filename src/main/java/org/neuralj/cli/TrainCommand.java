@@ -1,0 +1,157 @@
+package org.neuralj.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import org.neuralj.train.data.Datasets;
+import org.neuralj.train.task.ClassifierTraining;
+import org.neuralj.train.task.SegmentationTraining;
+import org.neuralj.train.task.TrainingListener;
+
+/**
+ * {@code neuralj train segmentation|classifier --images DIR [--masks DIR] --out MODEL.onnx --epochs N
+ * --seed S ...}: trains a model in Java and writes MODEL.onnx and its card MODEL.json (with validation
+ * metrics on a split by group). Progress: a line per epoch and every 10 steps. Ctrl-C stops it; the model
+ * is written only at the end, so nothing half-trained is left.
+ */
+final class TrainCommand implements Main.Command {
+    @Override
+    public String summary() {
+        return "train a segmentation model or a classifier from folders; writes MODEL.onnx + MODEL.json card";
+    }
+
+    @Override
+    public String usage() {
+        return "usage: neuralj train segmentation --images DIR --masks DIR --out MODEL.onnx --epochs N --seed S [options]\n"
+                + "       neuralj train classifier --images DIR --out MODEL.onnx --epochs N --seed S [options]\n"
+                + "  segmentation: image + mask pairs with the same name stem (masks: label or binary images)\n"
+                + "  classifier:   one sub-folder of DIR per class (its name is the class name)\n"
+                + "  --steps N       optimiser steps per epoch (default 50)       --batch N  (default 4 / 32)\n"
+                + "  --lr X          peak learning rate (default 0.002)           --backend B (default auto)\n"
+                + "  --channels 1|3  grey (RGB as luminance) or RGB input (default 1 / 3)\n"
+                + "  --val F         fraction of groups held out for validation (default 0.2)\n"
+                + "  --groups TABLE  TSV/CSV naming each file's group, so a split keeps groups together (e.g. BCCD's\n"
+                + "                  MANIFEST.tsv: --groups MANIFEST.tsv --file-column crop --group-column source_image);\n"
+                + "                  without it each image is its own group\n"
+                + "  --name NAME     model name in the card (default: the file's stem)\n"
+                + "  segmentation:   --crop N (default 128) --base N (U-Net channels, 16) --depth N (levels, 2)\n"
+                + "                  --limit N (at most N pairs) --every K (every K-th pair, for a spread-out subset)\n"
+                + "  classifier:     --size N (input side, default 64) --base N (16) --stages N (residual stages, 2)\n"
+                + "  --data TEXT --licence TEXT   recorded in the card (training data and its licence)";
+    }
+
+    @Override
+    public void run(Args args, PrintStream out) throws Exception {
+        run(args, out, System.err);
+    }
+
+    @Override
+    public void run(Args args, PrintStream out, PrintStream err) throws Exception {
+        args.flags();
+        args.allowOnly("images", "masks", "out", "epochs", "seed", "steps", "batch", "lr", "backend", "channels", "val", "groups",
+                "file-column", "group-column", "name", "crop", "base", "depth", "limit", "every", "size", "stages", "data", "licence");
+        String kind = args.positional(0, "segmentation or classifier");
+        if (args.positional().size() > 1) {
+            throw new Main.UsageException("unexpected word '" + args.positional().get(1) + "'");
+        }
+        boolean seg = switch (kind) {
+            case "segmentation" -> true;
+            case "classifier", "classification" -> false;
+            default -> throw new Main.UsageException("train what? 'segmentation' or 'classifier', not '" + kind + "'");
+        };
+        Path images = Path.of(required(args, "images"));
+        Path outFile = Path.of(required(args, "out"));
+        if (!outFile.getFileName().toString().endsWith(".onnx")) {
+            throw new Main.UsageException("--out must name an .onnx file (the card is written beside it as .json)");
+        }
+        int epochs = SegmentCommand.intOption(args, "epochs", 10);
+        long seed = Long.parseLong(args.option("seed", "1"));
+        int steps = SegmentCommand.intOption(args, "steps", 50);
+        float lr = Float.parseFloat(args.option("lr", "0.002"));
+        double val = Double.parseDouble(args.option("val", "0.2"));
+        String backend = args.option("backend", "auto");
+        String name = args.option("name", outFile.getFileName().toString().replaceFirst("\\.onnx$", ""));
+        Function<Path, String> groups = null;
+        if (args.flag("groups")) {
+            groups = Datasets.groupsFromTable(Path.of(args.option("groups", null)), args.option("file-column", "file"),
+                    args.option("group-column", "group"));
+        }
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("command", "neuralj train " + kind + " " + String.join(" ", commandLine(args)));
+        if (args.flag("data")) {
+            info.put("data", args.option("data", ""));
+        }
+        if (args.flag("licence")) {
+            info.put("licence", args.option("licence", ""));
+        }
+        TrainingListener listener = new TrainingListener() {
+            final long t0 = System.nanoTime();
+
+            @Override
+            public void step(int step, int total, double loss) {
+                if (step % 10 == 0 || step == total) {
+                    err.printf(Locale.ROOT, "step %d/%d loss %.4f (%.0f s)%n", step, total, loss, (System.nanoTime() - t0) / 1e9);
+                }
+            }
+
+            @Override
+            public void epoch(int epoch, int n, double loss, Map<String, Double> v) {
+                out.printf(Locale.ROOT, "epoch %d/%d: training loss %.4f%s (%.0f s)%n", epoch, n, loss, v.isEmpty() ? "" : ", validation " + v,
+                        (System.nanoTime() - t0) / 1e9);
+            }
+
+            @Override
+            public void log(String line) {
+                out.println(line);
+            }
+        };
+        if (seg) {
+            Path masks = Path.of(required(args, "masks"));
+            int every = SegmentCommand.intOption(args, "every", 1);
+            int[] counter = {0};
+            java.util.function.Predicate<Path> filter = every <= 1 ? null : p -> counter[0]++ % every == 0;
+            var r = SegmentationTraining.run(new SegmentationTraining.Config(images, masks, outFile, name,
+                    SegmentCommand.intOption(args, "channels", 1), epochs, steps, SegmentCommand.intOption(args, "batch", 4),
+                    SegmentCommand.intOption(args, "crop", 128), SegmentCommand.intOption(args, "base", 16),
+                    SegmentCommand.intOption(args, "depth", 2), lr, seed, val, SegmentCommand.intOption(args, "limit", 0), filter, groups,
+                    backend, info), listener);
+            out.println("wrote " + r.model() + " and " + r.cardFile());
+        } else {
+            if (args.flag("masks")) {
+                throw new Main.UsageException("a classifier learns from class sub-folders: --masks does not apply");
+            }
+            var r = ClassifierTraining.run(new ClassifierTraining.Config(images, outFile, name, SegmentCommand.intOption(args, "channels", 3),
+                    SegmentCommand.intOption(args, "size", 64), epochs, steps, SegmentCommand.intOption(args, "batch", 32),
+                    SegmentCommand.intOption(args, "base", 16), SegmentCommand.intOption(args, "stages", 2), lr, seed, val, groups, backend,
+                    info), listener);
+            out.println("wrote " + r.model() + " and " + r.cardFile());
+        }
+    }
+
+    private static String required(Args args, String name) {
+        String v = args.option(name, null);
+        if (v == null) {
+            throw new Main.UsageException("--" + name + " is required");
+        }
+        return v;
+    }
+
+    private static final List<String> RECORDED = List.of("images", "masks", "out", "epochs", "seed", "steps", "batch", "lr", "channels",
+            "val", "groups", "file-column", "group-column", "name", "crop", "base", "depth", "limit", "every", "size", "stages", "backend");
+
+    /** The options given, in a fixed order, for the card's "command" (data/licence texts left out). */
+    private static List<String> commandLine(Args args) {
+        List<String> words = new java.util.ArrayList<>();
+        for (String n : RECORDED) {
+            if (args.flag(n)) {
+                words.add("--" + n);
+                words.add(args.option(n, ""));
+            }
+        }
+        return words;
+    }
+}
