@@ -115,7 +115,11 @@ public final class Inspect {
                     try (Session s = new Session(model, b)) {
                         Occlusion.Scorer scorer = Occlusion.scorer(s);
                         int cls = r.classIndex() >= 0 ? r.classIndex() : argmax(scorer.scores(xt));
-                        Heatmap h = Occlusion.map(scorer, b, x, shape, cls, Occlusion.Settings.of(r.patch()));
+                        long[] dims = model.inputs().get(0).dims();
+                        int batch = dims != null && dims.length > 0 && dims[0] > 0 ? (int) dims[0] : 16; // a fixed batch size is kept
+                        Occlusion.Settings o = Occlusion.Settings.of(r.patch());
+                        Heatmap h = Occlusion.map(scorer, b, x, shape, cls,
+                                new Occlusion.Settings(o.patch(), o.stride(), o.fill(), o.probability(), batch));
                         return heat(r, imp, h, title, "occlusion sensitivity of class " + cls + " (patch " + r.patch() + ")");
                     }
                 }

@@ -17,7 +17,7 @@ public final class Occlusion {
     private Occlusion() {
     }
 
-    /** Class scores of a batch: [N, C, H, W] in, N x K scores out (row-major). */
+    /** Class scores of a batch: [N, C, H, W] in, N x K scores out (row-major; a dense model's channel means). */
     @FunctionalInterface
     public interface Scorer {
         float[] scores(Tensor batch);
@@ -48,7 +48,22 @@ public final class Occlusion {
         return batch -> {
             Map<String, Tensor> r = session.run(Map.of(in, batch));
             try {
-                return session.backend().download(r.get(out));
+                Tensor y = r.get(out);
+                float[] z = session.backend().download(y);
+                int[] s = y.shape();
+                if (s.length <= 2) {
+                    return z;
+                }
+                int n = s[0], k = s[1], per = z.length / (n * k);     // a dense output: mean over space per channel
+                float[] mean = new float[n * k];
+                for (int i = 0; i < n * k; i++) {
+                    double sum = 0;
+                    for (int j = 0; j < per; j++) {
+                        sum += z[i * per + j];
+                    }
+                    mean[i] = (float) (sum / per);
+                }
+                return mean;
             } finally {
                 r.values().forEach(Tensor::close);
             }
@@ -120,12 +135,12 @@ public final class Occlusion {
         return new Heatmap(w, h, drop);
     }
 
-    /** Score of class cls for each of n rows of logits (softmax probability, or the raw value). */
+    /** Score of class cls for each of n rows of logits (softmax probability, or the raw value, always raw for one output). */
     static float[] pick(float[] z, int n, int cls, boolean probability) {
         int per = z.length / n;
         float[] out = new float[n];
         for (int i = 0; i < n; i++) {
-            if (!probability) {
+            if (!probability || per == 1) {
                 out[i] = z[i * per + cls];
                 continue;
             }
