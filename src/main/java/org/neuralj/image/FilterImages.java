@@ -136,35 +136,46 @@ public final class FilterImages {
         int w = ip.getWidth();
         Object pixels = ip.getPixels();
         byte[] m = mask == null ? null : (byte[]) mask.getPixels();
+        float half = truncate ? 0f : 0.5f;
+        int shift = 16 - 8 * c;
         for (int y = roi.y; y < roi.y + roi.height; y++) {
             int src = (y - read.y) * read.width + (roi.x - read.x);
             int dst = y * w + roi.x;
             int mRow = (y - roi.y) * roi.width;
-            for (int x = 0; x < roi.width; x++) {
-                if (m != null && m[mRow + x] == 0) {
-                    continue;
+            if (pixels instanceof float[] f) {                      // one type test per row, not per pixel
+                for (int x = 0; x < roi.width; x++) {
+                    if (m == null || m[mRow + x] != 0) {
+                        f[dst + x] = plane[src + x];
+                    }
                 }
-                float v = plane[src + x];
-                if (pixels instanceof float[] f) {
-                    f[dst + x] = v;
-                } else if (pixels instanceof byte[] b) {
-                    b[dst + x] = (byte) toInteger(v, 255, truncate);
-                } else if (pixels instanceof short[] s) {
-                    s[dst + x] = (short) toInteger(v, 65535, truncate);
-                } else {
-                    int[] rgb = (int[]) pixels;
-                    int shift = 16 - 8 * c;
-                    rgb[dst + x] = (rgb[dst + x] & ~(0xff << shift)) | (toInteger(v, 255, truncate) << shift);
+            } else if (pixels instanceof byte[] b) {
+                for (int x = 0; x < roi.width; x++) {
+                    if (m == null || m[mRow + x] != 0) {
+                        b[dst + x] = (byte) toInteger(plane[src + x] + half, 255);
+                    }
+                }
+            } else if (pixels instanceof short[] sh) {
+                for (int x = 0; x < roi.width; x++) {
+                    if (m == null || m[mRow + x] != 0) {
+                        sh[dst + x] = (short) toInteger(plane[src + x] + half, 65535);
+                    }
+                }
+            } else {
+                int[] rgb = (int[]) pixels;
+                for (int x = 0; x < roi.width; x++) {
+                    if (m == null || m[mRow + x] != 0) {
+                        int v = toInteger(plane[src + x] + half, 255);
+                        rgb[dst + x] = (rgb[dst + x] & ~(0xff << shift)) | (v << shift);
+                    }
                 }
             }
         }
     }
 
-    /** ImageJ's float to integer pixel: v + 0.5 (or v when truncating) clamped to [0, max], then truncated. */
-    static int toInteger(float v, int max, boolean truncate) {
-        float t = truncate ? v : v + 0.5f;
+    /** ImageJ's float to integer pixel: v (already + 0.5 when rounding) clamped to [0, max], then truncated; NaN gives 0. */
+    static int toInteger(float t, int max) {
         if (!(t >= 0f)) {
-            return 0;                                   // also NaN
+            return 0;
         }
         return t > max ? max : (int) t;
     }

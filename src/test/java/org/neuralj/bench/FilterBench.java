@@ -30,8 +30,7 @@ import org.neuralj.image.FilterImages;
  * sigma 2 and 10, custom 3x3, 7x7 and 15x15 kernels (random, not separable), Find Edges. Median of N runs
  * after warm-up; writes bench/RESULTS-filters.md. Run from the repository root:
  * <pre>
- * mvn -q test-compile exec:exec -Dexec.classpathScope=test -Dexec.executable=java \
- *   -Dexec.args="-Xmx10g --add-modules jdk.incubator.vector -cp %classpath org.neuralj.bench.FilterBench"
+ * bench/filters   (builds, then runs this class with the test classpath)
  * </pre>
  * Options (system properties): -Dbench.runs=5 -Dbench.out=bench/RESULTS-filters.md -Dbench.quick=true (small sizes).
  */
@@ -194,6 +193,14 @@ public final class FilterBench {
         return ips;
     }
 
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
     private static void write(List<String> rows, String cpu, String cl, int big, int side, int depth) throws IOException {
         Path out = Path.of(System.getProperty("bench.out", "bench/RESULTS-filters.md"));
         StringBuilder sb = new StringBuilder();
@@ -202,7 +209,8 @@ public final class FilterBench {
                 .append(RUNS).append(" runs after 2 warm-up runs, one process, same images. ")
                 .append(Runtime.getRuntime().availableProcessors()).append(" cores, ")
                 .append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.version"))
-                .append(", ImageJ ").append(ij.IJ.getVersion()).append(".\n\n");
+                .append(", ImageJ ").append(ij.IJ.getVersion()).append(", load average at the end ").append(loadAverage())
+                .append(" (a shared machine: compare ratios within one run).\n\n");
         sb.append("- ImageJ: `GaussianBlur.blurGaussian` (accuracy 0.0002), `Convolver.convolve` (normalised), ")
                 .append("`ImageProcessor.findEdges`, slice by slice for the stack.\n");
         sb.append("- NeuralJ CPU: `FilterImages.filter` on `").append(cpu).append("` — ImageJ pixels in and out, ")
