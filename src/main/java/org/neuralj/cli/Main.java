@@ -45,6 +45,7 @@ public final class Main {
         COMMANDS.put("segment", new SegmentCommand());
         COMMANDS.put("classify", new ClassifyCommand());
         COMMANDS.put("train", new TrainCommand());
+        COMMANDS.put("evaluate", new EvaluateCommand());
         COMMANDS.put("slurm", new SlurmCommand());
         COMMANDS.put("explain", new ExplainCommand());
     }

@@ -19,13 +19,15 @@ final class SegmentCommand implements Main.Command {
     @Override
     public String usage() {
         return "usage: neuralj segment --model NAME|FILE [--output labels|mask|prob] INPUT... OUTDIR\n"
-                + "       [--instances components|watershed] [--threshold P] [--tile N] [--halo N] [--backend B]\n"
+                + "       [--instances auto|components|watershed|seeds] [--threshold P] [--tile N] [--halo N] [--backend B]\n"
                 + "  --model        a model name (e.g. nuclei: its card NAME.json in sample-data/models, -Dneuralj.models\n"
                 + "                 or NEURALJ_MODELS) or an .onnx / .json file\n"
                 + "  --output       labels (default): 16-bit TIFF, 0 = background, 1..N objects; mask: 8-bit, 255 =\n"
                 + "                 foreground; prob: 32-bit foreground probability\n"
-                + "  --instances    components (default: 8-connected) or watershed (ImageJ's distance-transform\n"
-                + "                 watershed on the mask, seeded by the distance maxima: splits touching nuclei)\n"
+                + "  --instances    auto (default: seeds when the model has a seed channel, else components),\n"
+                + "                 components (8-connected), watershed (ImageJ's distance-transform watershed on the\n"
+                + "                 mask), seeds (a watershed on the probability map seeded by the model's\n"
+                + "                 object-interior channel: splits touching nuclei)\n"
                 + "  --tile N       tile side (default: the card's, else 512); each tile keeps a halo of the model's\n"
                 + "                 receptive field (computed from the graph; --halo below it is refused)\n"
                 + "  Stacks and time series are segmented plane by plane. Out of device memory halves the tile.\n"
@@ -80,9 +82,9 @@ final class SegmentCommand implements Main.Command {
             throw new Main.UsageException("bad --output '" + args.option("output", "") + "': labels, mask or prob");
         }
         try {
-            instances = Segmenter.InstanceMethod.valueOf(args.option("instances", "components").toUpperCase(Locale.ROOT));
+            instances = Segmenter.InstanceMethod.valueOf(args.option("instances", "auto").toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new Main.UsageException("bad --instances '" + args.option("instances", "") + "': components or watershed");
+            throw new Main.UsageException("bad --instances '" + args.option("instances", "") + "': auto, components, watershed or seeds");
         }
         int tile = intOption(args, "tile", 0);
         int halo = intOption(args, "halo", 0);

@@ -39,6 +39,8 @@ final class TrainCommand implements Main.Command {
                 + "                  without it each image is its own group\n"
                 + "  --name NAME     model name in the card (default: the file's stem)\n"
                 + "  segmentation:   --crop N (default 128) --base N (U-Net channels, 16) --depth N (levels, 2)\n"
+                + "                  a second output learns object interiors (seeds that split touching nuclei);\n"
+                + "                  --no-seeds trains the foreground alone\n"
                 + "                  --limit N (at most N pairs) --every K (every K-th pair, for a spread-out subset)\n"
                 + "  classifier:     --size N (input side, default 64) --base N (16) --stages N (residual stages, 2)\n"
                 + "  --data TEXT --licence TEXT   recorded in the card (training data and its licence)";
@@ -51,8 +53,8 @@ final class TrainCommand implements Main.Command {
 
     @Override
     public void run(Args args, PrintStream out, PrintStream err) throws Exception {
-        args.flags();
-        args.allowOnly("images", "masks", "out", "epochs", "seed", "steps", "batch", "lr", "backend", "channels", "val", "groups",
+        args.flags("no-seeds");
+        args.allowOnly("no-seeds", "images", "masks", "out", "epochs", "seed", "steps", "batch", "lr", "backend", "channels", "val", "groups",
                 "file-column", "group-column", "name", "crop", "base", "depth", "limit", "every", "size", "stages", "data", "licence");
         String kind = args.positional(0, "segmentation or classifier");
         if (args.positional().size() > 1) {
@@ -118,7 +120,7 @@ final class TrainCommand implements Main.Command {
                     SegmentCommand.intOption(args, "channels", 1), epochs, steps, SegmentCommand.intOption(args, "batch", 4),
                     SegmentCommand.intOption(args, "crop", 128), SegmentCommand.intOption(args, "base", 16),
                     SegmentCommand.intOption(args, "depth", 2), lr, seed, val, SegmentCommand.intOption(args, "limit", 0), filter, groups,
-                    backend, info), listener);
+                    backend, info, !args.flag("no-seeds")), listener);
             out.println("wrote " + r.model() + " and " + r.cardFile());
         } else {
             if (args.flag("masks")) {

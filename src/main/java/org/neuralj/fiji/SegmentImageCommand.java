@@ -24,8 +24,8 @@ public class SegmentImageCommand extends ContextCommand {
     @Parameter(label = "Output", choices = {"labels", "mask", "prob"}, required = false)
     private String output = "labels";
 
-    @Parameter(label = "Instances", choices = {"components", "watershed"}, required = false)
-    private String instances = "components";
+    @Parameter(label = "Instances", choices = {"auto", "components", "watershed", "seeds"}, required = false)
+    private String instances = "auto";
 
     @Parameter(label = "Tile (0: the model's)", min = "0", required = false)
     private int tile;

@@ -13,7 +13,7 @@ import org.neuralj.image.Segmenter;
  * Plugins › NeuralJ › NeuralJ Segment...: segments the current image (any size: tiled with the model's
  * halo; stacks plane by plane) and shows the labels, mask or probability map, titled IMAGE-MODEL.
  * Recordable; from a macro:
- * {@code run("NeuralJ Segment...", "model=nuclei output=labels instances=watershed tile=0 halo=0 threshold=0.5 backend=auto");}
+ * {@code run("NeuralJ Segment...", "model=nuclei output=labels instances=auto tile=0 halo=0 threshold=0.5 backend=auto");}
  */
 public class SegmentPlugin implements PlugIn {
     private static final String PREFS = "neuralj.segment.";
@@ -27,7 +27,7 @@ public class SegmentPlugin implements PlugIn {
         GenericDialog gd = new GenericDialog("NeuralJ Segment");
         gd.addStringField("Model (name or .onnx/.json file)", Prefs.get(PREFS + "model", "nuclei"), 30);
         gd.addChoice("Output", new String[] {"labels", "mask", "prob"}, Prefs.get(PREFS + "output", "labels"));
-        gd.addChoice("Instances", new String[] {"components", "watershed"}, Prefs.get(PREFS + "instances", "watershed"));
+        gd.addChoice("Instances", new String[] {"auto", "components", "watershed", "seeds"}, Prefs.get(PREFS + "instances", "auto"));
         gd.addNumericField("Tile (0 = model's)", 0, 0);
         gd.addNumericField("Halo (0 = receptive field)", 0, 0);
         gd.addNumericField("Threshold", Prefs.get(PREFS + "threshold", 0.5), 2);

@@ -81,7 +81,7 @@ public class TrainPlugin implements PlugIn {
             String name = out.getFileName().toString().replaceFirst("\\.onnx$", "");
             if (seg) {
                 var r = SegmentationTraining.run(new SegmentationTraining.Config(images, masks, out, name, 1, epochs, steps, 4, 128, 16, 2,
-                        0.002f, seed, val, 0, null, null, backend, Map.of("command", "Plugins > NeuralJ > NeuralJ Train Segmentation")), l);
+                        0.002f, seed, val, 0, null, null, backend, Map.of("command", "Plugins > NeuralJ > NeuralJ Train Segmentation"), true), l);
                 IJ.log("NeuralJ: wrote " + r.model() + " and " + r.cardFile());
             } else {
                 var r = ClassifierTraining.run(new ClassifierTraining.Config(images, out, name, 3, 64, epochs, steps, 32, 16, 2, 0.002f, seed,

@@ -101,6 +101,139 @@ public final class Instances {
         }
     }
 
+    /**
+     * A watershed on a probability map seeded by the network's object interiors: seeds are the 8-connected
+     * components of {@code seeds} inside the foreground ({@code prob > threshold}); every seed grows over
+     * the foreground, highest probability first (a priority flood with 256 levels), so touching objects
+     * meet along the valley of the probability between them. Foreground pieces that no seed reaches
+     * become objects of their own.
+     *
+     * @param prob      foreground probability quantised to 0..255 (row-major w x h)
+     * @param seeds     non-zero where the network sees an object interior
+     * @param threshold foreground threshold on the 0..255 scale
+     */
+    /** Seeds smaller than this (pixels) are ignored. */
+    public static final int MIN_SEED = 4;
+
+    public static ImageProcessor seededWatershed(byte[] prob, byte[] seeds, int w, int h, int threshold) {
+        byte[] seedMask = new byte[w * h];
+        for (int i = 0; i < seedMask.length; i++) {
+            seedMask[i] = seeds[i] != 0 && (prob[i] & 0xff) > threshold ? (byte) 255 : 0;
+        }
+        ImageProcessor seedLabels = components(new ByteProcessor(w, h, seedMask));
+        // seeds of fewer than MIN_SEED pixels are noise: dropped (their pixels are flooded by a neighbour)
+        int[] area = new int[count(seedLabels) + 1];
+        for (int i = 0; i < w * h; i++) {
+            area[(int) seedLabels.getf(i)]++;
+        }
+        int[] label = new int[w * h];
+        int next = 0;
+        int[][] bucket = new int[256][];
+        int[] size = new int[256];
+        for (int i = 0; i < label.length; i++) {
+            label[i] = (int) seedLabels.getf(i);
+            if (label[i] != 0 && area[label[i]] < MIN_SEED) {
+                label[i] = 0;
+            }
+            next = Math.max(next, label[i]);
+            if (label[i] != 0) {
+                push(bucket, size, prob[i] & 0xff, i);
+            }
+        }
+        for (int level = 255; level >= 0; level--) {
+            while (size[level] > 0) {
+                int p = bucket[level][--size[level]];
+                int px = p % w, py = p / w;
+                for (int k = 0; k < 4; k++) {
+                    int x = px + (k == 0 ? -1 : k == 1 ? 1 : 0), y = py + (k == 2 ? -1 : k == 3 ? 1 : 0);
+                    if (x < 0 || y < 0 || x >= w || y >= h) {
+                        continue;
+                    }
+                    int q = y * w + x;
+                    int pq = prob[q] & 0xff;
+                    if (label[q] == 0 && pq > threshold) {
+                        label[q] = label[p];
+                        push(bucket, size, Math.min(pq, level), q); // never above the current level: flooding order
+                    }
+                }
+            }
+        }
+        // foreground no seed reached: its own objects
+        byte[] rest = new byte[w * h];
+        boolean any = false;
+        for (int i = 0; i < rest.length; i++) {
+            if (label[i] == 0 && (prob[i] & 0xff) > threshold) {
+                rest[i] = (byte) 255;
+                any = true;
+            }
+        }
+        if (any) {
+            ImageProcessor extra = components(new ByteProcessor(w, h, rest));
+            for (int i = 0; i < label.length; i++) {
+                int e = (int) extra.getf(i);
+                if (e != 0) {
+                    label[i] = next + e;
+                }
+            }
+        }
+        return relabel(label, w, h);
+    }
+
+    private static void push(int[][] bucket, int[] size, int level, int i) {
+        if (bucket[level] == null) {
+            bucket[level] = new int[256];
+        } else if (size[level] == bucket[level].length) {
+            bucket[level] = java.util.Arrays.copyOf(bucket[level], size[level] * 2);
+        }
+        bucket[level][size[level]++] = i;
+    }
+
+    /** Objects smaller than {@code minArea} pixels removed, the rest renumbered 1..N (raster order). */
+    public static ImageProcessor removeSmall(ImageProcessor labels, int minArea) {
+        if (minArea <= 1) {
+            return labels;
+        }
+        int n = labels.getPixelCount();
+        java.util.Map<Integer, Integer> area = new java.util.HashMap<>();
+        for (int i = 0; i < n; i++) {
+            int l = (int) labels.getf(i);
+            if (l != 0) {
+                area.merge(l, 1, Integer::sum);
+            }
+        }
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            int l = (int) labels.getf(i);
+            out[i] = l != 0 && area.get(l) >= minArea ? l : 0;
+        }
+        return relabel(out, labels.getWidth(), labels.getHeight());
+    }
+
+    /** Labels renumbered 1..N in raster order of first appearance, 16-bit (32-bit beyond 65535). */
+    static ImageProcessor relabel(int[] label, int w, int h) {
+        java.util.Map<Integer, Integer> map = new java.util.HashMap<>();
+        int[] out = new int[label.length];
+        for (int i = 0; i < label.length; i++) {
+            if (label[i] != 0) {
+                out[i] = map.computeIfAbsent(label[i], k -> map.size() + 1);
+            }
+        }
+        if (map.size() > 65535) {
+            float[] f = new float[out.length];
+            for (int i = 0; i < f.length; i++) {
+                f[i] = out[i];
+            }
+            return new FloatProcessor(w, h, f);
+        }
+        short[] s = new short[out.length];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = (short) out[i];
+        }
+        ShortProcessor sp = new ShortProcessor(w, h, s, null);
+        sp.setMinAndMax(0, Math.max(1, map.size()));
+        return sp;
+    }
+
     /** The number of objects in a label image (its largest label). */
     public static int count(ImageProcessor labels) {
         int max = 0;

@@ -26,7 +26,12 @@ public final class Segmenter implements AutoCloseable {
 
     public enum Output { LABELS, MASK, PROB }
 
-    public enum InstanceMethod { COMPONENTS, WATERSHED }
+    /**
+     * How labels are made: AUTO (SEEDS when the model has a seed channel, else COMPONENTS); COMPONENTS
+     * (8-connected); WATERSHED (ImageJ's distance-transform watershed on the mask); SEEDS (a watershed on
+     * the probability map seeded by the network's object-interior channel).
+     */
+    public enum InstanceMethod { AUTO, COMPONENTS, WATERSHED, SEEDS }
 
     /**
      * What the user asks for (dialog, macro, SciJava command and CLI fill this one record).
@@ -42,7 +47,7 @@ public final class Segmenter implements AutoCloseable {
     public record Request(String model, Output output, InstanceMethod instances, int tile, int halo, double threshold, String backend) {
         public Request {
             output = output == null ? Output.LABELS : output;
-            instances = instances == null ? InstanceMethod.COMPONENTS : instances;
+            instances = instances == null ? InstanceMethod.AUTO : instances;
             backend = backend == null || backend.isBlank() ? "auto" : backend;
             if (tile < 0 || halo < 0) {
                 throw new IllegalArgumentException("tile and halo must not be negative");
@@ -127,6 +132,22 @@ public final class Segmenter implements AutoCloseable {
         return stride;
     }
 
+    /** The output channel with object interiors (seeds), or -1 (card key "seed_channel"). */
+    public int seedChannel() {
+        Object v = card.extra().get("seed_channel");
+        return v instanceof Double d ? d.intValue() : v instanceof Integer i ? i : -1;
+    }
+
+    /** Objects smaller than this many pixels are dropped from label images (card key "min_area"; 0: none). */
+    public int minArea() {
+        Object v = card.extra().get("min_area");
+        return v instanceof Double d ? d.intValue() : v instanceof Integer i ? i : 0;
+    }
+
+    public boolean hasSeeds() {
+        return seedChannel() > 0;
+    }
+
     /** The threshold used: the request's, else the card's. */
     public double threshold() {
         return Double.isNaN(request.threshold()) ? card.threshold() : request.threshold();
@@ -182,13 +203,37 @@ public final class Segmenter implements AutoCloseable {
             Tiler.run(src, norm, model, options, foreground((i, p) -> prob[i] = p, w), log, progress);
             return new FloatProcessor(w, h, prob);
         }
+        InstanceMethod method = request.instances() == InstanceMethod.AUTO ? (hasSeeds() ? InstanceMethod.SEEDS : InstanceMethod.COMPONENTS)
+                : request.instances();
+        if (request.output() == Output.LABELS && method == InstanceMethod.SEEDS) {
+            if (!hasSeeds()) {
+                throw new NeuralJException(card.name() + ": the model has no seed channel (card key \"seed_channel\"): use components or watershed");
+            }
+            byte[] prob = new byte[w * h];
+            byte[] seeds = new byte[w * h];
+            int sc = seedChannel();
+            Tiler.Sink fg = foreground((i, p) -> prob[i] = (byte) Math.round(p * 255), w);
+            Tiler.run(src, norm, model, options, (t, o) -> {
+                fg.accept(t, o);
+                int th = o.shape()[2], tw = o.shape()[3];
+                float[] d = o.data();
+                for (int y = 0; y < t.validHeight(); y++) {
+                    int row = (sc * th + t.validY() + y) * tw + t.validX();
+                    int dst = (t.outY() + y) * w + t.outX();
+                    for (int x = 0; x < t.validWidth(); x++) {
+                        seeds[dst + x] = d[row + x] > 0 ? (byte) 255 : 0; // sigmoid(logit) > 0.5
+                    }
+                }
+            }, log, progress);
+            return Instances.removeSmall(Instances.seededWatershed(prob, seeds, w, h, Math.min(254, (int) Math.floor(thr * 255))), minArea());
+        }
         byte[] mask = new byte[w * h];
         Tiler.run(src, norm, model, options, foreground((i, p) -> mask[i] = p > thr ? (byte) 255 : 0, w), log, progress);
         ByteProcessor mp = new ByteProcessor(w, h, mask);
         if (request.output() == Output.MASK) {
             return mp;
         }
-        return request.instances() == InstanceMethod.WATERSHED ? Instances.watershedLabels(mp) : Instances.components(mp);
+        return Instances.removeSmall(method == InstanceMethod.WATERSHED ? Instances.watershedLabels(mp) : Instances.components(mp), minArea());
     }
 
     interface PixelWriter {

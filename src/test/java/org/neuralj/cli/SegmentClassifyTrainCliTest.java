@@ -108,7 +108,7 @@ class SegmentClassifyTrainCliTest {
         discs(data.resolve("images"), data.resolve("masks"), 8, 48, 1);
         segModel = data.resolve("models/discs.onnx");
         Outcome r = neuralj("train", "segmentation", "--images", data.resolve("images").toString(), "--masks", data.resolve("masks").toString(),
-                "--out", segModel.toString(), "--epochs", "3", "--steps", "25", "--seed", "3", "--crop", "32", "--base", "8", "--depth", "1",
+                "--out", segModel.toString(), "--epochs", "3", "--steps", "40", "--seed", "3", "--crop", "32", "--base", "8", "--depth", "1",
                 "--batch", "4", "--lr", "0.01", "--val", "0.25", "--backend", "cpu");
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("epoch 3/3"), r.out());
@@ -122,6 +122,7 @@ class SegmentClassifyTrainCliTest {
     @Test
     void trainingWritesAModelAndACardWithValidationMetricsAndTheCommand() {
         ModelCard card = ModelCard.read(data.resolve("models/discs.json"));
+        System.out.println("discs model validation: " + card.metrics());
         assertEquals(ModelCard.Task.SEGMENTATION, card.task());
         assertEquals("discs.onnx", card.model());
         assertEquals(2, card.stride());
@@ -130,6 +131,8 @@ class SegmentClassifyTrainCliTest {
         @SuppressWarnings("unchecked")
         var comp = (java.util.Map<String, Object>) card.metrics().get("components");
         assertNotNull(comp, card.metrics().toString());
+        assertNotNull(card.metrics().get("seeds"), "a model with a seed channel is scored with it: " + card.metrics());
+        assertEquals(1.0, (Double) card.extra().get("seed_channel"));
         double dice = (Double) comp.get("dice");
         assertTrue(dice > 0.8, "validation Dice " + dice);
         ModelCard cls = ModelCard.read(data.resolve("models/cells.json"));
@@ -142,7 +145,7 @@ class SegmentClassifyTrainCliTest {
     void segmentWritesLabelsMaskAndProbabilityWithTheInputNames(@TempDir Path tmp) {
         for (String kind : List.of("labels", "mask", "prob")) {
             Path out = tmp.resolve(kind);
-            Outcome r = neuralj("segment", "--model", segModel.toString(), "--output", kind, "--instances", "watershed", "--tile", "32",
+            Outcome r = neuralj("segment", "--model", segModel.toString(), "--output", kind, "--tile", "32",
                     "--backend", "cpu", data.resolve("images").toString(), out.toString());
             assertEquals(0, r.code(), r.out() + r.err());
             ImagePlus imp = IJ.openImage(out.resolve("img0.tif").toString());
@@ -160,6 +163,13 @@ class SegmentClassifyTrainCliTest {
                 assertTrue(Math.abs(objects - expected) <= 1, objects + " objects found, " + expected + " expected");
             }
         }
+        // ImageJ's distance-transform watershed instead of the learnt seeds
+        Outcome seeds = neuralj("segment", "--model", segModel.toString(), "--backend", "cpu", "--instances", "watershed",
+                data.resolve("images/img1.tif").toString(), tmp.resolve("seeds").toString());
+        assertEquals(0, seeds.code(), seeds.out() + seeds.err());
+        int found = (int) IJ.openImage(tmp.resolve("seeds/img1.tif").toString()).getProcessor().getStatistics().max;
+        int truth = (int) IJ.openImage(data.resolve("masks/img1.tif").toString()).getProcessor().getStatistics().max;
+        assertTrue(found >= truth - 1 && found <= 2 * truth + 2, found + " objects found with the watershed, " + truth + " expected");
         // rerun: outputs exist and are skipped (the shared batch layer)
         Outcome again = neuralj("segment", "--model", segModel.toString(), "--backend", "cpu", data.resolve("images").toString(),
                 tmp.resolve("labels").toString());

@@ -30,6 +30,15 @@ public record Augment(boolean flips, boolean rotate90, double scaleMin, double s
      * {@code (x - offset) * scale}, foreground target [size][size] (label != 0)}.
      */
     public float[][] segmentationCrop(Sample s, int size, float offset, float scale, Random r) {
+        return segmentationCrop(s, size, offset, scale, r, false);
+    }
+
+    /**
+     * As {@link #segmentationCrop(Sample, int, float, float, Random)}; with {@code interiors} the target has
+     * a second channel [size][size] after the first: object interiors (a labelled pixel whose 3 x 3
+     * neighbourhood in the source has only its label), the seeds that split touching objects.
+     */
+    public float[][] segmentationCrop(Sample s, int size, float offset, float scale, Random r, boolean interiors) {
         double z = zoom(r);
         int rot = rotate90 ? r.nextInt(4) : 0;
         boolean fx = flips && r.nextBoolean();
@@ -41,7 +50,7 @@ public record Augment(boolean flips, boolean rotate90, double scaleMin, double s
         float contrastF = (float) (1 + contrast * (2 * r.nextDouble() - 1));
         float bright = (float) (brightness * (2 * r.nextDouble() - 1));
         float[] img = new float[s.channels() * size * size];
-        float[] target = new float[size * size];
+        float[] target = new float[(interiors ? 2 : 1) * size * size];
         int w = s.width(), h = s.height();
         for (int j = 0; j < size; j++) {
             for (int i = 0; i < size; i++) {
@@ -62,7 +71,21 @@ public record Augment(boolean flips, boolean rotate90, double scaleMin, double s
                 double sy = y0 + (v + 0.5) / z - 0.5;
                 int nx = mirror((int) Math.round(sx), w);
                 int ny = mirror((int) Math.round(sy), h);
-                target[j * size + i] = s.labels()[ny * w + nx] != 0 ? 1f : 0f;
+                int label = s.labels()[ny * w + nx];
+                target[j * size + i] = label != 0 ? 1f : 0f;
+                if (interiors && label != 0) {
+                    boolean inside = true;
+                    for (int dy = -1; dy <= 1 && inside; dy++) {
+                        for (int dx = -1; dx <= 1; dx++) {
+                            int qx = nx + dx, qy = ny + dy;
+                            if (qx >= 0 && qy >= 0 && qx < w && qy < h && s.labels()[qy * w + qx] != label) {
+                                inside = false;
+                                break;
+                            }
+                        }
+                    }
+                    target[size * size + j * size + i] = inside ? 1f : 0f;
+                }
                 int ax = (int) Math.floor(sx), ay = (int) Math.floor(sy);
                 float fxw = (float) (sx - ax), fyw = (float) (sy - ay);
                 int xa = mirror(ax, w), xb = mirror(ax + 1, w), ya = mirror(ay, h), yb = mirror(ay + 1, h);

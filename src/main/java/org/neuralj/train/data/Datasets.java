@@ -223,6 +223,12 @@ public final class Datasets {
                     break;
                 }
             }
+            String name = p.getFileName().toString();
+            int dot = name.lastIndexOf('.');
+            String g = dot > 0 ? groups.get(name.substring(0, dot)) : null; // tables that list ids without the extension
+            if (g != null) {
+                return g;
+            }
             throw new NeuralJException(p + " is not listed in " + table + " (column " + fileColumn + ")");
         };
     }

@@ -63,14 +63,19 @@ public final class SegmentationTraining {
      * @param groups        split key per image file (null: the file)
      * @param backend       backend spec
      * @param trainingInfo  free-form card entries (data, licence, command)
+     * @param seeds         also learn object interiors (a second output channel): instances then come from a
+     *                      watershed on the probability map seeded by them, which splits touching nuclei
      */
     public record Config(Path images, Path masks, Path out, String name, int channels, int epochs, int steps, int batch, int crop,
                          int base, int depth, float lr, long seed, double validation, int limit, Predicate<Path> filter,
-                         Function<Path, String> groups, String backend, Map<String, Object> trainingInfo) {
+                         Function<Path, String> groups, String backend, Map<String, Object> trainingInfo, boolean seeds) {
     }
 
     public record Result(ModelCard card, Path model, Path cardFile) {
     }
+
+    /** Objects below this area (pixels) are dropped by the trained model's card ("min_area"): speckle. */
+    public static final int MIN_AREA = 10;
 
     private SegmentationTraining() {
     }
@@ -94,9 +99,10 @@ public final class SegmentationTraining {
         Random rng = new Random(c.seed());
         Augment aug = Augment.DEFAULT;
         int s = c.crop();
+        int outputs = c.seeds() ? 2 : 1;
         try (Backend b = Backends.select(c.backend())) {
             l.log("training on " + b.name());
-            try (Nets.UNet net = new Nets.UNet(new Init(b, c.seed()), c.channels(), c.base(), c.depth(), 1);
+            try (Nets.UNet net = new Nets.UNet(new Init(b, c.seed()), c.channels(), c.base(), c.depth(), outputs);
                  Optimizer opt = Optimizer.adam(net.parameters(), LrSchedule.warmup(Math.min(50, total / 10 + 1),
                          LrSchedule.cosine(c.lr(), total, c.lr() / 20)), 0f).clipGradNorm(5f)) {
                 int step = 0;
@@ -107,14 +113,14 @@ public final class SegmentationTraining {
                             throw new CancellationException("training cancelled at step " + step + " of " + total + "; nothing written");
                         }
                         float[] x = new float[c.batch() * c.channels() * s * s];
-                        float[] m = new float[c.batch() * s * s];
+                        float[] m = new float[c.batch() * outputs * s * s];
                         for (int i = 0; i < c.batch(); i++) {
                             int j = rng.nextInt(parts.train().size());
-                            float[][] v = aug.segmentationCrop(parts.train().get(j), s, stats[j][0], stats[j][1], rng);
+                            float[][] v = aug.segmentationCrop(parts.train().get(j), s, stats[j][0], stats[j][1], rng, c.seeds());
                             System.arraycopy(v[0], 0, x, i * v[0].length, v[0].length);
                             System.arraycopy(v[1], 0, m, i * v[1].length, v[1].length);
                         }
-                        try (Tensor xt = b.upload(x, c.batch(), c.channels(), s, s); Tensor mt = b.upload(m, c.batch(), 1, s, s);
+                        try (Tensor xt = b.upload(x, c.batch(), c.channels(), s, s); Tensor mt = b.upload(m, c.batch(), outputs, s, s);
                              Tape t = new Tape(b, Tape.TRAIN).seed(c.seed() * 1_000_003 + step)) {
                             Var logits = net.forward(t, t.input(xt));
                             Var loss = t.add(t.sigmoidBinaryCrossEntropy(logits, mt),
@@ -144,10 +150,11 @@ public final class SegmentationTraining {
         training.put("training_images", parts.train().size());
         training.put("validation_images", parts.validation().size());
         training.put("validation_split", "by group, fraction " + c.validation() + ", seed " + c.seed());
+        training.put("validation_files", parts.validation().stream().map(x -> Path.of(x.file()).getFileName().toString()).toList());
         int tile = Math.max(256, TilePlanSizes.tileFor(rf));
         ModelCard card = new ModelCard(c.name(), ModelCard.Task.SEGMENTATION, c.out().getFileName().toString(), "bcyx", c.channels(),
                 Normalization.ZSCORE, 0, "sigmoid", List.of("background", "foreground"), 0.5, tile, rf.radius(), rf.stride(), training,
-                Map.of(), Map.of());
+                Map.of(), c.seeds() ? Map.of("seed_channel", 1, "min_area", MIN_AREA) : Map.of("min_area", MIN_AREA));
         Path cardFile = ModelCard.cardFileOf(c.out());
         card.write(cardFile);
         if (!parts.validation().isEmpty()) {
@@ -173,22 +180,28 @@ public final class SegmentationTraining {
     }
 
     /**
-     * Scores a segmentation model on samples (labels = ground-truth instances) with components and
-     * watershed instances: "components" and "watershed" sub-maps of {@link Metrics.Counts#toMap}.
+     * Scores a segmentation model on samples (labels = ground-truth instances) through the Segment
+     * path, once per instance method ("components", "watershed", and "seeds" when the model has a seed
+     * channel): sub-maps of {@link Metrics.Counts#toMap}.
      */
     public static Map<String, Object> evaluate(String model, List<Sample> samples, String backend) {
-        Metrics.Counts comp = new Metrics.Counts();
-        Metrics.Counts ws = new Metrics.Counts();
-        try (Segmenter seg = Segmenter.open(new Segmenter.Request(model, Segmenter.Output.MASK, null, 0, 0, Double.NaN, backend), null)) {
-            for (Sample smp : samples) {
-                ImageProcessor mask = seg.segmentPlane(processor(smp), null);
-                comp.add(smp.labels(), pixels(org.neuralj.image.Instances.components((ij.process.ByteProcessor) mask)));
-                ws.add(smp.labels(), pixels(org.neuralj.image.Instances.watershedLabels((ij.process.ByteProcessor) mask)));
-            }
-        }
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("components", comp.toMap());
-        m.put("watershed", ws.toMap());
+        for (Segmenter.InstanceMethod method : Segmenter.InstanceMethod.values()) {
+            if (method == Segmenter.InstanceMethod.AUTO) {
+                continue;
+            }
+            Metrics.Counts counts = new Metrics.Counts();
+            try (Segmenter seg = Segmenter.open(new Segmenter.Request(model, Segmenter.Output.LABELS, method, 0, 0, Double.NaN, backend),
+                    null)) {
+                if (method == Segmenter.InstanceMethod.SEEDS && !seg.hasSeeds()) {
+                    continue;
+                }
+                for (Sample smp : samples) {
+                    counts.add(smp.labels(), pixels(seg.segmentPlane(processor(smp), null)));
+                }
+            }
+            m.put(method.name().toLowerCase(java.util.Locale.ROOT), counts.toMap());
+        }
         return m;
     }
 
