@@ -121,7 +121,37 @@ public final class Model {
             }
         }
         List<String> outputNames = g.outputs().stream().map(ValueInfo::name).toList();
-        return new Model(source, onnx, GraphOptimizer.optimize(nodes, constants, outputNames), constants, inputs, g.outputs());
+        Model model = new Model(source, onnx, GraphOptimizer.optimize(nodes, constants, outputNames), constants, inputs, g.outputs());
+        model.inferDeclaredShapes();
+        return model;
+    }
+
+    /**
+     * When every input has a fixed declared shape, infers every value's shape now, so a shape error
+     * shows when the model loads rather than at the first run. (Models with free dimensions are
+     * checked when their first input arrives.)
+     */
+    private void inferDeclaredShapes() {
+        Map<String, int[]> shapes = declaredInputShapes();
+        if (shapes == null) {
+            return;
+        }
+        for (Input in : inputs) {
+            if (isShapeArgument(in, org.neuralj.backend.Tensor.elementCount(shapes.get(in.name())))) {
+                return; // its values are only known at run time, and shapes may depend on them
+            }
+        }
+        try (org.neuralj.backend.cpu.CpuBackend cpu = new org.neuralj.backend.cpu.CpuBackend(1)) {
+            Plan.create(this, shapes, Map.of(), cpu);
+        }
+    }
+
+    /**
+     * Integer inputs and tiny ones (at most 8 values) are taken as shape arguments: a run specialises
+     * the plan to their values, so ops whose output shape depends on them can run.
+     */
+    static boolean isShapeArgument(Input input, int elements) {
+        return !input.type().isFloatingPoint() || elements <= 8;
     }
 
     public String source() {

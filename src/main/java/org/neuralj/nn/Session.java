@@ -59,7 +59,7 @@ public final class Session implements AutoCloseable {
                     checkFinite(input.name(), data.data());
                 }
                 in.put(input.name(), backend.upload(data.data(), data.shape()));
-                if (isShapeArgument(input, data)) {
+                if (Model.isShapeArgument(input, data.data().length)) {
                     known.put(input.name(), data.data());
                 }
             }
@@ -181,14 +181,6 @@ public final class Session implements AutoCloseable {
             live.values().forEach(Tensor::close);
             kept.values().forEach(Tensor::close);
         }
-    }
-
-    /**
-     * Integer inputs and tiny ones (at most 8 values) are taken as shape arguments: the plan is
-     * specialised to their values, so ops whose output shape depends on them can run.
-     */
-    private static boolean isShapeArgument(Model.Input input, HostTensor data) {
-        return !input.type().isFloatingPoint() || data.data().length <= 8;
     }
 
     private void checkFinite(String name, float[] data) {
