@@ -120,10 +120,7 @@ final class BatchRunner {
     /** Opens each input with ImageJ, applies {@code action}, saves the result as TIFF. */
     static FileAction images(ImageAction action) {
         return (input, temporaryOutput) -> {
-            ImagePlus imp = IJ.openImage(input.toString());
-            if (imp == null) {
-                throw new NeuralJException("ImageJ cannot open this file as an image");
-            }
+            ImagePlus imp = org.neuralj.image.ImageFiles.open(input);
             try {
                 ImagePlus result = action.apply(imp);
                 if (result == null) {
@@ -214,7 +211,7 @@ final class BatchRunner {
             Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             return new FileResult(task, Status.WRITTEN, (System.nanoTime() - t0) / 1_000_000, null);
         } catch (Exception | OutOfMemoryError | StackOverflowError e) {
-            return new FileResult(task, Status.FAILED, (System.nanoTime() - t0) / 1_000_000, describe(e));
+            return new FileResult(task, Status.FAILED, (System.nanoTime() - t0) / 1_000_000, describe(e, task.input().source()));
         } finally {
             if (temp != null) {
                 try {
@@ -250,10 +247,12 @@ final class BatchRunner {
         }
     }
 
-    private static String describe(Throwable e) {
+    /** The reason, without a leading "INPUT: " (the report already names the input). */
+    private static String describe(Throwable e, Path input) {
         String m = e.getMessage();
         if (e instanceof NeuralJException && m != null) {
-            return m;
+            String prefix = input + ": ";
+            return m.startsWith(prefix) ? m.substring(prefix.length()) : m;
         }
         return e.getClass().getSimpleName() + (m != null ? ": " + m : "");
     }

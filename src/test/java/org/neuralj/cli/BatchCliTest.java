@@ -71,7 +71,7 @@ class BatchCliTest {
         assertEquals(1, r.code(), "one input failed: exit 1\n" + r.out() + r.err());
         assertEquals(Set.of("a.tif", "b.tif", "sub/c.tif", "sub/deeper/d.tif"), relativeFiles(out));
         assertTrue(r.out().contains("4 written, 0 skipped") && r.out().contains("1 failed"), r.out());
-        assertTrue(r.out().contains("broken.tif: ImageJ cannot open"), "the failure is listed with its reason:\n" + r.out());
+        assertTrue(r.out().contains("broken.tif: not a readable TIFF"), "the failure is listed with its reason:\n" + r.out());
         assertTrue(r.err().contains("1 of 5 input(s) failed"), r.err());
         ImagePlus d = IJ.openImage(out.resolve("sub/deeper/d.tif").toString());
         assertEquals(50, d.getWidth());
