@@ -36,7 +36,7 @@ final class EvaluateCommand implements Main.Command {
     @Override
     public String usage() {
         return "usage: neuralj evaluate --model NAME|FILE|otsu --images DIR --masks DIR [--files-from CARD.json]\n"
-                + "       [--instances components|watershed] [--by TABLE --file-column C --group-column G] [--backend B]\n"
+                + "       [--instances auto|components|watershed|seeds] [--by TABLE --file-column C --group-column G] [--backend B]\n"
                 + "  --files-from   score only the validation files a training recorded in its card\n"
                 + "  --by           report per group too (e.g. DSB2018's MANIFEST.tsv, image_id, modality_guess)\n"
                 + "  Prints one JSON object: overall and per-group dice, ap50, f1_50, mean_ap_50_95.";
@@ -50,7 +50,13 @@ final class EvaluateCommand implements Main.Command {
         if (model == null || !args.flag("images") || !args.flag("masks")) {
             throw new Main.UsageException("--model, --images and --masks are required");
         }
-        boolean watershed = "watershed".equals(args.option("instances", "components"));
+        Segmenter.InstanceMethod method;
+        try {
+            method = Segmenter.InstanceMethod.valueOf(args.option("instances", "auto").toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageException("bad --instances: auto, components, watershed or seeds");
+        }
+        boolean watershed = method == Segmenter.InstanceMethod.WATERSHED;
         Set<String> only = null;
         if (args.flag("files-from")) {
             ModelCard card = ModelCard.read(Path.of(args.option("files-from", null)));
@@ -71,14 +77,22 @@ final class EvaluateCommand implements Main.Command {
         Metrics.Counts all = new Metrics.Counts();
         Map<String, Metrics.Counts> groups = new TreeMap<>();
         boolean otsu = model.equals("otsu");
-        Segmenter seg = otsu ? null : Segmenter.open(new Segmenter.Request(model, Segmenter.Output.MASK, null, 0, 0, Double.NaN,
+        if (otsu && (method == Segmenter.InstanceMethod.SEEDS)) {
+            throw new Main.UsageException("the Otsu baseline has no seeds: --instances components or watershed");
+        }
+        Segmenter seg = otsu ? null : Segmenter.open(new Segmenter.Request(model, Segmenter.Output.LABELS, method, 0, 0, Double.NaN,
                 args.option("backend", "auto")), null);
         long t0 = System.nanoTime();
         try {
             for (Sample s : samples) {
                 ImageProcessor ip = Augment.processor(s);
-                ByteProcessor mask = otsu ? Baselines.otsuMask(ip) : (ByteProcessor) seg.segmentPlane(ip, null);
-                ImageProcessor labels = watershed ? Instances.watershedLabels(mask) : Instances.components(mask);
+                ImageProcessor labels;
+                if (otsu) {
+                    ByteProcessor mask = Baselines.otsuMask(ip);
+                    labels = watershed ? Instances.watershedLabels(mask) : Instances.components(mask);
+                } else {
+                    labels = seg.segmentPlane(ip, null);
+                }
                 int[] pred = new int[labels.getPixelCount()];
                 for (int i = 0; i < pred.length; i++) {
                     pred[i] = (int) labels.getf(i);
@@ -95,7 +109,7 @@ final class EvaluateCommand implements Main.Command {
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("model", model);
-        m.put("instances", watershed ? "watershed" : "components");
+        m.put("instances", method.name().toLowerCase(Locale.ROOT));
         m.put("seconds", (System.nanoTime() - t0) / 1e9);
         m.put("overall", all.toMap());
         if (by != null) {

@@ -138,6 +138,25 @@ public final class Segmenter implements AutoCloseable {
         return v instanceof Double d ? d.intValue() : v instanceof Integer i ? i : -1;
     }
 
+    /**
+     * What AUTO means for this model: the card's "instances" (the method its validation scores
+     * favoured), else SEEDS when it has a seed channel, else COMPONENTS.
+     */
+    public InstanceMethod preferredInstances() {
+        Object v = card.extra().get("instances");
+        if (v instanceof String s) {
+            try {
+                InstanceMethod m = InstanceMethod.valueOf(s.toUpperCase(java.util.Locale.ROOT));
+                if (m != InstanceMethod.AUTO && (m != InstanceMethod.SEEDS || hasSeeds())) {
+                    return m;
+                }
+            } catch (IllegalArgumentException e) {
+                throw new NeuralJException(card.name() + ": card key \"instances\" is '" + s + "': components, watershed or seeds");
+            }
+        }
+        return hasSeeds() ? InstanceMethod.SEEDS : InstanceMethod.COMPONENTS;
+    }
+
     /** Objects smaller than this many pixels are dropped from label images (card key "min_area"; 0: none). */
     public int minArea() {
         Object v = card.extra().get("min_area");
@@ -203,8 +222,7 @@ public final class Segmenter implements AutoCloseable {
             Tiler.run(src, norm, model, options, foreground((i, p) -> prob[i] = p, w), log, progress);
             return new FloatProcessor(w, h, prob);
         }
-        InstanceMethod method = request.instances() == InstanceMethod.AUTO ? (hasSeeds() ? InstanceMethod.SEEDS : InstanceMethod.COMPONENTS)
-                : request.instances();
+        InstanceMethod method = request.instances() == InstanceMethod.AUTO ? preferredInstances() : request.instances();
         if (request.output() == Output.LABELS && method == InstanceMethod.SEEDS) {
             if (!hasSeeds()) {
                 throw new NeuralJException(card.name() + ": the model has no seed channel (card key \"seed_channel\"): use components or watershed");
