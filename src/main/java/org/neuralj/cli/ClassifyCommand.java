@@ -1,6 +1,5 @@
 package org.neuralj.cli;
 
-import ij.IJ;
 import ij.ImagePlus;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -67,10 +66,12 @@ final class ClassifyCommand implements Main.Command {
             int done = 0;
             for (Inputs.Input in : inputs) {
                 done++;
-                ImagePlus imp = IJ.openImage(in.source().toString());
-                if (imp == null) {
+                ImagePlus imp;
+                try {
+                    imp = org.neuralj.image.ImageFiles.open(in.source());
+                } catch (NeuralJException e) {
                     failed++;
-                    err.println("[" + done + "/" + inputs.size() + "] " + in.source() + " FAILED: ImageJ cannot open this file as an image");
+                    err.println("[" + done + "/" + inputs.size() + "] FAILED: " + e.getMessage());
                     continue;
                 }
                 try {

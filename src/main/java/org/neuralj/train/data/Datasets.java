@@ -1,6 +1,5 @@
 package org.neuralj.train.data;
 
-import ij.IJ;
 import ij.ImagePlus;
 import ij.process.ColorProcessor;
 import ij.process.ImageProcessor;
@@ -147,11 +146,7 @@ public final class Datasets {
     }
 
     static ImagePlus open(Path f) {
-        ImagePlus imp = IJ.openImage(f.toString());
-        if (imp == null) {
-            throw new NeuralJException("cannot read " + f + " as an image");
-        }
-        return imp;
+        return org.neuralj.image.ImageFiles.open(f);
     }
 
     /** One image as [C][H][W] raw values (RGB: 3 channels R, G, B, or luminance for 1 channel). */
