@@ -45,7 +45,11 @@ public final class ModelLocator {
         } catch (Exception ignored) {
             // no code source (unusual class loader): the other folders still apply
         }
-        return dirs;
+        java.util.Set<Path> seen = new java.util.LinkedHashSet<>();
+        for (Path d : dirs) {
+            seen.add(d.toAbsolutePath().normalize());
+        }
+        return new ArrayList<>(seen);
     }
 
     /**
