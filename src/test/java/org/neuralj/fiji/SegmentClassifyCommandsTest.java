@@ -44,6 +44,14 @@ class SegmentClassifyCommandsTest {
             assertFalse(m.isCanceled(), String.valueOf(m.getCancelReason()));
             assertEquals("WBC", m.getOutput("label"));
 
+            // training as a command: a missing mask folder cancels it with the reason, nothing written
+            Path tmp = Files.createTempDirectory("neuralj-train");
+            m = commands.run(TrainSegmentationCommand.class, true, "images", new java.io.File("sample-data/images"), "masks",
+                    tmp.resolve("none").toFile(), "out", tmp.resolve("m.onnx").toFile(), "epochs", 1, "steps", 1, "backend", "cpu").get();
+            assertTrue(m.isCanceled());
+            assertTrue(m.getCancelReason().contains("none"), m.getCancelReason());
+            assertFalse(Files.exists(tmp.resolve("m.onnx")));
+
             m = commands.run(SegmentImageCommand.class, true, "image", nuclei, "model", "no-such-model", "backend", "cpu").get();
             assertTrue(m.isCanceled());
             assertTrue(m.getCancelReason().contains("no model named"), m.getCancelReason());
