@@ -11,7 +11,6 @@ import java.util.function.DoubleConsumer;
 import org.neuralj.backend.Backend;
 import org.neuralj.backend.Backends;
 import org.neuralj.backend.NeuralJException;
-import org.neuralj.nn.HostTensor;
 import org.neuralj.nn.Model;
 import org.neuralj.nn.Session;
 
@@ -297,11 +296,6 @@ public final class Segmenter implements AutoCloseable {
 
     static String stem(java.nio.file.Path p) {
         return ApplyModel.stripExtension(p.getFileName().toString());
-    }
-
-    /** Runs the model on one whole plane without tiling (for tests and small images). */
-    HostTensor untiled(HostTensor normalised) {
-        return session.runOnHost(java.util.Map.of(inputName, normalised)).values().iterator().next();
     }
 
     @Override
