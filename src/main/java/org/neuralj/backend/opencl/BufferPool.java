@@ -63,7 +63,27 @@ final class BufferPool {
         return s;
     }
 
+    /**
+     * Debug mode ({@code -Dneuralj.opencl.guard=true}): every buffer gets {@link #GUARD_FLOATS} extra
+     * floats holding a canary, checked after each kernel, so a kernel writing past a tensor's end is
+     * named instead of silently corrupting memory (on a CPU driver, host memory).
+     */
+    static final boolean GUARD = Boolean.getBoolean("neuralj.opencl.guard");
+    static final int GUARD_FLOATS = 1024;
+    static final float CANARY = -1.2345e-33f;
+    private final java.util.Set<cl_mem> guarded = java.util.Collections.newSetFromMap(new java.util.concurrent.ConcurrentHashMap<>());
+
+    /** Guard mode: whether {@code m} is a pooled buffer with a canary after its data. */
+    boolean isGuarded(cl_mem m) {
+        return guarded.contains(m);
+    }
+
     private cl_mem create(long bytes) {
+        if (GUARD) {
+            cl_mem m = CL.clCreateBuffer(context, CL.CL_MEM_READ_WRITE, bytes + 4L * GUARD_FLOATS, null, null);
+            guarded.add(m);
+            return m;
+        }
         try {
             return CL.clCreateBuffer(context, CL.CL_MEM_READ_WRITE, bytes, null, null);
         } catch (CLException first) {

@@ -375,7 +375,13 @@ public final class OpenClBackend implements Backend {
                         throw new IllegalArgumentException("kernel argument " + i + " of " + kernelName + ": " + a);
                     }
                 }
+                if (BufferPool.GUARD) {
+                    writeCanaries(args);
+                }
                 CL.clEnqueueNDRangeKernel(queue, k, g.length, null, g, local, 0, null, null);
+                if (BufferPool.GUARD) {
+                    checkCanaries(file, kernelName, args);
+                }
             } catch (CLException e) {
                 for (Object a : args) {
                     if (a instanceof cl_mem m) {
@@ -383,6 +389,36 @@ public final class OpenClBackend implements Backend {
                     }
                 }
                 throw ClErrors.translate(e, "kernel " + kernelName + " of " + file, name, bytes, info.globalMemoryBytes());
+            }
+        }
+    }
+
+    /** Guard mode: the canary after every buffer argument's tensor data. */
+    private void writeCanaries(Object[] args) {
+        float[] canary = new float[BufferPool.GUARD_FLOATS];
+        java.util.Arrays.fill(canary, BufferPool.CANARY);
+        for (Object a : args) {
+            if (a instanceof cl_mem m && pool.isGuarded(m)) {
+                long offset = memSize(m) - 4L * BufferPool.GUARD_FLOATS;
+                CL.clEnqueueWriteBuffer(queue, m, CL.CL_TRUE, offset, 4L * canary.length, Pointer.to(canary), 0, null, null);
+            }
+        }
+    }
+
+    /** Guard mode: fails, naming the kernel and argument, if a kernel wrote past a buffer's end. */
+    private void checkCanaries(String file, String kernelName, Object[] args) {
+        CL.clFinish(queue);
+        float[] seen = new float[BufferPool.GUARD_FLOATS];
+        for (int i = 0; i < args.length; i++) {
+            if (args[i] instanceof cl_mem m && pool.isGuarded(m)) {
+                long offset = memSize(m) - 4L * BufferPool.GUARD_FLOATS;
+                CL.clEnqueueReadBuffer(queue, m, CL.CL_TRUE, offset, 4L * seen.length, Pointer.to(seen), 0, null, null);
+                for (int j = 0; j < seen.length; j++) {
+                    if (Float.floatToRawIntBits(seen[j]) != Float.floatToRawIntBits(BufferPool.CANARY)) {
+                        throw new IllegalStateException("kernel " + kernelName + " of " + file + " wrote past the end of argument "
+                                + i + " (" + (offset / 4) + " floats): float " + j + " after the end is " + seen[j]);
+                    }
+                }
             }
         }
     }
