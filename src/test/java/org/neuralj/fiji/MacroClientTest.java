@@ -40,6 +40,7 @@ class MacroClientTest {
     /** Files each macro must write into {@code output=DIR}, checked as images of this width (0: any). */
     private static final Map<String, Map<String, Integer>> EXPECTED = new TreeMap<>(Map.of(
             "apply-model-to-folder.ijm", Map.of("synthetic-nuclei-neuralj.tif", 512),
+            "blur-and-edges-of-folder.ijm", Map.of("synthetic-nuclei-blur.tif", 512, "synthetic-nuclei-blur-edges.tif", 512),
             "segment-and-classify.ijm", Map.of("synthetic-nuclei-labels.tif", 512)));
 
     @BeforeAll
