@@ -1,6 +1,5 @@
 package org.neuralj.nn.ops;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.neuralj.backend.Activation;
 import org.neuralj.backend.Backend;
@@ -43,30 +42,23 @@ public final class Gelu implements Op {
     }
 
     private Tensor gelu(Backend b, Tensor x) {
-        List<Tensor> temps = new ArrayList<>();
-        try {
+        try (Temporaries temps = new Temporaries()) {
             Tensor inner;
             if (tanhApproximation) {
                 // tanh(sqrt(2/pi) * (x + 0.044715 x^3))
-                Tensor x2 = keep(temps, b.binary(x, x, BinaryOp.MUL));
-                Tensor x3 = keep(temps, b.binary(x2, x, BinaryOp.MUL));
-                Tensor cubic = keep(temps, b.unary(x3, new Activation(UnaryOp.AFFINE, 0.044715f, 0f)));
-                Tensor sum = keep(temps, b.binary(x, cubic, BinaryOp.ADD));
-                Tensor scaled = keep(temps, b.unary(sum, new Activation(UnaryOp.AFFINE, (float) Math.sqrt(2 / Math.PI), 0f)));
-                inner = keep(temps, b.unary(scaled, Activation.of(UnaryOp.TANH)));
+                Tensor x2 = temps.keep(b.binary(x, x, BinaryOp.MUL));
+                Tensor x3 = temps.keep(b.binary(x2, x, BinaryOp.MUL));
+                Tensor cubic = temps.keep(b.unary(x3, new Activation(UnaryOp.AFFINE, 0.044715f, 0f)));
+                Tensor sum = temps.keep(b.binary(x, cubic, BinaryOp.ADD));
+                Tensor scaled = temps.keep(b.unary(sum, new Activation(UnaryOp.AFFINE, (float) Math.sqrt(2 / Math.PI), 0f)));
+                inner = temps.keep(b.unary(scaled, Activation.of(UnaryOp.TANH)));
             } else {
-                Tensor scaled = keep(temps, b.unary(x, new Activation(UnaryOp.AFFINE, (float) (1 / Math.sqrt(2)), 0f)));
-                inner = keep(temps, b.unary(scaled, Activation.of(UnaryOp.ERF)));
+                Tensor scaled = temps.keep(b.unary(x, new Activation(UnaryOp.AFFINE, (float) (1 / Math.sqrt(2)), 0f)));
+                inner = temps.keep(b.unary(scaled, Activation.of(UnaryOp.ERF)));
             }
-            Tensor half = keep(temps, b.unary(inner, new Activation(UnaryOp.AFFINE, 0.5f, 0.5f)));
+            Tensor half = temps.keep(b.unary(inner, new Activation(UnaryOp.AFFINE, 0.5f, 0.5f)));
             return b.binary(x, half, BinaryOp.MUL);
-        } finally {
-            temps.forEach(Tensor::close);
         }
     }
 
-    private static Tensor keep(List<Tensor> temps, Tensor t) {
-        temps.add(t);
-        return t;
-    }
 }

@@ -1,6 +1,5 @@
 package org.neuralj.nn.ops;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.neuralj.backend.Activation;
 import org.neuralj.backend.BinaryOp;
@@ -41,10 +40,9 @@ public final class Gemm implements Op {
         }
         boolean hasC = in.size() > 2 && in.get(2) != null;
         return Step.of(Meta.of(new int[] {m, n}, in.get(0).type()), (b, t) -> {
-            List<Tensor> temps = new ArrayList<>();
-            try {
-                Tensor x = transA ? keep(temps, Transpose.transpose(b, t.get(0), new int[] {1, 0})) : t.get(0);
-                Tensor y = transB ? keep(temps, Transpose.transpose(b, t.get(1), new int[] {1, 0})) : t.get(1);
+            try (Temporaries temps = new Temporaries()) {
+                Tensor x = transA ? temps.keep(Transpose.transpose(b, t.get(0), new int[] {1, 0})) : t.get(0);
+                Tensor y = transB ? temps.keep(Transpose.transpose(b, t.get(1), new int[] {1, 0})) : t.get(1);
                 Tensor z = b.matmul(x, y);
                 if (alpha != 1f) {
                     z = replace(z, b.unary(z, new Activation(UnaryOp.AFFINE, alpha, 0f)));
@@ -52,21 +50,15 @@ public final class Gemm implements Op {
                 if (hasC && beta != 0f) {
                     Tensor c = t.get(2);
                     if (beta != 1f) {
-                        c = keep(temps, b.unary(c, new Activation(UnaryOp.AFFINE, beta, 0f)));
+                        c = temps.keep(b.unary(c, new Activation(UnaryOp.AFFINE, beta, 0f)));
                     }
                     z = replace(z, b.binary(z, c, BinaryOp.ADD));
                 }
                 return List.of(z);
-            } finally {
-                temps.forEach(Tensor::close);
             }
         });
     }
 
-    private static Tensor keep(List<Tensor> temps, Tensor t) {
-        temps.add(t);
-        return t;
-    }
 
     private static Tensor replace(Tensor old, Tensor next) {
         old.close();

@@ -1,6 +1,5 @@
 package org.neuralj.nn.ops;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.neuralj.backend.Activation;
 import org.neuralj.backend.Backend;
@@ -48,23 +47,16 @@ public final class Lrn implements Op {
     }
 
     private Tensor run(Backend b, Tensor x, int n, int c, int spatial, PoolSpec window) {
-        List<Tensor> temps = new ArrayList<>();
-        try {
-            Tensor squares = keep(temps, b.binary(x, x, BinaryOp.MUL));
-            Tensor view = keep(temps, squares.reshape(n, 1, c, spatial));
-            Tensor mean = keep(temps, b.pool2d(view, window)); // sum / size
-            Tensor base = keep(temps, b.unary(mean, new Activation(UnaryOp.AFFINE, alpha, bias)));
-            Tensor exponent = keep(temps, b.upload(new float[] {beta}, 1));
-            Tensor denominator = keep(temps, b.binary(base, exponent, BinaryOp.POW));
-            Tensor d = keep(temps, denominator.reshape(x.shape()));
+        try (Temporaries temps = new Temporaries()) {
+            Tensor squares = temps.keep(b.binary(x, x, BinaryOp.MUL));
+            Tensor view = temps.keep(squares.reshape(n, 1, c, spatial));
+            Tensor mean = temps.keep(b.pool2d(view, window)); // sum / size
+            Tensor base = temps.keep(b.unary(mean, new Activation(UnaryOp.AFFINE, alpha, bias)));
+            Tensor exponent = temps.keep(b.upload(new float[] {beta}, 1));
+            Tensor denominator = temps.keep(b.binary(base, exponent, BinaryOp.POW));
+            Tensor d = temps.keep(denominator.reshape(x.shape()));
             return b.binary(x, d, BinaryOp.DIV);
-        } finally {
-            temps.forEach(Tensor::close);
         }
     }
 
-    private static Tensor keep(List<Tensor> temps, Tensor t) {
-        temps.add(t);
-        return t;
-    }
 }

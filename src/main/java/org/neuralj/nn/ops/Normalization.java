@@ -1,6 +1,5 @@
 package org.neuralj.nn.ops;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.neuralj.backend.Activation;
 import org.neuralj.backend.Backend;
@@ -70,66 +69,53 @@ public final class Normalization implements Op {
         int[] grouped = new int[] {n, groups, perGroup};
         int[] channelView = new int[] {n, c, perGroup / (c / groups)};
         return Step.of(Meta.of(shape, x.type()), (b, t) -> {
-            List<Tensor> temps = new ArrayList<>();
-            try {
-                Tensor rows = keep(temps, t.get(0).reshape(grouped));
-                Tensor normed = keep(temps, standardise(b, rows, new boolean[] {false, false, true}, eps, temps));
-                Tensor view = keep(temps, normed.reshape(perChannelAffine ? channelView : grouped));
-                Tensor scale = keep(temps, t.get(1).reshape(affine));
-                Tensor bias = keep(temps, t.get(2).reshape(affine));
-                Tensor scaled = keep(temps, b.binary(view, scale, BinaryOp.MUL));
+            try (Temporaries temps = new Temporaries()) {
+                Tensor rows = temps.keep(t.get(0).reshape(grouped));
+                Tensor normed = temps.keep(standardise(b, rows, new boolean[] {false, false, true}, eps, temps));
+                Tensor view = temps.keep(normed.reshape(perChannelAffine ? channelView : grouped));
+                Tensor scale = temps.keep(t.get(1).reshape(affine));
+                Tensor bias = temps.keep(t.get(2).reshape(affine));
+                Tensor scaled = temps.keep(b.binary(view, scale, BinaryOp.MUL));
                 try (Tensor y = b.binary(scaled, bias, BinaryOp.ADD)) {
                     return List.of(y.reshape(shape));
                 }
-            } finally {
-                temps.forEach(Tensor::close);
             }
         });
     }
 
     /** (x - mean) / sqrt(var + eps) over the masked axes; intermediates go to {@code temps}. */
-    private static Tensor standardise(Backend b, Tensor x, boolean[] axes, float eps, List<Tensor> temps) {
-        Tensor mean = keep(temps, b.reduce(x, ReduceOp.MEAN, axes));
-        Tensor centred = keep(temps, b.binary(x, mean, BinaryOp.SUB));
-        Tensor squares = keep(temps, b.binary(centred, centred, BinaryOp.MUL));
-        Tensor var = keep(temps, b.reduce(squares, ReduceOp.MEAN, axes));
-        Tensor std = keep(temps, b.unary(keep(temps, b.unary(var, new Activation(UnaryOp.AFFINE, 1f, eps))), Activation.of(UnaryOp.SQRT)));
+    private static Tensor standardise(Backend b, Tensor x, boolean[] axes, float eps, Temporaries temps) {
+        Tensor mean = temps.keep(b.reduce(x, ReduceOp.MEAN, axes));
+        Tensor centred = temps.keep(b.binary(x, mean, BinaryOp.SUB));
+        Tensor squares = temps.keep(b.binary(centred, centred, BinaryOp.MUL));
+        Tensor var = temps.keep(b.reduce(squares, ReduceOp.MEAN, axes));
+        Tensor std = temps.keep(b.unary(temps.keep(b.unary(var, new Activation(UnaryOp.AFFINE, 1f, eps))), Activation.of(UnaryOp.SQRT)));
         return b.binary(centred, std, BinaryOp.DIV);
     }
 
     private static Tensor batchNorm(Backend b, List<Tensor> t, int[] perChannel, float eps) {
-        List<Tensor> temps = new ArrayList<>();
-        try {
-            Tensor scale = keep(temps, t.get(1).reshape(perChannel));
-            Tensor bias = keep(temps, t.get(2).reshape(perChannel));
-            Tensor mean = keep(temps, t.get(3).reshape(perChannel));
-            Tensor var = keep(temps, t.get(4).reshape(perChannel));
+        try (Temporaries temps = new Temporaries()) {
+            Tensor scale = temps.keep(t.get(1).reshape(perChannel));
+            Tensor bias = temps.keep(t.get(2).reshape(perChannel));
+            Tensor mean = temps.keep(t.get(3).reshape(perChannel));
+            Tensor var = temps.keep(t.get(4).reshape(perChannel));
             // a = scale / sqrt(var + eps); y = (x - mean) * a + bias
-            Tensor std = keep(temps, b.unary(keep(temps, b.unary(var, new Activation(UnaryOp.AFFINE, 1f, eps))), Activation.of(UnaryOp.SQRT)));
-            Tensor a = keep(temps, b.binary(scale, std, BinaryOp.DIV));
-            Tensor centred = keep(temps, b.binary(t.get(0), mean, BinaryOp.SUB));
-            Tensor scaled = keep(temps, b.binary(centred, a, BinaryOp.MUL));
+            Tensor std = temps.keep(b.unary(temps.keep(b.unary(var, new Activation(UnaryOp.AFFINE, 1f, eps))), Activation.of(UnaryOp.SQRT)));
+            Tensor a = temps.keep(b.binary(scale, std, BinaryOp.DIV));
+            Tensor centred = temps.keep(b.binary(t.get(0), mean, BinaryOp.SUB));
+            Tensor scaled = temps.keep(b.binary(centred, a, BinaryOp.MUL));
             return b.binary(scaled, bias, BinaryOp.ADD);
-        } finally {
-            temps.forEach(Tensor::close);
         }
     }
 
     private static Tensor instanceNorm(Backend b, List<Tensor> t, int[] perChannel, boolean[] spatial, float eps) {
-        List<Tensor> temps = new ArrayList<>();
-        try {
-            Tensor scale = keep(temps, t.get(1).reshape(perChannel));
-            Tensor bias = keep(temps, t.get(2).reshape(perChannel));
-            Tensor normed = keep(temps, standardise(b, t.get(0), spatial, eps, temps));
-            Tensor scaled = keep(temps, b.binary(normed, scale, BinaryOp.MUL));
+        try (Temporaries temps = new Temporaries()) {
+            Tensor scale = temps.keep(t.get(1).reshape(perChannel));
+            Tensor bias = temps.keep(t.get(2).reshape(perChannel));
+            Tensor normed = temps.keep(standardise(b, t.get(0), spatial, eps, temps));
+            Tensor scaled = temps.keep(b.binary(normed, scale, BinaryOp.MUL));
             return b.binary(scaled, bias, BinaryOp.ADD);
-        } finally {
-            temps.forEach(Tensor::close);
         }
     }
 
-    private static Tensor keep(List<Tensor> temps, Tensor t) {
-        temps.add(t);
-        return t;
-    }
 }
