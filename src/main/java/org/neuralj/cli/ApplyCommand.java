@@ -29,11 +29,6 @@ final class ApplyCommand implements Main.Command {
     }
 
     @Override
-    public void run(Args args, PrintStream out) throws Exception {
-        run(args, out, System.err);
-    }
-
-    @Override
     public void run(Args args, PrintStream out, PrintStream err) throws Exception {
         BatchOptions.accept(args, List.of("normalize", "backend"), List.of("sigmoid"));
         Path modelFile = Path.of(args.positional(0, "MODEL.onnx"));

@@ -33,11 +33,6 @@ final class ClassifyCommand implements Main.Command {
     }
 
     @Override
-    public void run(Args args, PrintStream out) throws Exception {
-        run(args, out, System.err);
-    }
-
-    @Override
     public void run(Args args, PrintStream out, PrintStream err) throws Exception {
         args.flags();
         args.allowOnly("model", "csv", "glob", "backend");

@@ -18,7 +18,7 @@ final class DevicesCommand implements Main.Command {
     }
 
     @Override
-    public void run(Args args, PrintStream out) {
+    public void run(Args args, PrintStream out, PrintStream err) {
         args.allowOnly();
         out.println("cpu        Java, " + Runtime.getRuntime().availableProcessors() + " threads");
         try {

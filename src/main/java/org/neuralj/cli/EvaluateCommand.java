@@ -43,7 +43,7 @@ final class EvaluateCommand implements Main.Command {
     }
 
     @Override
-    public void run(Args args, PrintStream out) throws Exception {
+    public void run(Args args, PrintStream out, PrintStream err) throws Exception {
         args.flags();
         args.allowOnly("model", "images", "masks", "files-from", "instances", "by", "file-column", "group-column", "backend");
         String model = args.option("model", null);

@@ -41,11 +41,6 @@ final class ExplainCommand implements Main.Command {
     }
 
     @Override
-    public void run(Args args, PrintStream out) throws Exception {
-        run(args, out, System.err);
-    }
-
-    @Override
     public void run(Args args, PrintStream out, PrintStream err) throws Exception {
         BatchOptions.accept(args, List.of("class", "layer", "normalize", "backend", "patch", "steps", "octaves", "shape"),
                 List.of("raw", "montage"));

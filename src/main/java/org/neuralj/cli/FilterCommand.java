@@ -50,11 +50,6 @@ final class FilterCommand implements Main.Command {
     }
 
     @Override
-    public void run(Args args, PrintStream out) throws Exception {
-        run(args, out, System.err);
-    }
-
-    @Override
     public void run(Args args, PrintStream out, PrintStream err) throws Exception {
         BatchOptions.accept(args, OWN, OWN_FLAGS);
         String name = args.positional(0, "FILTER (gaussian, mean, unsharp, sharpen, edges, sobel-x, sobel-y, laplacian, log, dog, emboss, custom)");

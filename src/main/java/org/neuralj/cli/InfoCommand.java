@@ -19,7 +19,7 @@ final class InfoCommand implements Main.Command {
     }
 
     @Override
-    public void run(Args args, PrintStream out) {
+    public void run(Args args, PrintStream out, PrintStream err) {
         args.allowOnly("shape");
         Path file = Path.of(args.positional(0, "MODEL.onnx"));
         Model model = Model.load(file);

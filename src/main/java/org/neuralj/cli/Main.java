@@ -23,12 +23,8 @@ public final class Main {
 
         String usage();
 
-        void run(Args args, PrintStream out) throws Exception;
-
-        /** Commands that print progress or machine output apart (batch commands) override this one. */
-        default void run(Args args, PrintStream out, PrintStream err) throws Exception {
-            run(args, out);
-        }
+        /** Runs the command: results on {@code out}; progress and per-file lines of batch commands on {@code err}. */
+        void run(Args args, PrintStream out, PrintStream err) throws Exception;
     }
 
     /** The process's real stdout when started through {@link #main} (System.out then points to stderr). */

@@ -30,7 +30,7 @@ final class RunCommand implements Main.Command {
     }
 
     @Override
-    public void run(Args args, PrintStream out) throws Exception {
+    public void run(Args args, PrintStream out, PrintStream err) throws Exception {
         args.allowOnly("input", "output", "backend", "repeat");
         Path file = Path.of(args.positional(0, "MODEL.onnx"));
         String outDir = args.option("output", null);

@@ -36,11 +36,6 @@ final class SegmentCommand implements Main.Command {
                         + "                  input file, the output file itself (OUT.tif)\n", "  OUTDIR          output folder (mirrors the input tree; names end in .tif)\n");
     }
 
-    @Override
-    public void run(Args args, PrintStream out) throws Exception {
-        run(args, out, System.err);
-    }
-
     /** The batch options with the output folder taken from the last positional word (segment's --output is the kind). */
     static BatchOptions batchWithOutdir(Args args, int firstInput, java.util.Map<String, String> env) {
         List<String> words = args.positional();

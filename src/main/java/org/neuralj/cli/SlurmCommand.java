@@ -47,7 +47,7 @@ final class SlurmCommand implements Main.Command {
     }
 
     @Override
-    public void run(Args args, PrintStream out) throws Exception {
+    public void run(Args args, PrintStream out, PrintStream err) throws Exception {
         args.allowOnly("tasks", "max-running", "partition", "time", "mem", "cpus", "gpus", "gres", "account", "qos",
                 "job-name", "sbatch", "setup", "java", "log-dir", "script");
         if (!args.positional().isEmpty()) {

@@ -47,11 +47,6 @@ final class TrainCommand implements Main.Command {
     }
 
     @Override
-    public void run(Args args, PrintStream out) throws Exception {
-        run(args, out, System.err);
-    }
-
-    @Override
     public void run(Args args, PrintStream out, PrintStream err) throws Exception {
         args.flags("no-seeds");
         args.allowOnly("no-seeds", "images", "masks", "out", "epochs", "seed", "steps", "batch", "lr", "backend", "channels", "val", "groups",
