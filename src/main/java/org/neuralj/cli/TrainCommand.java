@@ -1,12 +1,14 @@
 package org.neuralj.cli;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
+import org.neuralj.image.ModelCard;
 import org.neuralj.train.data.Datasets;
 import org.neuralj.train.task.ClassifierTraining;
 import org.neuralj.train.task.SegmentationTraining;
@@ -43,6 +45,14 @@ final class TrainCommand implements Main.Command {
                 + "                  --no-seeds trains the foreground alone\n"
                 + "                  --limit N (at most N pairs) --every K (every K-th pair, for a spread-out subset)\n"
                 + "  classifier:     --size N (input side, default 64) --base N (16) --stages N (residual stages, 2)\n"
+                + "  --patience N    stop when the validation metric (accuracy / Dice) has not improved for N epochs, and\n"
+                + "                  keep the best epoch's weights (default 0: run every epoch, keep the last)\n"
+                + "  --elastic X     segmentation: elastic deformation, displacement sigma X crop pixels (default 0: off)\n"
+                + "  transfer learning:\n"
+                + "  --from MODEL.onnx   start from a model trained by NeuralJ (its architecture is used; a classifier's head\n"
+                + "                      is re-initialised when the number of classes differs)\n"
+                + "  --freeze A,B,...    do not train these layers (names as in `neuralj info MODEL`, e.g. stem,stage0 or\n"
+                + "                      down0,down1); their batch norms keep the source's statistics\n"
                 + "  --data TEXT --licence TEXT   recorded in the card (training data and its licence)";
     }
 
@@ -50,7 +60,8 @@ final class TrainCommand implements Main.Command {
     public void run(Args args, PrintStream out, PrintStream err) throws Exception {
         args.flags("no-seeds");
         args.allowOnly("no-seeds", "images", "masks", "out", "epochs", "seed", "steps", "batch", "lr", "backend", "channels", "val", "groups",
-                "file-column", "group-column", "name", "crop", "base", "depth", "limit", "every", "size", "stages", "data", "licence");
+                "file-column", "group-column", "name", "crop", "base", "depth", "limit", "every", "size", "stages", "data", "licence",
+                "from", "freeze", "patience", "elastic");
         String kind = args.positional(0, "segmentation or classifier");
         if (args.positional().size() > 1) {
             throw new Main.UsageException("unexpected word '" + args.positional().get(1) + "'");
@@ -72,6 +83,16 @@ final class TrainCommand implements Main.Command {
         double val = Double.parseDouble(args.option("val", "0.2"));
         String backend = args.option("backend", "auto");
         String name = args.option("name", outFile.getFileName().toString().replaceFirst("\\.onnx$", ""));
+        Path from = args.flag("from") ? Path.of(args.option("from", null)) : null;
+        if (from != null && !Files.isRegularFile(from)) {
+            throw new Main.UsageException("--from " + from + ": no such model file");
+        }
+        if (from != null && from.toAbsolutePath().normalize().equals(outFile.toAbsolutePath().normalize())) {
+            throw new Main.UsageException("--out must differ from --from: the source model would be overwritten");
+        }
+        List<String> freeze = args.flag("freeze") ? List.of(args.option("freeze", "").split(",")) : List.of();
+        int patience = SegmentCommand.intOption(args, "patience", 0);
+        double elastic = Double.parseDouble(args.option("elastic", "0"));
         Function<Path, String> groups = null;
         if (args.flag("groups")) {
             groups = Datasets.groupsFromTable(Path.of(args.option("groups", null)), args.option("file-column", "file"),
@@ -115,16 +136,24 @@ final class TrainCommand implements Main.Command {
                     SegmentCommand.intOption(args, "channels", 1), epochs, steps, SegmentCommand.intOption(args, "batch", 4),
                     SegmentCommand.intOption(args, "crop", 128), SegmentCommand.intOption(args, "base", 16),
                     SegmentCommand.intOption(args, "depth", 2), lr, seed, val, SegmentCommand.intOption(args, "limit", 0), filter, groups,
-                    backend, info, !args.flag("no-seeds")), listener);
+                    backend, info, !args.flag("no-seeds"), from, freeze, patience, elastic), listener);
             out.println("wrote " + r.model() + " and " + r.cardFile());
         } else {
             if (args.flag("masks")) {
                 throw new Main.UsageException("a classifier learns from class sub-folders: --masks does not apply");
             }
+            if (args.flag("elastic")) {
+                throw new Main.UsageException("--elastic deforms segmentation crops; it does not apply to a classifier");
+            }
+            int size = SegmentCommand.intOption(args, "size", 64);
+            Path sourceCard = from == null ? null : ModelCard.cardFileOf(from);
+            if (!args.flag("size") && sourceCard != null && Files.isRegularFile(sourceCard)) {
+                size = ModelCard.read(sourceCard).inputSize(); // fine-tune at the size the source learned
+            }
             var r = ClassifierTraining.run(new ClassifierTraining.Config(images, outFile, name, SegmentCommand.intOption(args, "channels", 3),
-                    SegmentCommand.intOption(args, "size", 64), epochs, steps, SegmentCommand.intOption(args, "batch", 32),
+                    size, epochs, steps, SegmentCommand.intOption(args, "batch", 32),
                     SegmentCommand.intOption(args, "base", 16), SegmentCommand.intOption(args, "stages", 2), lr, seed, val, groups, backend,
-                    info), listener);
+                    info, from, freeze, patience), listener);
             out.println("wrote " + r.model() + " and " + r.cardFile());
         }
     }
@@ -138,7 +167,8 @@ final class TrainCommand implements Main.Command {
     }
 
     private static final List<String> RECORDED = List.of("images", "masks", "out", "epochs", "seed", "steps", "batch", "lr", "channels",
-            "val", "groups", "file-column", "group-column", "name", "crop", "base", "depth", "limit", "every", "size", "stages", "backend");
+            "val", "groups", "file-column", "group-column", "name", "crop", "base", "depth", "limit", "every", "size", "stages", "backend",
+            "from", "freeze", "patience", "elastic");
 
     /** The options given, in a fixed order, for the card's "command" (data/licence texts left out). */
     private static List<String> commandLine(Args args) {

@@ -342,7 +342,9 @@ public final class Tape implements AutoCloseable {
         keep(b4);
         Tensor xhat;
         Tensor inv;
-        if (training()) {
+        // a frozen layer (transfer learning) keeps its running statistics: it normalises as in evaluation
+        boolean train = training() && !runningMean.frozen();
+        if (train) {
             Tensor mean = b.reduce(x.value, ReduceOp.MEAN, axes);
             Tensor xc = b.binary(x.value, mean, BinaryOp.SUB);
             Tensor var;
@@ -372,7 +374,6 @@ public final class Tape implements AutoCloseable {
         try (Tensor scaled = b.binary(xhat, g4, BinaryOp.MUL)) {
             y = b.binary(scaled, b4, BinaryOp.ADD);
         }
-        boolean train = training();
         Var out = result(y, bw(x, gamma, beta) ? dy -> {
             if (beta.requiresGrad) {
                 send(beta, channelSum(dy));

@@ -17,10 +17,32 @@ import java.util.Random;
  * @param brightness largest offset added to normalised values
  * @param contrast   largest relative change of contrast (0.2: factor in [0.8, 1.2])
  * @param colour     largest relative gain change per RGB channel (0: none)
+ * @param elastic    elastic deformation of segmentation crops: the standard deviation, in crop pixels, of
+ *                   random displacements on a coarse grid, interpolated smoothly over the crop (0: none);
+ *                   image and mask move together, so cell outlines bend as they do between real cells
  */
-public record Augment(boolean flips, boolean rotate90, double scaleMin, double scaleMax, double brightness, double contrast, double colour) {
+public record Augment(boolean flips, boolean rotate90, double scaleMin, double scaleMax, double brightness, double contrast, double colour,
+                      double elastic) {
+
+    /** Control points per side of the elastic displacement grid (the deformation's smoothness). */
+    private static final int ELASTIC_GRID = 4;
 
     public static final Augment NONE = new Augment(false, false, 1, 1, 0, 0, 0);
+
+    public Augment(boolean flips, boolean rotate90, double scaleMin, double scaleMax, double brightness, double contrast, double colour) {
+        this(flips, rotate90, scaleMin, scaleMax, brightness, contrast, colour, 0);
+    }
+
+    public Augment {
+        if (!(elastic >= 0) || elastic > 1000) {
+            throw new IllegalArgumentException("elastic deformation must be between 0 and 1000 pixels, not " + elastic);
+        }
+    }
+
+    /** The same augmentation with elastic deformation of {@code sigma} crop pixels. */
+    public Augment withElastic(double sigma) {
+        return new Augment(flips, rotate90, scaleMin, scaleMax, brightness, contrast, colour, sigma);
+    }
 
     /** Flips, rotations, zoom 0.8-1.25, brightness 0.1, contrast 0.2, colour 0.1. */
     public static final Augment DEFAULT = new Augment(true, true, 0.8, 1.25, 0.1, 0.2, 0.1);
@@ -49,6 +71,8 @@ public record Augment(boolean flips, boolean rotate90, double scaleMin, double s
         float[] gains = gains(s.channels(), r);
         float contrastF = (float) (1 + contrast * (2 * r.nextDouble() - 1));
         float bright = (float) (brightness * (2 * r.nextDouble() - 1));
+        // drawn last, and only when asked for, so runs without it draw the same numbers as before it existed
+        float[][] warp = elastic > 0 ? displacementGrid(r) : null;
         float[] img = new float[s.channels() * size * size];
         float[] target = new float[(interiors ? 2 : 1) * size * size];
         int w = s.width(), h = s.height();
@@ -67,8 +91,13 @@ public record Augment(boolean flips, boolean rotate90, double scaleMin, double s
                 if (fy) {
                     v = size - 1 - v;
                 }
-                double sx = x0 + (u + 0.5) / z - 0.5;
-                double sy = y0 + (v + 0.5) / z - 0.5;
+                double eu = u, ev = v;
+                if (warp != null) {
+                    eu += interpolate(warp[0], u, v, size);
+                    ev += interpolate(warp[1], u, v, size);
+                }
+                double sx = x0 + (eu + 0.5) / z - 0.5;
+                double sy = y0 + (ev + 0.5) / z - 0.5;
                 int nx = mirror((int) Math.round(sx), w);
                 int ny = mirror((int) Math.round(sy), h);
                 int label = s.labels()[ny * w + nx];
@@ -158,6 +187,28 @@ public record Augment(boolean flips, boolean rotate90, double scaleMin, double s
             return new ColorProcessor(s.width(), s.height(), px);
         }
         return new FloatProcessor(s.width(), s.height(), java.util.Arrays.copyOf(s.pixels(), n));
+    }
+
+    /** Random x and y displacements (crop pixels) at the (G+1) x (G+1) control points of the elastic grid. */
+    private float[][] displacementGrid(Random r) {
+        int n = (ELASTIC_GRID + 1) * (ELASTIC_GRID + 1);
+        float[][] d = new float[2][n];
+        for (int k = 0; k < 2; k++) {
+            for (int i = 0; i < n; i++) {
+                d[k][i] = (float) (r.nextGaussian() * elastic);
+            }
+        }
+        return d;
+    }
+
+    /** The displacement at crop pixel (u, v): bilinear between the grid's control points (smooth, no folds for small sigma). */
+    static double interpolate(float[] grid, int u, int v, int size) {
+        double gx = (u + 0.5) / size * ELASTIC_GRID, gy = (v + 0.5) / size * ELASTIC_GRID;
+        int ix = Math.min(ELASTIC_GRID - 1, (int) gx), iy = Math.min(ELASTIC_GRID - 1, (int) gy);
+        double fx = gx - ix, fy = gy - iy;
+        int row = ELASTIC_GRID + 1;
+        return (1 - fy) * ((1 - fx) * grid[iy * row + ix] + fx * grid[iy * row + ix + 1])
+                + fy * ((1 - fx) * grid[(iy + 1) * row + ix] + fx * grid[(iy + 1) * row + ix + 1]);
     }
 
     private double zoom(Random r) {

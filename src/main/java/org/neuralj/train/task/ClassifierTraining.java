@@ -17,12 +17,14 @@ import org.neuralj.backend.Tensor;
 import org.neuralj.image.Classifier;
 import org.neuralj.image.ModelCard;
 import org.neuralj.image.Normalization;
+import org.neuralj.onnx.OnnxReader;
 import org.neuralj.train.Init;
 import org.neuralj.train.LrSchedule;
 import org.neuralj.train.OnnxExport;
 import org.neuralj.train.Optimizer;
 import org.neuralj.train.Sequential;
 import org.neuralj.train.Tape;
+import org.neuralj.train.Transfer;
 import org.neuralj.train.data.Augment;
 import org.neuralj.train.data.Balanced;
 import org.neuralj.train.data.Datasets;
@@ -38,9 +40,35 @@ import org.neuralj.train.data.Split;
  */
 public final class ClassifierTraining {
 
+    /**
+     * @param from     transfer learning: start from this NeuralJ classifier (.onnx; its architecture replaces channels, base
+     *                 and stages; the head is re-initialised when the number of classes differs), or null
+     * @param freeze   layer names (prefixes such as "stem", "stage0") not to train, with --from
+     * @param patience stop after this many epochs without a better validation accuracy and keep the best epoch (0: off)
+     */
     public record Config(Path images, Path out, String name, int channels, int size, int epochs, int steps, int batch, int base,
                          int stages, float lr, long seed, double validation, Function<Path, String> groups, String backend,
-                         Map<String, Object> trainingInfo) {
+                         Map<String, Object> trainingInfo, Path from, List<String> freeze, int patience) {
+
+        public Config(Path images, Path out, String name, int channels, int size, int epochs, int steps, int batch, int base, int stages,
+                      float lr, long seed, double validation, Function<Path, String> groups, String backend, Map<String, Object> trainingInfo) {
+            this(images, out, name, channels, size, epochs, steps, batch, base, stages, lr, seed, validation, groups, backend, trainingInfo,
+                    null, List.of(), 0);
+        }
+
+        public Config {
+            freeze = freeze == null ? List.of() : List.copyOf(freeze);
+            if (!freeze.isEmpty() && from == null) {
+                throw new IllegalArgumentException("freezing layers needs a model to start from (--from)");
+            }
+            if (from != null) {
+                // the source's architecture wins: its weights only fit a network of the same shape
+                int[] shape = Transfer.resnetShape(OnnxReader.read(from), from.toString());
+                channels = shape[0];
+                base = shape[1];
+                stages = shape[2];
+            }
+        }
     }
 
     public record Result(ModelCard card, Path model, Path cardFile) {
@@ -73,6 +101,7 @@ public final class ClassifierTraining {
                 Normalization.ZSCORE, c.size(), "softmax", classes, 0.5, 0, 0, 0, Map.of(), Map.of(), Map.of());
         int total = c.epochs() * c.steps();
         Random rng = new Random(c.seed());
+        Map<String, Object> transfer = new LinkedHashMap<>();
         Balanced<Sample> sampler = new Balanced<>(trainByClass);
         Augment aug = Augment.DEFAULT;
         int s = c.size(), k = classes.size(), ch = c.channels();
@@ -81,8 +110,14 @@ public final class ClassifierTraining {
             try (Sequential net = Nets.resnet(new Init(b, c.seed()), ch, c.base(), c.stages(), k);
                  Optimizer opt = Optimizer.adamW(net.parameters(), LrSchedule.warmup(Math.min(30, total / 10 + 1),
                          LrSchedule.cosine(c.lr(), total, c.lr() / 20)), 1e-4f).clipGradNorm(5f)) {
+                if (c.from() != null) {
+                    transfer.putAll(TrainingRuns.startFrom(net.parameters(), c.from(), c.freeze(), l));
+                }
+                EarlyStopping stopping = new EarlyStopping(c.patience());
                 int step = 0;
+                int epochsRun = 0;
                 for (int epoch = 1; epoch <= c.epochs(); epoch++) {
+                    epochsRun = epoch;
                     double sum = 0;
                     for (int q = 0; q < c.steps(); q++, step++) {
                         if (l.cancelled()) {
@@ -112,6 +147,13 @@ public final class ClassifierTraining {
                         val.put("accuracy", accuracy(net, b, parts.validation(), card, 0));
                     }
                     l.epoch(epoch, c.epochs(), sum / c.steps(), val);
+                    if (c.patience() > 0 && !val.isEmpty() && stopping.update(epoch, val.get("accuracy"), net.parameters())) {
+                        l.log("early stop after epoch " + epoch + ": validation accuracy has not improved for " + c.patience() + " epochs");
+                        break;
+                    }
+                }
+                if (c.patience() > 0) {
+                    transfer.putAll(TrainingRuns.keepBest(stopping, net.parameters(), c.patience(), epochsRun, "accuracy", l));
                 }
                 Files.createDirectories(c.out().toAbsolutePath().getParent());
                 OnnxExport.write(net, b, c.out(), "input", "output", 1, ch, s, s);
@@ -127,6 +169,7 @@ public final class ClassifierTraining {
         training.put("training_images", parts.train().size());
         training.put("validation_images", parts.validation().size());
         training.put("validation_split", "by group, fraction " + c.validation() + ", seed " + c.seed());
+        training.putAll(transfer);
         card = card.withTraining(training);
         Path cardFile = ModelCard.cardFileOf(c.out());
         card.write(cardFile);

@@ -24,11 +24,13 @@ import org.neuralj.image.Models;
 import org.neuralj.image.Normalization;
 import org.neuralj.image.ReceptiveField;
 import org.neuralj.image.Segmenter;
+import org.neuralj.onnx.OnnxReader;
 import org.neuralj.train.Init;
 import org.neuralj.train.LrSchedule;
 import org.neuralj.train.OnnxExport;
 import org.neuralj.train.Optimizer;
 import org.neuralj.train.Tape;
+import org.neuralj.train.Transfer;
 import org.neuralj.train.Var;
 import org.neuralj.train.data.Augment;
 import org.neuralj.train.data.Datasets;
@@ -68,7 +70,30 @@ public final class SegmentationTraining {
      */
     public record Config(Path images, Path masks, Path out, String name, int channels, int epochs, int steps, int batch, int crop,
                          int base, int depth, float lr, long seed, double validation, int limit, Predicate<Path> filter,
-                         Function<Path, String> groups, String backend, Map<String, Object> trainingInfo, boolean seeds) {
+                         Function<Path, String> groups, String backend, Map<String, Object> trainingInfo, boolean seeds,
+                         Path from, List<String> freeze, int patience, double elastic) {
+
+        public Config(Path images, Path masks, Path out, String name, int channels, int epochs, int steps, int batch, int crop, int base,
+                      int depth, float lr, long seed, double validation, int limit, Predicate<Path> filter, Function<Path, String> groups,
+                      String backend, Map<String, Object> trainingInfo, boolean seeds) {
+            this(images, masks, out, name, channels, epochs, steps, batch, crop, base, depth, lr, seed, validation, limit, filter, groups,
+                    backend, trainingInfo, seeds, null, List.of(), 0, 0);
+        }
+
+        public Config {
+            freeze = freeze == null ? List.of() : List.copyOf(freeze);
+            if (!freeze.isEmpty() && from == null) {
+                throw new IllegalArgumentException("freezing layers needs a model to start from (--from)");
+            }
+            if (from != null) {
+                // the source's architecture wins: its weights only fit a network of the same shape
+                int[] shape = Transfer.unetShape(OnnxReader.read(from), from.toString());
+                channels = shape[0];
+                base = shape[1];
+                depth = shape[2];
+                seeds = shape[3] == 2;
+            }
+        }
     }
 
     public record Result(ModelCard card, Path model, Path cardFile) {
@@ -97,16 +122,24 @@ public final class SegmentationTraining {
         }
         int total = c.epochs() * c.steps();
         Random rng = new Random(c.seed());
-        Augment aug = Augment.DEFAULT;
+        Augment aug = Augment.DEFAULT.withElastic(c.elastic());
         int s = c.crop();
+        Map<String, Object> extra = new LinkedHashMap<>();
         int outputs = c.seeds() ? 2 : 1;
         try (Backend b = Backends.select(c.backend())) {
             l.log("training on " + b.name());
             try (Nets.UNet net = new Nets.UNet(new Init(b, c.seed()), c.channels(), c.base(), c.depth(), outputs);
                  Optimizer opt = Optimizer.adam(net.parameters(), LrSchedule.warmup(Math.min(50, total / 10 + 1),
                          LrSchedule.cosine(c.lr(), total, c.lr() / 20)), 0f).clipGradNorm(5f)) {
+                if (c.from() != null) {
+                    extra.putAll(TrainingRuns.startFrom(net.parameters(), c.from(), c.freeze(), l));
+                }
+                ValidationCrops val = parts.validation().isEmpty() ? null : new ValidationCrops(parts.validation(), s, c.seed(), c.seeds());
+                EarlyStopping stopping = new EarlyStopping(c.patience());
                 int step = 0;
+                int epochsRun = 0;
                 for (int epoch = 1; epoch <= c.epochs(); epoch++) {
+                    epochsRun = epoch;
                     double sum = 0;
                     for (int k = 0; k < c.steps(); k++, step++) {
                         if (l.cancelled()) {
@@ -132,7 +165,15 @@ public final class SegmentationTraining {
                             l.step(step + 1, total, lv);
                         }
                     }
-                    l.epoch(epoch, c.epochs(), sum / c.steps(), Map.of());
+                    Map<String, Double> metrics = val == null ? Map.of() : Map.of("dice", val.dice(net, b, c.channels()));
+                    l.epoch(epoch, c.epochs(), sum / c.steps(), metrics);
+                    if (c.patience() > 0 && val != null && stopping.update(epoch, metrics.get("dice"), net.parameters())) {
+                        l.log("early stop after epoch " + epoch + ": validation Dice has not improved for " + c.patience() + " epochs");
+                        break;
+                    }
+                }
+                if (c.patience() > 0) {
+                    extra.putAll(TrainingRuns.keepBest(stopping, net.parameters(), c.patience(), epochsRun, "Dice", l));
                 }
                 Files.createDirectories(c.out().toAbsolutePath().getParent());
                 OnnxExport.write(net, b, c.out(), "input", "output", 1, c.channels(), s, s);
@@ -151,6 +192,10 @@ public final class SegmentationTraining {
         training.put("validation_images", parts.validation().size());
         training.put("validation_split", "by group, fraction " + c.validation() + ", seed " + c.seed());
         training.put("validation_files", parts.validation().stream().map(x -> Path.of(x.file()).getFileName().toString()).toList());
+        if (c.elastic() > 0) {
+            training.put("elastic", c.elastic());
+        }
+        training.putAll(extra);
         int tile = Math.max(256, TilePlanSizes.tileFor(rf));
         ModelCard card = new ModelCard(c.name(), ModelCard.Task.SEGMENTATION, c.out().getFileName().toString(), "bcyx", c.channels(),
                 Normalization.ZSCORE, 0, "sigmoid", List.of("background", "foreground"), 0.5, tile, rf.radius(), rf.stride(), training,

@@ -59,6 +59,47 @@ class AugmentTest {
     }
 
     @Test
+    void elasticDeformationBendsImageAndMaskTogetherAndLeavesOtherDrawsAlone() {
+        Sample s = blobs(60, 60);
+        Augment plain = new Augment(false, false, 1, 1, 0, 0, 0);
+        Augment bent = plain.withElastic(3);
+        int moved = 0;
+        for (int k = 0; k < 30; k++) {
+            float[][] a = plain.segmentationCrop(s, 48, 0f, 1f, new Random(k), true);
+            float[][] e = bent.segmentationCrop(s, 48, 0f, 1f, new Random(k), true);
+            int exact = 0;
+            for (int i = 0; i < 48 * 48; i++) {
+                if (a[1][i] != e[1][i]) {
+                    moved++;
+                }
+                // the warp moves the sampling point; image (bilinear) and mask (nearest) still agree
+                if (Math.abs(e[0][i] - 100f) < 1e-3f) {
+                    assertEquals(1f, e[1][i], "pixel " + i + " of view " + k);
+                    exact++;
+                } else if (Math.abs(e[0][i] - 10f) < 1e-3f) {
+                    assertEquals(0f, e[1][i], "pixel " + i + " of view " + k);
+                    exact++;
+                }
+            }
+            assertTrue(exact > 48 * 48 * 3 / 4, exact + " pixels away from object edges");
+        }
+        // 30 crops of 48 x 48 with objects: a 3-pixel warp moves outline pixels
+        assertTrue(moved > 200, moved + " mask pixels changed by the warp");
+        // the warp is drawn after every other random number: without it the crop is as before
+        Random r1 = new Random(9), r2 = new Random(9);
+        assertArrayEquals(plain.segmentationCrop(s, 48, 0f, 1f, r1, false)[0], plain.withElastic(0).segmentationCrop(s, 48, 0f, 1f, r2, false)[0]);
+        // smooth: neighbouring displacements differ by at most the grid step's share of the range
+        float[] grid = new float[25];
+        for (int i = 0; i < grid.length; i++) {
+            grid[i] = (i * 7919 % 13) - 6f;
+        }
+        for (int u = 0; u < 47; u++) {
+            double d = Math.abs(Augment.interpolate(grid, u + 1, 20, 48) - Augment.interpolate(grid, u, 20, 48));
+            assertTrue(d <= 12.0 * 4 / 48 + 1e-9, "jump " + d + " at u=" + u);
+        }
+    }
+
+    @Test
     void zoomAndIntensityChangesAreSeededAndBounded() {
         Sample s = blobs(80, 80);
         float[][] a = Augment.DEFAULT.segmentationCrop(s, 40, 50f, 0.02f, new Random(5));
