@@ -17,11 +17,14 @@ import org.neuralj.onnx.ValueInfo;
  * export {@link Tape} with a zero input of the given shape, and every op writes its ONNX node(s)
  * (Conv, ConvTranspose, BatchNormalization with the running statistics, Relu/LeakyRelu/Sigmoid/Tanh,
  * MaxPool/AveragePool, GlobalAveragePool, Resize, Concat, Add, Flatten, Gemm; Dropout disappears).
- * Parameters become initializers under their names. The batch axis is symbolic ("N").
+ * Parameters become initializers under their names. The batch and spatial axes are symbolic ("N", "H",
+ * "W"), so the model accepts any batch and tile size (the export shape only traces the graph).
  */
 public final class OnnxExport {
     /** The opset written (BatchNormalization 15, Resize 13 semantics). */
     public static final int OPSET = 17;
+
+    private static final String[] SPATIAL = {"H", "W", "D"};
 
     private OnnxExport() {
     }
@@ -38,12 +41,13 @@ public final class OnnxExport {
             Object[] dims = new Object[inputShape.length];
             dims[0] = "N";
             for (int i = 1; i < dims.length; i++) {
-                dims[i] = inputShape[i];
+                // spatial axes are symbolic: a convolutional net runs on any tile size, in NeuralJ and elsewhere
+                dims[i] = i >= 2 ? SPATIAL[i - 2] : (Object) inputShape[i];
             }
             Object[] outDims = new Object[out.shape().length];
             outDims[0] = "N";
             for (int i = 1; i < outDims.length; i++) {
-                outDims[i] = out.shape()[i];
+                outDims[i] = i >= 2 ? SPATIAL[i - 2] + "_out" : (Object) out.shape()[i];
             }
             OnnxGraph g = OnnxGraph.of("neuralj", nodes, new ArrayList<>(r.initializers.values()),
                     List.of(ValueInfo.symbolicTensor(inputName, DataType.FLOAT, dims)),
