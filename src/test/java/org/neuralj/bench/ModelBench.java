@@ -39,8 +39,10 @@ import org.neuralj.onnx.ValueInfo;
  * ({@link MachineLimits}) so every row shows its fraction of peak. Writes bench/RESULTS.md.
  *
  * <p>Run from the repository root with {@code bench/run} (see README, "Performance"). Options (system
- * properties): -Dbench.threads=N (default: all cores), -Dbench.runs=7, -Dbench.big=true (adds the U-Net
- * at 2048x2048), -Dbench.opencl=false, -Dbench.out=bench/RESULTS.md.
+ * properties): -Dbench.threads=N (default: all cores), -Dbench.runs=7, -Dbench.big=true (adds 8192²
+ * to the size scaling and the 16000² image), -Dbench.quick=true (the case table only, without the U-Net at 2048²),
+ * -Dbench.opencl=false, -Dbench.out=bench/RESULTS.md. The sections after the table (threads, image size,
+ * training, cold start) are in {@link SuiteSections}.
  */
 public final class ModelBench {
     private static final int RUNS = Integer.getInteger("bench.runs", 7);
@@ -107,7 +109,18 @@ public final class ModelBench {
                 }
             }
         }
-        String md = report(lim, engineNames, rows.toString());
+        StringBuilder sections = new StringBuilder();
+        if (!Boolean.getBoolean("bench.quick")) {
+            sections.append(threadScaling(env));
+            sections.append(SuiteSections.scaling(engines, Boolean.getBoolean("bench.big")));
+            sections.append(SuiteSections.training(engines));
+            Path work = Files.createTempDirectory("neuralj-bench");
+            sections.append(SuiteSections.coldStart(engines, work));
+            if (Boolean.getBoolean("bench.big")) {
+                sections.append(SuiteSections.huge(work));
+            }
+        }
+        String md = report(lim, engineNames, rows.toString()) + sections;
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, md);
         System.out.println(md);
@@ -150,6 +163,49 @@ public final class ModelBench {
         }
         Arrays.sort(ms);
         return new Timing(ms[RUNS / 2], ms[0], ms[RUNS - 1], err);
+    }
+
+    /** The U-Net at 512² on 1, 2, ... threads: NeuralJ CPU and ONNX Runtime with the same thread count. */
+    private static String threadScaling(OrtEnvironment env) throws Exception {
+        Path unet = SHARED.resolve("onnx/real-models/unet2d-nuclei-broad/weights.onnx");
+        if (!Files.exists(unet)) {
+            return "\n## Scaling with threads\n\nskipped: " + unet + " is absent\n";
+        }
+        OnnxModel m = org.neuralj.onnx.OnnxReader.read(unet);
+        String in = m.graph().inputs().get(0).name();
+        int[] shape = {1, 1, 512, 512};
+        Case c = new Case("U-Net 512²", m, in, shape, gaussian(new Random(7), 512 * 512), 0);
+        StringBuilder sb = new StringBuilder("\n## Scaling with threads\n\nThe U-Net (unet2d-nuclei-broad) at 512², median ms of ")
+                .append(RUNS).append(" runs; speed-up against the same engine on 1 thread.\n\n")
+                .append("| threads | NeuralJ cpu ms | speed-up | ONNX Runtime ms | speed-up | NeuralJ / ORT |\n|---:|---:|---:|---:|---:|---:|\n");
+        double nj1 = 0, ort1 = 0;
+        for (int threads = 1; threads <= Runtime.getRuntime().availableProcessors(); threads *= 2) {
+            Timing ort;
+            float[] reference;
+            try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
+                o.setIntraOpNumThreads(threads);
+                o.setInterOpNumThreads(1);
+                o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+                try (OrtSession s = env.createSession(OnnxWriter.toBytes(m), o)) {
+                    reference = runOrt(env, s, c);
+                    ort = time(() -> runOrt(env, s, c), reference, null);
+                }
+            }
+            Timing nj;
+            try (Backend b = new CpuBackend(threads); Session s = new Session(Model.fromOnnx(m, "unet"), b)) {
+                Map<String, HostTensor> x = Map.of(in, new HostTensor(shape, c.data));
+                nj = time(() -> s.runOnHost(x).values().iterator().next().data(), reference, ort);
+            }
+            if (threads == 1) {
+                nj1 = nj.median;
+                ort1 = ort.median;
+            }
+            String line = String.format("| %d | %.1f | %.2f× | %.1f | %.2f× | %.2f× |%n", threads, nj.median, nj1 / nj.median, ort.median,
+                    ort1 / ort.median, nj.median / ort.median);
+            System.out.print("  " + line);
+            sb.append(line);
+        }
+        return sb.toString();
     }
 
     private static float[] runOrt(OrtEnvironment env, OrtSession s, Case c) throws OrtException {
@@ -214,10 +270,10 @@ public final class ModelBench {
         Random r = new Random(42);
         Path unet = SHARED.resolve("onnx/real-models/unet2d-nuclei-broad/weights.onnx");
         if (Files.exists(unet)) {
-            OnnxModel m = org.neuralj.onnx.OnnxReader.read(unet);
+            OnnxModel m = Zoo.anySize(org.neuralj.onnx.OnnxReader.read(unet));
             String in = m.graph().inputs().get(0).name();
             List<Integer> sizes = new ArrayList<>(List.of(512));
-            if (Boolean.getBoolean("bench.big")) {
+            if (!Boolean.getBoolean("bench.quick")) {
                 sizes.add(2048);
             }
             for (int size : sizes) {
@@ -227,6 +283,21 @@ public final class ModelBench {
             }
         } else {
             System.out.println("skipping the U-Net: " + unet + " is absent");
+        }
+        for (int batch : List.of(1, 32)) {
+            OnnxModel rn = Zoo.resnet18(224);
+            int[] shape = {batch, 3, 224, 224};
+            double gflop = Model.fromOnnx(rn, "resnet18").flops(Map.of("input", shape)) / 1e9;
+            cases.add(new Case("ResNet-18 224², batch " + batch, rn, "input", shape, gaussian(r, batch * 3 * 224 * 224), gflop));
+        }
+        // the shipped models at the sizes the commands run them (nuclei: its 512² tile; blood cells: a batch of crops)
+        for (String[] m : new String[][] {{"nuclei", "1", "512", "1"}, {"blood-cells", "3", "64", "32"}, {"blob-detector", "1", "512", "1"}}) {
+            OnnxModel om = org.neuralj.onnx.OnnxReader.read(Path.of("sample-data/models", m[0] + ".onnx"));
+            String in = om.graph().inputs().get(0).name();
+            int ch = Integer.parseInt(m[1]), side = Integer.parseInt(m[2]), batch = Integer.parseInt(m[3]);
+            int[] shape = {batch, ch, side, side};
+            double gflop = Model.fromOnnx(om, m[0]).flops(Map.of(in, shape)) / 1e9;
+            cases.add(new Case("shipped " + m[0] + " " + side + "², batch " + batch, om, in, shape, gaussian(r, batch * ch * side * side), gflop));
         }
         int c = 64;
         int h = 256;

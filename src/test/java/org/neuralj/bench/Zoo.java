@@ -53,6 +53,24 @@ final class Zoo {
         return OnnxModel.of(g, 17);
     }
 
+    /** The same model with its 4-D inputs' and outputs' batch and spatial axes made symbolic, so it runs at any size (in ORT too). */
+    static OnnxModel anySize(OnnxModel m) {
+        OnnxGraph g = m.graph();
+        List<ValueInfo> ins = new ArrayList<>(), outs = new ArrayList<>();
+        g.inputs().forEach(v -> ins.add(symbolic(v, "")));
+        g.outputs().forEach(v -> outs.add(symbolic(v, "_out")));
+        return new OnnxModel(m.irVersion(), m.opsetImports(), m.producerName(), m.producerVersion(),
+                new OnnxGraph(g.name(), g.nodes(), g.initializers(), ins, outs, g.valueInfo()));
+    }
+
+    private static ValueInfo symbolic(ValueInfo v, String suffix) {
+        long[] d = v.dims();
+        if (d == null || d.length != 4) {
+            return v;
+        }
+        return ValueInfo.symbolicTensor(v.name(), DataType.FLOAT, "N", d[1], "H" + suffix, "W" + suffix);
+    }
+
     private String convBn(String x, int in, int out, int k, int stride, int pad, boolean relu) {
         String w = weight(new long[] {out, in, k, k}, in * k * k);
         String y = node("Conv", List.of(x, w), OnnxAttribute.ofInts("kernel_shape", k, k), OnnxAttribute.ofInts("strides", stride, stride),
