@@ -2,8 +2,10 @@
 # NeuralJ on a real SLURM, on this one machine (run as root; Debian packages slurm-wlm and munge):
 # configures and starts munged, slurmctld and slurmd in a temporary folder, writes a 4-task job array
 # with `neuralj slurm`, submits it over a folder of sample images, kills one task midway (scancel),
-# resubmits the same script, and checks that every output exists once, no temporary file is left, each
-# input was written by exactly one task run, and every output equals the single-process result.
+# resubmits the same script for a list of task IDs only (`sbatch --array=0,2,3`: the killed one and two
+# finished ones), and checks that every output exists once, no temporary file is left, each input was
+# written by exactly one task run, each resubmitted task did the same shard as in the first run, and
+# every output equals the single-process result.
 #
 #   bash scripts/slurm-test.sh              # the full test: 24 images (about a minute on 2 cores)
 #   IMAGES=8 bash scripts/slurm-test.sh     # shorter
@@ -14,6 +16,7 @@ ROOT=$PWD
 IMAGES=${IMAGES:-24}
 TASKS=4
 KILL_TASK=2
+RESUBMIT="0,$KILL_TASK,3"   # a list, not a range: the shards must not be recounted from it
 
 fail() { echo "slurm-test: FAILED: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || fail "run as root (it starts munged, slurmctld and slurmd)"
@@ -102,7 +105,7 @@ echo "slurm-test: single-process reference in $(( $(date +%s) - t0 )) s"
 cd "$W"
 java -cp "$JAR" org.neuralj.cli.Main slurm --tasks $TASKS --cpus 1 --mem 1G --time 00:10:00 --log-dir "$W/logs" \
     --script "$W/job.sbatch" -- apply "$ROOT/sample-data/models/blob-detector.onnx" images --output out --backend cpu
-submit() { sbatch --parsable "$W/job.sbatch" | cut -d';' -f1; }
+submit() { sbatch --parsable "$@" "$W/job.sbatch" | cut -d';' -f1; }
 wait_job() {
     for i in $(seq 1 300); do
         [ -z "$(squeue -h -j "$1" 2>/dev/null)" ] && return 0
@@ -131,8 +134,8 @@ first=$(find "$W/out" -name '*.tif' | wc -l)
 echo "slurm-test: after the first run: $first of $IMAGES outputs"
 [ "$first" -lt "$IMAGES" ] || fail "the cancelled task had already finished: nothing left to resume (use more IMAGES)"
 
-JOB2=$(submit)
-echo "slurm-test: resubmitted as $JOB2"
+JOB2=$(submit --array="$RESUBMIT")
+echo "slurm-test: resubmitted tasks $RESUBMIT only, as $JOB2"
 wait_job "$JOB2"
 echo "slurm-test: both runs in $(( $(date +%s) - t0 )) s"
 
@@ -148,10 +151,15 @@ written=$(cat "$W"/logs/*.out | grep -c -- ' -> ')
 [ "$written" = "$IMAGES" ] || fail "$written '->' lines in the logs, expected $IMAGES"
 skipped=$(cat "$W"/logs/*"_${JOB2}_"*.out "$W"/logs/*"-${JOB2}_"*.out 2>/dev/null | grep -c ' skipped: ' || true)
 echo "slurm-test: the resubmission skipped $skipped finished input(s)"
-for t in $(seq 0 $((TASKS - 1))); do
-    grep -q "shard $((t + 1))/$TASKS (SLURM_ARRAY_TASK_ID=$t)" "$W"/logs/*-"${JOB2}_$t".out || fail "task $t did not take its shard from SLURM"
+for t in ${RESUBMIT//,/ }; do
+    log2=$(ls "$W"/logs/*-"${JOB2}_$t".out 2>/dev/null) || fail "resubmitted task $t left no log"
+    grep -q "shard $((t + 1))/$TASKS (SLURM_ARRAY_TASK_ID=$t, NEURALJ_SHARDS=$TASKS)" "$log2" \
+        || fail "resubmitted task $t did not do shard $((t + 1))/$TASKS: $(grep shard "$log2")"
+    # a task that finished in the first run finds every output of its shard there: it writes nothing
+    if [ "$t" != "$KILL_TASK" ] && grep -q -- ' -> ' "$log2"; then fail "task $t wrote again: its shard changed"; fi
 done
+ls "$W"/logs/*-"${JOB2}_1".out >/dev/null 2>&1 && fail "task 1 was not resubmitted but ran"
 cd "$ROOT"
 java -cp "$CP" scripts/SlurmTestImages.java compare "$W/reference" "$W/out" || fail "outputs differ from the single-process run"
-echo "slurm-test: PASSED: $IMAGES images, $TASKS-task array, task $KILL_TASK cancelled midway and resumed; every output once and identical"
+echo "slurm-test: PASSED: $IMAGES images, $TASKS-task array, task $KILL_TASK cancelled midway and resumed by --array=$RESUBMIT; every output once and identical"
 echo "slurm-test: 1 passed, 0 failed"

@@ -43,7 +43,9 @@ record BatchOptions(List<String> inputs, Path output, boolean singleFile, List<S
             + "  --suffix TEXT   appended to each output name before .tif (default: none)\n"
             + "  --overwrite     redo inputs whose output exists (default: skip them, so a rerun resumes)\n"
             + "  --shard I/N     do only part I of N (1 <= I <= N); inside a SLURM job array the part is\n"
-            + "                  taken from SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT\n"
+            + "                  taken from SLURM_ARRAY_TASK_ID: of NEURALJ_SHARDS=N when set (task K does\n"
+            + "                  part K+1, so any list of task IDs does the same parts), else of the\n"
+            + "                  array's own range (SLURM_ARRAY_TASK_COUNT; a list is refused)\n"
             + "  --json          print a JSON summary on stdout (per-file lines go to stderr)\n"
             + "  --progress M    auto (a bar on a terminal, else a line per file), bar, lines, none\n"
             + "  Exit code: 0 every input done (or already done), 1 some inputs failed (listed), 2 bad usage.";

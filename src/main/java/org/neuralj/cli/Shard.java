@@ -36,33 +36,62 @@ record Shard(int index, int count, String origin) {
         throw new Main.UsageException("bad --shard '" + spec + "': write I/N with 1 <= I <= N, e.g. --shard 2/4");
     }
 
+    /** Set by the script {@code neuralj slurm} writes: the number of shards, fixed whatever tasks run. */
+    static final String SHARDS_VARIABLE = "NEURALJ_SHARDS";
+
     /**
-     * The shard of a SLURM job-array task: {@code (SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN) /
-     * SLURM_ARRAY_TASK_STEP} of {@code SLURM_ARRAY_TASK_COUNT}; {@link #ALL} outside a job array.
-     * Works for any contiguous range ({@code --array=0-9}, {@code 1-10}, {@code 0-18:2}, with or
-     * without a {@code %} limit); a list like {@code 1,5,7} fails with a message.
+     * The shard of a SLURM job-array task; {@link #ALL} outside a job array.
+     *
+     * <p>With {@code NEURALJ_SHARDS=N} (the script {@code neuralj slurm} writes exports it) the task ID
+     * is the shard number itself, 0 to N-1, whatever array was submitted: {@code sbatch --array=0-15},
+     * a list such as {@code --array=2,7,9} or one task {@code --array=7} each do exactly the same shards,
+     * so resubmitting only the failed task IDs finishes exactly what they left.
+     *
+     * <p>Without it the shards are counted from the array itself: {@code (SLURM_ARRAY_TASK_ID -
+     * SLURM_ARRAY_TASK_MIN) / SLURM_ARRAY_TASK_STEP} of {@code SLURM_ARRAY_TASK_COUNT}, which is right only
+     * for a whole contiguous range ({@code 0-9}, {@code 1-10}, {@code 0-18:2}, with or without a
+     * {@code %} limit); an array that is not one (a list) fails with a message, since a subset would
+     * split the inputs differently from the full run.
      */
     static Shard fromEnvironment(Map<String, String> env) {
         String id = env.get("SLURM_ARRAY_TASK_ID");
-        String count = env.get("SLURM_ARRAY_TASK_COUNT");
-        if (id == null || count == null) {
+        if (id == null) {
             return ALL;
         }
-        try {
-            int taskId = Integer.parseInt(id.trim());
-            int n = Integer.parseInt(count.trim());
-            int min = Integer.parseInt(env.getOrDefault("SLURM_ARRAY_TASK_MIN", "0").trim());
-            int step = Integer.parseInt(env.getOrDefault("SLURM_ARRAY_TASK_STEP", "1").trim());
-            int offset = taskId - min;
-            if (step < 1 || offset % step != 0 || offset / step >= n) {
-                throw new Main.UsageException("SLURM array task " + taskId + " is not part of a contiguous range "
-                        + min + "-" + (min + (n - 1) * step) + (step > 1 ? ":" + step : "")
-                        + "; submit with --array=0-" + (n - 1) + " (or give --shard I/N)");
+        String fixed = env.get(SHARDS_VARIABLE);
+        if (fixed != null) {
+            int taskId = number(env, "SLURM_ARRAY_TASK_ID");
+            int n = number(env, SHARDS_VARIABLE);
+            if (n < 1 || taskId < 0 || taskId >= n) {
+                throw new Main.UsageException("SLURM array task " + taskId + " is not a shard of " + SHARDS_VARIABLE + "=" + n
+                        + ": task IDs must be 0-" + (n - 1) + " (e.g. sbatch --array=0-" + (n - 1) + " or a list such as --array=1,5)");
             }
-            return new Shard(offset / step, n, "SLURM_ARRAY_TASK_ID=" + taskId);
+            return new Shard(taskId, n, "SLURM_ARRAY_TASK_ID=" + taskId + ", " + SHARDS_VARIABLE + "=" + n);
+        }
+        if (env.get("SLURM_ARRAY_TASK_COUNT") == null) {
+            return ALL;
+        }
+        int taskId = number(env, "SLURM_ARRAY_TASK_ID");
+        int n = number(env, "SLURM_ARRAY_TASK_COUNT");
+        int min = env.containsKey("SLURM_ARRAY_TASK_MIN") ? number(env, "SLURM_ARRAY_TASK_MIN") : 0;
+        int step = env.containsKey("SLURM_ARRAY_TASK_STEP") ? number(env, "SLURM_ARRAY_TASK_STEP") : 1;
+        int max = env.containsKey("SLURM_ARRAY_TASK_MAX") ? number(env, "SLURM_ARRAY_TASK_MAX") : min + (n - 1) * step;
+        int offset = taskId - min;
+        if (step < 1 || offset % step != 0 || offset / step >= n || max != min + (n - 1) * step) {
+            throw new Main.UsageException("SLURM array task " + taskId + " is not part of one contiguous range ("
+                    + n + " tasks from " + min + " to " + max + (step > 1 ? " step " + step : "") + "), so the shards cannot be"
+                    + " counted from the array; set " + SHARDS_VARIABLE + "=N in the job script (the task ID is then the shard,"
+                    + " 0 to N-1; `neuralj slurm` writes it) or give --shard I/N");
+        }
+        return new Shard(offset / step, n, "SLURM_ARRAY_TASK_ID=" + taskId);
+    }
+
+    private static int number(Map<String, String> env, String name) {
+        String v = env.get(name);
+        try {
+            return Integer.parseInt(v.trim());
         } catch (NumberFormatException e) {
-            throw new Main.UsageException("cannot read the SLURM array variables (SLURM_ARRAY_TASK_ID=" + id
-                    + ", SLURM_ARRAY_TASK_COUNT=" + count + "): " + e.getMessage());
+            throw new Main.UsageException("cannot read the SLURM array variable " + name + "='" + v + "': not a whole number");
         }
     }
 

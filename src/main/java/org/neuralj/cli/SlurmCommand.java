@@ -12,8 +12,10 @@ import java.util.Locale;
 /**
  * {@code neuralj slurm --tasks N [sbatch options] -- COMMAND ARGS...}: writes an sbatch job-array
  * script in which each of the N tasks runs {@code neuralj COMMAND ARGS} on its share of the inputs
- * (the batch commands read their shard from SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT). Resubmitting
- * the same script after a failure or a time-out redoes only the missing outputs.
+ * (the batch commands read their shard from SLURM_ARRAY_TASK_ID). The script fixes the number of shards
+ * ({@code NEURALJ_SHARDS=N}), so the task ID alone names the shard: resubmitting the same script after a
+ * failure or a time-out redoes only the missing outputs, and resubmitting only some task IDs
+ * ({@code sbatch --array=3,7 SCRIPT}) redoes exactly those tasks' shards.
  */
 final class SlurmCommand implements Main.Command {
     /** Commands whose inputs a job array can split (each takes the batch options). */
@@ -28,8 +30,9 @@ final class SlurmCommand implements Main.Command {
     public String usage() {
         return "usage: neuralj slurm --tasks N [options] -- COMMAND ARGS...\n"
                 + "  Writes a SLURM job-array script; each of the N tasks runs 'neuralj COMMAND ARGS' on its\n"
-                + "  share of the inputs (from SLURM_ARRAY_TASK_ID). Submit it with sbatch; submit it again\n"
-                + "  after a crash, kill or time-out and only the missing outputs are made.\n"
+                + "  share of the inputs (task ID K does shard K+1 of N). Submit it with sbatch; submit it again\n"
+                + "  after a crash, kill or time-out and only the missing outputs are made; or resubmit only the\n"
+                + "  failed task IDs: sbatch --array=3,7 SCRIPT (the same shards as in the first run).\n"
                 + "  --tasks N          array size (required)\n"
                 + "  --max-running M    at most M tasks at once (--array=...%M)\n"
                 + "  --partition P      --time HH:MM:SS (default 01:00:00)   --mem 8G (default; -Xmx is 80% of it)\n"
@@ -79,6 +82,8 @@ final class SlurmCommand implements Main.Command {
         s.append("# NeuralJ job array, written by: neuralj slurm ...\n");
         s.append("# Submit:   sbatch ").append(script.getFileName()).append('\n');
         s.append("# Resume:   submit the same script again; outputs that exist are skipped.\n");
+        s.append("#           Or only the failed tasks: sbatch --array=3,7 ").append(script.getFileName())
+                .append(" (task K always does shard K+1 of ").append(tasks).append(")\n");
         s.append("# Progress: tail ").append(logDir).append("/*.out\n");
         s.append("#SBATCH --job-name=").append(jobName).append('\n');
         String maxRunning = args.option("max-running", null);
@@ -104,7 +109,11 @@ final class SlurmCommand implements Main.Command {
         for (String line : args.options("setup")) {
             s.append(line).append('\n');
         }
-        s.append("echo \"NeuralJ task ${SLURM_ARRAY_TASK_ID} of ${SLURM_ARRAY_TASK_COUNT} on $(hostname)\"\n");
+        // the shard count is fixed here, not taken from the array, so a resubmitted subset of task IDs
+        // (sbatch --array=3,7) does exactly the shards those tasks had in the first run
+        s.append("export ").append(Shard.SHARDS_VARIABLE).append('=').append(tasks).append('\n');
+        s.append("echo \"NeuralJ task ${SLURM_ARRAY_TASK_ID} (shard $((SLURM_ARRAY_TASK_ID + 1)) of ").append(tasks)
+                .append(") on $(hostname)\"\n");
         String java = args.option("java", Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> cmd = new ArrayList<>();
         cmd.add("-Xmx" + Math.max(256, memMb * 4 / 5) + "m");
