@@ -5,16 +5,17 @@
 // of each class (Platelets/, RBC/, WBC/); sample-data/images/blood-cells 3 other crops to classify.
 //   Fiji:      Plugins > Macros > Run... (paths are relative to the folder Fiji was started from)
 //   ImageJ 1:  xvfb-run -a java -Dplugins.dir=FIJI_OR_IJ_DIR -jar ij.jar -batch train-classifier-from-folders.ijm \
-//                  "images=sample-data/images/blood-cells-train classify=sample-data/images/blood-cells output=demo-output epochs=3"
-// A dozen crops and 15 steps (a few seconds) only show the steps: a useful classifier needs hundreds of
+//                  "images=sample-data/images/blood-cells-train classify=sample-data/images/blood-cells output=demo-output epochs=2"
+// A dozen crops and 6 steps (seconds) only show the steps: a useful classifier needs hundreds of
 // crops per class and more epochs (the shipped blood-cells model: 708 crops, 4 x 50 steps, 94 s on 2 CPU
 // cores). For long training use the command line (`neuralj train classifier ...`: Ctrl-C cancels).
 args = getArgument();
 images = value(args, "images", "sample-data/images/blood-cells-train");
 classify = value(args, "classify", "sample-data/images/blood-cells");
 output = value(args, "output", "demo-output");
-epochs = value(args, "epochs", "3");
-steps = value(args, "steps", "5");
+epochs = value(args, "epochs", "2");
+steps = value(args, "steps", "3");
+backend = value(args, "backend", "cpu");   // small 64x64 crops: the CPU; backend=auto takes a GPU when there is one
 
 setBatchMode(true);
 File.makeDirectory(output);
@@ -24,7 +25,7 @@ model = output + "/my-blood-cells.onnx";
 //    (validation=0.25: a quarter of the images are held out and scored; seed: the same run gives the
 //    same model; progress goes to the status bar and the Log)
 run("NeuralJ Train Classifier...", "images=[" + images + "] out=[" + model + "] epochs=" + epochs + " steps=" + steps
-    + " seed=1 validation=0.25 backend=auto");
+    + " seed=1 validation=0.25 backend=" + backend);
 card = replace(model, ".onnx", ".json");
 if (!File.exists(card)) exit("NeuralJ: training wrote no model card " + card + " (see the Log)");
 print("NeuralJ: trained " + model + "; its card: " + card);
@@ -35,7 +36,7 @@ files = getFileList(classify);
 for (i = 0; i < files.length; i++) {
     if (endsWith(files[i], "/") || startsWith(files[i], ".")) continue;
     open(classify + "/" + files[i]);
-    run("NeuralJ Classify...", "model=[" + card + "] backend=auto");
+    run("NeuralJ Classify...", "model=[" + card + "] backend=" + backend);
     close();
 }
 for (row = 0; row < Table.size("NeuralJ Classes"); row++)

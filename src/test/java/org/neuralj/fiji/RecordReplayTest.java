@@ -58,6 +58,7 @@ class RecordReplayTest {
         Path rec = tmp.resolve("recorded");
         String session = client.java(List.of(Path.of("target/test-classes")),
                 List.of(RecordingSession.class.getName(), plan.toString(), rec.toString()), "the recording session");
+        session.lines().filter(l -> l.startsWith("RecordingSession: ")).forEach(System.out::println);
 
         // the replay macro: each recorded line verbatim, on a fresh copy of the image
         Path replayed = tmp.resolve("replayed");

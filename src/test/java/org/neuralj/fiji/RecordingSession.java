@@ -83,6 +83,7 @@ public final class RecordingSession {
             waitFor(name + ": the image window", () -> WindowManager.getCurrentImage() == imp);
         }
         int before = recorder.getText().length();
+        long t0 = System.nanoTime();
         IJ.doCommand(command);
         if (!fieldSpec.equals("-")) {
             fillAndPressOk(name, fields(fieldSpec));
@@ -105,7 +106,7 @@ public final class RecordingSession {
         } else if (result.equals("log")) {
             Files.writeString(out.resolve(name + "-interactive.log"), IJ.getLog());
         }
-        System.out.println("RecordingSession: " + name + " recorded " + recorded.trim());
+        System.out.printf(Locale.ROOT, "RecordingSession: %s in %.1f s recorded %s%n", name, (System.nanoTime() - t0) / 1e9, recorded.trim());
     }
 
     /** Waits for the command's dialog, sets the fields named by their macro keys, and presses OK. */
