@@ -3,20 +3,26 @@ package org.neuralj.fiji;
 import ij.IJ;
 import ij.ImagePlus;
 import ij.Prefs;
-import ij.gui.GenericDialog;
+import ij.gui.Roi;
+import ij.measure.ResultsTable;
 import ij.plugin.PlugIn;
+import java.util.List;
 import java.util.Locale;
 import org.neuralj.backend.NeuralJException;
+import org.neuralj.image.ObjectMeasurements;
 import org.neuralj.image.Segmenter;
 
 /**
  * Plugins › NeuralJ › NeuralJ Segment...: segments the current image (any size: tiled with the model's
- * halo; stacks plane by plane) and shows the labels, mask or probability map, titled IMAGE-MODEL.
+ * halo; stacks plane by plane) and, as the user picks, shows the labels, mask or probability map
+ * (titled IMAGE-MODEL), adds one ROI per object to the ROI Manager ("add", named by label) and appends
+ * a row per object to the Results table ("display": label, area, centroid, mean; calibrated).
  * Recordable; from a macro:
- * {@code run("NeuralJ Segment...", "model=nuclei output=labels instances=auto tile=0 halo=0 threshold=0.5 backend=auto");}
+ * {@code run("NeuralJ Segment...", "model=nuclei output=labels instances=auto tile=0 halo=0 threshold=0.5 backend=auto add display");}
  */
 public class SegmentPlugin implements PlugIn {
     private static final String PREFS = "neuralj.segment.";
+    static final String[] OUTPUTS = {"labels", "mask", "prob", "none"};
 
     @Override
     public void run(String arg) {
@@ -24,44 +30,82 @@ public class SegmentPlugin implements PlugIn {
         if (imp == null) {
             return;
         }
-        GenericDialog gd = new GenericDialog("NeuralJ Segment");
-        gd.addStringField("Model (name or .onnx/.json file)", Prefs.get(PREFS + "model", "nuclei"), 30);
-        gd.addChoice("Output", new String[] {"labels", "mask", "prob"}, Prefs.get(PREFS + "output", "labels"));
-        gd.addChoice("Instances", new String[] {"auto", "components", "watershed", "seeds"}, Prefs.get(PREFS + "instances", "auto"));
-        gd.addNumericField("Tile (0 = model's)", 0, 0);
-        gd.addNumericField("Halo (0 = receptive field)", 0, 0);
-        gd.addNumericField("Threshold", Prefs.get(PREFS + "threshold", 0.5), 2);
-        gd.addStringField("Backend", Prefs.get(PREFS + "backend", "auto"));
-        gd.showDialog();
-        if (gd.wasCanceled()) {
+        boolean macro = IJ.isMacro(); // a macro gets fixed defaults, never the last interactive choice
+        FilterForm form = new FilterForm("NeuralJ Segment");
+        form.string("Model (name or .onnx/.json file)", macro ? "nuclei" : Prefs.get(PREFS + "model", "nuclei"));
+        form.choice("Output", OUTPUTS, macro ? "labels" : Prefs.get(PREFS + "output", "labels"));
+        form.choice("Instances", new String[] {"auto", "components", "watershed", "seeds"},
+                macro ? "auto" : Prefs.get(PREFS + "instances", "auto"));
+        form.number("Tile (0 = model's)", 0, "px");
+        form.number("Halo (0 = receptive field)", 0, "px");
+        form.number("Threshold", macro ? 0.5 : Prefs.get(PREFS + "threshold", 0.5), "");
+        form.string("Backend", macro ? "auto" : Prefs.get(PREFS + "backend", "auto"));
+        form.checkbox("Add to ROI Manager (one ROI per object)", !macro && Prefs.get(PREFS + "add", false));
+        form.checkbox("Display results (label, area, centroid, mean)", !macro && Prefs.get(PREFS + "display", false));
+        if (!form.show()) {
             return;
         }
-        String model = gd.getNextString().trim();
-        String output = gd.getNextChoice();
-        String instances = gd.getNextChoice();
-        int tile = (int) gd.getNextNumber();
-        int halo = (int) gd.getNextNumber();
-        double threshold = gd.getNextNumber();
-        String backend = gd.getNextString().trim();
-        if (!IJ.isMacro()) {
+        String model = form.nextString().trim();
+        String output = form.nextString();
+        String instances = form.nextString();
+        int tile = (int) form.nextNumber();
+        int halo = (int) form.nextNumber();
+        double threshold = form.nextNumber();
+        String backend = form.nextString().trim();
+        boolean add = form.nextBoolean();
+        boolean display = form.nextBoolean();
+        if (form.invalidNumber()) {
+            IJ.error("NeuralJ Segment", "tile, halo and threshold must be numbers");
+            return;
+        }
+        if (!macro) {
             Prefs.set(PREFS + "model", model);
             Prefs.set(PREFS + "output", output);
             Prefs.set(PREFS + "instances", instances);
             Prefs.set(PREFS + "threshold", threshold);
             Prefs.set(PREFS + "backend", backend);
+            Prefs.set(PREFS + "add", add);
+            Prefs.set(PREFS + "display", display);
         }
-        try (Segmenter seg = Segmenter.open(new Segmenter.Request(model, Segmenter.Output.valueOf(output.toUpperCase(Locale.ROOT)),
+        boolean image = !output.equals("none");
+        if (!image && !add && !display) {
+            IJ.error("NeuralJ Segment", "Nothing to show: pick an output image, \"Add to ROI Manager\" or \"Display results\"");
+            return;
+        }
+        try (Segmenter seg = Segmenter.open(new Segmenter.Request(model, image ? parseOutput(output) : Segmenter.Output.LABELS,
                 Segmenter.InstanceMethod.valueOf(instances.toUpperCase(Locale.ROOT)), Math.max(0, tile), Math.max(0, halo), threshold,
                 backend), IJ::log)) {
             long t0 = System.currentTimeMillis();
-            ImagePlus result = seg.segment(imp, IJ::showProgress);
+            Segmenter.Result result = seg.segment(imp, add || display, IJ::showProgress);
             IJ.showStatus("NeuralJ Segment: " + seg.card().name() + " on " + seg.backendName() + " in " + (System.currentTimeMillis() - t0)
                     + " ms");
-            result.show();
+            if (image) {
+                result.image().show();
+            }
+            if (add || display) {
+                List<ObjectMeasurements.Obj> objects = ObjectMeasurements.of(result.labels(), imp);
+                if (add) {
+                    List<Roi> rois = ObjectMeasurements.rois(result.labels(), objects);
+                    IJ.log("NeuralJ Segment: " + rois.size() + " ROI(s) added to " + Rois.add(rois, image ? result.image() : imp));
+                }
+                if (display) {
+                    ResultsTable rt = ResultsTable.getResultsTable(); // the system "Results" table, as Measure and Analyze Particles use
+                    ObjectMeasurements.addTo(rt, imp, objects);
+                    rt.show("Results");
+                }
+            }
         } catch (NeuralJException | IllegalArgumentException e) {
             IJ.error("NeuralJ Segment", e.getMessage());
         } finally {
             IJ.showProgress(1.0);
+        }
+    }
+
+    static Segmenter.Output parseOutput(String s) {
+        try {
+            return Segmenter.Output.valueOf(s.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("output '" + s + "': use labels, mask or prob");
         }
     }
 }

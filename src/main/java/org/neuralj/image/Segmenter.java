@@ -176,27 +176,42 @@ public final class Segmenter implements AutoCloseable {
      * is titled {@code INPUT-MODEL}. {@code progress} gets the fraction done.
      */
     public ImagePlus segment(ImagePlus input, DoubleConsumer progress) {
+        return segment(input, false, progress).image();
+    }
+
+    /**
+     * The requested output of every plane and, when {@code withLabels} (for ROIs and measurements), the
+     * instance labels too, from one pass of the network. {@code labels} is null when not asked for, and
+     * the same image as {@code image} when the output is the labels.
+     */
+    public record Result(ImagePlus image, ImagePlus labels) {
+    }
+
+    /** As {@link #segment(ImagePlus, DoubleConsumer)}, with the labels as well when {@code withLabels}. */
+    public Result segment(ImagePlus input, boolean withLabels, DoubleConsumer progress) {
         ImageStack in = input.getStack();
         ImageStack out = new ImageStack(input.getWidth(), input.getHeight());
+        boolean separateLabels = withLabels && request.output() != Output.LABELS;
+        ImageStack labelStack = separateLabels ? new ImageStack(input.getWidth(), input.getHeight()) : null;
         int n = in.getSize();
         int objects = 0;
         for (int z = 1; z <= n; z++) {
             int plane = z - 1;
-            ImageProcessor result = segmentPlane(in.getProcessor(z),
+            Plane result = segmentPlane(in.getProcessor(z), separateLabels,
                     progress == null ? null : f -> progress.accept((plane + f) / n));
-            if (request.output() == Output.LABELS) {
-                objects += Instances.count(result);
+            if (result.labels() != null) {
+                objects += Instances.count(result.labels());
             }
-            out.addSlice(in.getSliceLabel(z), result);
+            out.addSlice(in.getSliceLabel(z), result.output());
+            if (separateLabels) {
+                labelStack.addSlice(in.getSliceLabel(z), result.labels());
+            }
         }
-        if (log != null && request.output() == Output.LABELS) {
+        if (log != null && (withLabels || request.output() == Output.LABELS)) {
             log.accept(input.getTitle() + ": " + objects + " object(s)");
         }
-        ImagePlus imp = new ImagePlus(ApplyModel.stripExtension(input.getTitle()) + "-" + card.name(), out);
-        imp.setCalibration(input.getCalibration().copy());
-        if (n > 1) {
-            imp.setDimensions(input.getNChannels(), input.getNSlices(), input.getNFrames());
-        }
+        String title = ApplyModel.stripExtension(input.getTitle()) + "-" + card.name();
+        ImagePlus imp = like(input, title, out);
         if (request.output() == Output.PROB) {
             imp.setDisplayRange(0, 1);
         } else if (request.output() == Output.MASK) {
@@ -204,11 +219,41 @@ public final class Segmenter implements AutoCloseable {
         } else {
             imp.resetDisplayRange();
         }
+        ImagePlus labels = null;
+        if (separateLabels) {
+            labels = like(input, title + "-labels", labelStack);
+            labels.resetDisplayRange();
+        } else if (withLabels) {
+            labels = imp;
+        }
+        return new Result(imp, labels);
+    }
+
+    /** A new image of {@code stack} with the input's calibration and stack dimensions. */
+    private static ImagePlus like(ImagePlus input, String title, ImageStack stack) {
+        ImagePlus imp = new ImagePlus(title, stack);
+        imp.setCalibration(input.getCalibration().copy());
+        if (stack.getSize() > 1) {
+            imp.setDimensions(input.getNChannels(), input.getNSlices(), input.getNFrames());
+        }
         return imp;
     }
 
     /** One plane: probability map (32-bit), mask (8-bit, 255 = foreground) or labels (16-bit). */
     public ImageProcessor segmentPlane(ImageProcessor ip, DoubleConsumer progress) {
+        return segmentPlane(ip, false, progress).output();
+    }
+
+    /** One plane's output and, where asked for or the output itself, its labels (else null). */
+    public record Plane(ImageProcessor output, ImageProcessor labels) {
+    }
+
+    /**
+     * One plane from one pass of the network: the requested output, and the labels when the output is
+     * the labels or {@code withLabels}. Only the buffers the outputs need are allocated (a mask alone is
+     * one byte a pixel, so very large planes fit).
+     */
+    public Plane segmentPlane(ImageProcessor ip, boolean withLabels, DoubleConsumer progress) {
         PlaneSource src = PlaneSource.of(ip, card.channels());
         NormalizationStats norm = NormalizationStats.of(card.normalization(), src, ip);
         int w = ip.getWidth();
@@ -216,41 +261,54 @@ public final class Segmenter implements AutoCloseable {
         Tiler.TileModel model = Tiler.of(session, inputName);
         Tiler.Options options = new Tiler.Options(tile, halo, stride, false);
         float thr = (float) threshold();
-        if (request.output() == Output.PROB) {
-            float[] prob = new float[w * h];
-            Tiler.run(src, norm, model, options, foreground((i, p) -> prob[i] = p, w), log, progress);
-            return new FloatProcessor(w, h, prob);
-        }
+        boolean labels = withLabels || request.output() == Output.LABELS;
         InstanceMethod method = request.instances() == InstanceMethod.AUTO ? preferredInstances() : request.instances();
-        if (request.output() == Output.LABELS && method == InstanceMethod.SEEDS) {
-            if (!hasSeeds()) {
-                throw new NeuralJException(card.name() + ": the model has no seed channel (card key \"seed_channel\"): use components or watershed");
+        boolean seeded = labels && method == InstanceMethod.SEEDS;
+        if (seeded && !hasSeeds()) {
+            throw new NeuralJException(card.name() + ": the model has no seed channel (card key \"seed_channel\"): use components or watershed");
+        }
+        float[] prob = request.output() == Output.PROB ? new float[w * h] : null;
+        byte[] mask = request.output() == Output.MASK || (labels && !seeded) ? new byte[w * h] : null;
+        byte[] level = seeded ? new byte[w * h] : null;   // probability quantised to 0..255 for the seeded watershed
+        byte[] seeds = seeded ? new byte[w * h] : null;
+        Tiler.Sink fg = foreground((i, p) -> {
+            if (prob != null) {
+                prob[i] = p;
             }
-            byte[] prob = new byte[w * h];
-            byte[] seeds = new byte[w * h];
-            int sc = seedChannel();
-            Tiler.Sink fg = foreground((i, p) -> prob[i] = (byte) Math.round(p * 255), w);
-            Tiler.run(src, norm, model, options, (t, o) -> {
-                fg.accept(t, o);
-                int th = o.shape()[2], tw = o.shape()[3];
-                float[] d = o.data();
-                for (int y = 0; y < t.validHeight(); y++) {
-                    int row = (sc * th + t.validY() + y) * tw + t.validX();
-                    int dst = (t.outY() + y) * w + t.outX();
-                    for (int x = 0; x < t.validWidth(); x++) {
-                        seeds[dst + x] = d[row + x] > 0 ? (byte) 255 : 0; // sigmoid(logit) > 0.5
-                    }
+            if (mask != null) {
+                mask[i] = p > thr ? (byte) 255 : 0;
+            }
+            if (level != null) {
+                level[i] = (byte) Math.round(p * 255);
+            }
+        }, w);
+        int sc = seedChannel();
+        Tiler.run(src, norm, model, options, !seeded ? fg : (t, o) -> {
+            fg.accept(t, o);
+            int th = o.shape()[2], tw = o.shape()[3];
+            float[] d = o.data();
+            for (int y = 0; y < t.validHeight(); y++) {
+                int row = (sc * th + t.validY() + y) * tw + t.validX();
+                int dst = (t.outY() + y) * w + t.outX();
+                for (int x = 0; x < t.validWidth(); x++) {
+                    seeds[dst + x] = d[row + x] > 0 ? (byte) 255 : 0; // sigmoid(logit) > 0.5
                 }
-            }, log, progress);
-            return Instances.removeSmall(Instances.seededWatershed(prob, seeds, w, h, Math.min(254, (int) Math.floor(thr * 255))), minArea());
+            }
+        }, log, progress);
+        ImageProcessor labelled = null;
+        if (seeded) {
+            labelled = Instances.removeSmall(Instances.seededWatershed(level, seeds, w, h, Math.min(254, (int) Math.floor(thr * 255))), minArea());
+        } else if (labels) {
+            ByteProcessor mp = new ByteProcessor(w, h, mask);
+            labelled = Instances.removeSmall(method == InstanceMethod.WATERSHED ? Instances.watershedLabels(mp) : Instances.components(mp),
+                    minArea());
         }
-        byte[] mask = new byte[w * h];
-        Tiler.run(src, norm, model, options, foreground((i, p) -> mask[i] = p > thr ? (byte) 255 : 0, w), log, progress);
-        ByteProcessor mp = new ByteProcessor(w, h, mask);
-        if (request.output() == Output.MASK) {
-            return mp;
-        }
-        return Instances.removeSmall(method == InstanceMethod.WATERSHED ? Instances.watershedLabels(mp) : Instances.components(mp), minArea());
+        ImageProcessor output = switch (request.output()) {
+            case PROB -> new FloatProcessor(w, h, prob);
+            case MASK -> new ByteProcessor(w, h, mask);
+            case LABELS -> labelled;
+        };
+        return new Plane(output, labelled);
     }
 
     interface PixelWriter {
