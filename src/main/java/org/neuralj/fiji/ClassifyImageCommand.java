@@ -61,7 +61,7 @@ public class ClassifyImageCommand extends ContextCommand {
             label = results.get(0).prediction().label();
             probabilities = results.get(0).prediction().probabilities();
             if (overlay) {
-                image.setOverlay(RoiClassification.overlay(image, results));
+                image.setOverlay(RoiClassification.overlay(image, results, true));
             }
         } catch (NeuralJException | IllegalArgumentException e) {
             if (log != null) {

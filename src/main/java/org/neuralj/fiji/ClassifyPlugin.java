@@ -69,7 +69,7 @@ public class ClassifyPlugin implements PlugIn {
             RoiClassification.addTo(rt, imp, cl.card().classes(), results);
             rt.show(TABLE);
             if (overlay) {
-                imp.setOverlay(RoiClassification.overlay(imp, results));
+                imp.setOverlay(RoiClassification.overlay(imp, results, true));
             }
             IJ.showStatus("NeuralJ Classify: " + results.size() + " item(s) with " + cl.card().name() + " on " + cl.backendName());
         } catch (NeuralJException | IllegalArgumentException e) {

@@ -12,14 +12,19 @@ import java.util.List;
 import org.neuralj.backend.Backends;
 import org.neuralj.backend.NeuralJException;
 import org.neuralj.image.Inspect;
+import org.neuralj.image.ModelLocator;
+import org.neuralj.image.RoiClassification;
 import org.neuralj.image.Normalization;
 import org.neuralj.viz.ModelSummary;
 
 /**
  * Plugins › NeuralJ › Inspect › ...: the argument picks the tool ({@code summary}, {@code features},
- * {@code kernels}, {@code explain}, {@code dream}). Every dialog is a GenericDialog, so the macro
+ * {@code kernels}, {@code explain}, {@code dream}). The model is a file or a model name. Explain
+ * Prediction with "Each ROI" explains the crop of every ROI (ROI Manager, else overlay, else
+ * selection) as Classify sees it and lays each heat map back on its ROI in a copy of the image, with a
+ * row per ROI in the "NeuralJ Explanations" table. Every dialog is a GenericDialog, so the macro
  * recorder records it, e.g.
- * {@code run("Explain Prediction...", "model=/m/net.onnx method=gradcam class=-1 layer=[] normalization=zscore backend=auto");}
+ * {@code run("Explain Prediction...", "model=blood-cells method=gradcam class=-1 layer=[] occlusion=8 each_roi normalization=zscore backend=auto");}
  */
 public class InspectPlugin implements PlugIn {
     private static final String PREFS = "neuralj.inspect.";
@@ -61,6 +66,7 @@ public class InspectPlugin implements PlugIn {
         if (tool.equals("explain")) {
             gd.addNumericField("Occlusion patch (pixels)", 8, 0);
             gd.addCheckbox("Raw map (32-bit, no overlay)", false);
+            gd.addCheckbox("Each_ROI (ROI Manager, overlay or selection)", false);
         }
         if (!tool.equals("summary") && !tool.equals("kernels")) {
             gd.addChoice("Normalization", new String[] {"zscore", "percentile", "none"}, Prefs.get(PREFS + "normalization", "zscore"));
@@ -73,13 +79,11 @@ public class InspectPlugin implements PlugIn {
             return;
         }
         String model = gd.getNextString().trim();
-        if (model.isEmpty() || !Files.isRegularFile(Path.of(model))) {
-            IJ.error(name, "Model file not found: '" + model + "'");
-            return;
-        }
         try {
+            Path onnx = Files.isRegularFile(Path.of(model)) && model.endsWith(".onnx") ? Path.of(model)
+                    : ModelLocator.locate(model, null).onnx();  // a model name or a card file
             if (tool.equals("summary")) {
-                summary(Path.of(model), imp);
+                summary(onnx, imp);
                 return;
             }
             Inspect.Method method = switch (tool) {
@@ -99,10 +103,11 @@ public class InspectPlugin implements PlugIn {
             }
             String layer = gd.getNextString().trim();
             boolean montage = tool.equals("features") && gd.getNextBoolean();
-            boolean raw = false;
+            boolean raw = false, eachRoi = false;
             if (tool.equals("explain")) {
                 patch = (int) gd.getNextNumber();
                 raw = gd.getNextBoolean();
+                eachRoi = gd.getNextBoolean();
             }
             String norm = "zscore", backend = "auto";
             if (!tool.equals("kernels")) {
@@ -120,9 +125,13 @@ public class InspectPlugin implements PlugIn {
             if (method == Inspect.Method.SMOOTHGRAD) {
                 steps = 16;
             }
-            Inspect.Request request = new Inspect.Request(Path.of(model), method, cls, layer.isEmpty() ? null : layer,
+            Inspect.Request request = new Inspect.Request(onnx, method, cls, layer.isEmpty() ? null : layer,
                     Normalization.parse(norm), backend, montage, raw, patch, steps, octaves);
             IJ.showStatus("NeuralJ: " + name + "...");
+            if (eachRoi) {
+                eachRoi(request, imp, name);
+                return;
+            }
             Inspect.Result result = Inspect.run(request, imp != null ? imp : new ImagePlus("none", new ij.process.FloatProcessor(8, 8)));
             IJ.showStatus("NeuralJ: " + result.description());
             IJ.log(name + ": " + result.description());
@@ -131,6 +140,25 @@ public class InspectPlugin implements PlugIn {
             IJ.error(name, e.getMessage());
         }
     }
+
+    /** Explains the crop of each ROI of {@code imp}; shows the copy with the maps on the ROIs and the table. */
+    private static void eachRoi(Inspect.Request request, ImagePlus imp, String name) {
+        ij.gui.Roi[] rois = Rois.of(imp, name);
+        if (rois.length == 0) {
+            throw new NeuralJException("Each ROI: " + imp.getTitle() + " has no ROIs (none in the ROI Manager, no overlay, no selection)");
+        }
+        List<Inspect.RoiHeat> heats = Inspect.perRoi(request, imp, RoiClassification.rois(imp, rois), IJ::showProgress);
+        String stem = request.model().getFileName().toString().replaceFirst("\\.onnx$", "");
+        Inspect.perRoiImage(imp, heats, imp.getShortTitle() + "-" + stem + "-" + request.method().key() + "-rois", 0.5).show();
+        ResultsTable rt = ResultsTable.getResultsTable(EXPLANATIONS);
+        rt = rt != null ? rt : new ResultsTable();
+        Inspect.addTo(rt, imp, heats);
+        rt.show(EXPLANATIONS);
+        IJ.log(name + ": " + heats.size() + " ROI(s); " + (heats.isEmpty() ? "" : heats.get(0).what()));
+    }
+
+    /** The table of per-ROI explanations. */
+    public static final String EXPLANATIONS = "NeuralJ Explanations";
 
     private static void summary(Path model, ImagePlus imp) {
         // free input sizes are taken from the current image (256 x 256 without one)

@@ -14,7 +14,9 @@ import org.scijava.plugin.Parameter;
 
 /**
  * What the two headless training commands share: the parameters every training run has, progress on
- * the StatusService, epochs in the log, cancelling, and failures turned into a cancel with the reason.
+ * the StatusService, epochs in the log and in a live {@link TrainingPlotWindow} (a window only when
+ * there is a display; saved as MODEL-training.png/.csv beside the model), cancelling, and failures
+ * turned into a cancel with the reason.
  */
 abstract class TrainCommand extends ContextCommand {
     @Parameter(label = "Out (.onnx)", style = "save")
@@ -34,6 +36,9 @@ abstract class TrainCommand extends ContextCommand {
 
     @Parameter(type = ItemIO.OUTPUT, label = "Model card")
     protected File card;
+
+    @Parameter(type = ItemIO.OUTPUT, label = "Training plot (PNG)")
+    protected File plot;
 
     @Parameter(required = false)
     protected LogService log;
@@ -55,7 +60,11 @@ abstract class TrainCommand extends ContextCommand {
     public void run() {
         try {
             String name = out.getName().replaceFirst("\\.onnx$", "");
-            card = train(name, listener()).toFile();
+            TrainingPlotWindow curves = new TrainingPlotWindow(label() + ": " + name);
+            card = train(name, listener(curves)).toFile();
+            plot = curves.saveBeside(out.toPath()).toFile();
+        } catch (java.io.IOException e) {
+            cancel(label() + ": the model is written, the training plot is not: " + e.getMessage());
         } catch (CancellationException | NeuralJException | IllegalArgumentException e) {
             if (log != null) {
                 log.error(label() + ": " + e.getMessage());
@@ -64,7 +73,7 @@ abstract class TrainCommand extends ContextCommand {
         }
     }
 
-    private TrainingListener listener() {
+    private TrainingListener listener(TrainingPlotWindow curves) {
         return new TrainingListener() {
             @Override
             public void step(int step, int total, double loss) {
@@ -75,6 +84,7 @@ abstract class TrainCommand extends ContextCommand {
 
             @Override
             public void epoch(int epoch, int n, double loss, Map<String, Double> v) {
+                curves.epoch(epoch, loss, v);
                 if (log != null) {
                     log.info(String.format("epoch %d/%d: training loss %.4f %s", epoch, n, loss, v.isEmpty() ? "" : "validation " + v));
                 }

@@ -12,8 +12,9 @@ import org.neuralj.viz.TrainingLog;
 
 /**
  * A live ImageJ plot of a training run: a {@link TrainingListener} for the training loop (chain it
- * after a {@link TrainingLog} or hand it to the loop directly). Each epoch redraws the plot in its
- * window (none when headless); {@link #save} writes the PNG and the CSV beside the model.
+ * after a {@link TrainingLog} or hand it to the loop directly; the Train commands feed it through
+ * {@link #epoch}). Each epoch redraws the plot in its window (none when headless); {@link #save} writes
+ * the PNG and the CSV, {@link #saveBeside} as {@code MODEL-training.png/.csv} beside the model.
  */
 public final class TrainingPlotWindow implements TrainingListener {
     private final TrainingLog log = new TrainingLog();
@@ -41,6 +42,27 @@ public final class TrainingPlotWindow implements TrainingListener {
         } else {
             window.drawPlot(plot);
         }
+    }
+
+    /** One epoch of a training task: its mean training loss ("loss") and validation metrics, plotted. */
+    public void epoch(int epoch, double loss, Map<String, Double> validation) {
+        Map<String, Double> metrics = new java.util.LinkedHashMap<>();
+        metrics.put("loss", loss);
+        metrics.putAll(validation);
+        epochEnd(epoch, metrics);
+    }
+
+    /** The window showing the plot (null headless or before the first epoch). */
+    public synchronized PlotWindow window() {
+        return window;
+    }
+
+    /** Writes {@code MODEL-training.png} and {@code MODEL-training.csv} beside {@code model} (MODEL.onnx); returns the PNG. */
+    public Path saveBeside(Path model) throws java.io.IOException {
+        String name = model.getFileName().toString().replaceFirst("\\.onnx$", "");
+        Path stem = model.toAbsolutePath().resolveSibling(name + "-training");
+        save(stem);
+        return Path.of(stem + ".png");
     }
 
     /** Writes {@code stem.png} (the plot) and {@code stem.csv} (the numbers). */

@@ -97,37 +97,21 @@ public final class Inspect {
         float[] x = input(imp.getProcessor(), channels, r.normalization());
         int[] shape = {1, channels, imp.getHeight(), imp.getWidth()};
         try (Backend b = Backends.select(r.backend()); Tensor xt = b.upload(x, shape)) {
-            switch (r.method()) {
-                case FEATURES: {
-                    String value = r.layer();
-                    if (value == null || value.isEmpty()) {
-                        List<ModelSummary.Row> rows = ModelSummary.of(model, Map.of(model.inputs().get(0).name(), shape));
-                        value = rows.get(0).value();
-                    }
-                    FeatureMaps fm;
-                    try (Session s = new Session(model, b)) {
-                        fm = FeatureMaps.of(s, xt, value);
-                    }
-                    ImagePlus out = r.montage() ? VizImages.montage(Montage.of(fm, 1), title) : VizImages.stack(fm, title, imp);
-                    return new Result(out, fm.channels() + " feature maps of " + value + " (" + fm.width() + "x" + fm.height() + ")");
+            if (r.method() == Method.FEATURES) {
+                String value = r.layer();
+                if (value == null || value.isEmpty()) {
+                    List<ModelSummary.Row> rows = ModelSummary.of(model, Map.of(model.inputs().get(0).name(), shape));
+                    value = rows.get(0).value();
                 }
-                case OCCLUSION: {
-                    try (Session s = new Session(model, b)) {
-                        Occlusion.Scorer scorer = Occlusion.scorer(s);
-                        int cls = r.classIndex() >= 0 ? r.classIndex() : argmax(scorer.scores(xt));
-                        long[] dims = model.inputs().get(0).dims();
-                        int batch = dims != null && dims.length > 0 && dims[0] > 0 ? (int) dims[0] : 16; // a fixed batch size is kept
-                        Occlusion.Settings o = Occlusion.Settings.of(r.patch());
-                        Heatmap h = Occlusion.map(scorer, b, x, shape, cls,
-                                new Occlusion.Settings(o.patch(), o.stride(), o.fill(), o.probability(), batch));
-                        return heat(r, imp, h, title, "occlusion sensitivity of class " + cls + " (patch " + r.patch() + ")");
-                    }
+                FeatureMaps fm;
+                try (Session s = new Session(model, b)) {
+                    fm = FeatureMaps.of(s, xt, value);
                 }
-                default:
-                    break;
+                ImagePlus out = r.montage() ? VizImages.montage(Montage.of(fm, 1), title) : VizImages.stack(fm, title, imp);
+                return new Result(out, fm.channels() + " feature maps of " + value + " (" + fm.width() + "x" + fm.height() + ")");
             }
-            try (OnnxTapeNet net = new OnnxTapeNet(model, b)) {
-                if (r.method() == Method.DREAM) {
+            if (r.method() == Method.DREAM) {
+                try (OnnxTapeNet net = new OnnxTapeNet(model, b)) {
                     Dream.Result d = Dream.maximise(net, r.layer() == null || r.layer().isEmpty() ? null : r.layer(),
                             r.classIndex(), x, shape, new Dream.Settings(r.steps(), 0.05f, 2, r.octaves(), 1.4f, 0f, 1));
                     float[] plane = new float[shape[2] * shape[3]];
@@ -136,21 +120,219 @@ public final class Inspect {
                     return new Result(out, String.format(Locale.ROOT, "activation maximisation of %s channel %d: %.4g -> %.4g",
                             r.layer() == null ? "the output" : r.layer(), r.classIndex(), d.before(), d.after()));
                 }
-                int cls = r.classIndex() >= 0 ? r.classIndex() : Explain.predictedClass(net, xt);
-                String layer = r.layer() == null || r.layer().isEmpty() ? null : r.layer();
-                return switch (r.method()) {
-                    case SALIENCY -> heat(r, imp, Explain.saliency(net, xt, cls), title, "saliency of class " + cls);
-                    case SMOOTHGRAD -> heat(r, imp, Explain.smoothGrad(net, xt, cls, r.steps(), 0.15f, 1), title,
-                            "SmoothGrad (" + r.steps() + " samples) of class " + cls);
-                    case GUIDED -> heat(r, imp, Explain.guidedBackprop(net, xt, cls).magnitude(), title, "guided backprop of class " + cls);
-                    case GRADCAM -> {
-                        Explain.GradCam g = Explain.gradCam(net, xt, cls, layer);
-                        yield heat(r, imp, g.atInput(), title, "Grad-CAM of class " + cls + " at " + g.layer());
-                    }
-                    case GUIDED_GRADCAM -> heat(r, imp, Explain.guidedGradCam(net, xt, cls, layer), title, "guided Grad-CAM of class " + cls);
-                    default -> throw new IllegalStateException(r.method().toString());
-                };
             }
+            try (Explainer e = new Explainer(r, model, b)) {
+                Heat h = e.heat(x, shape, xt, r.classIndex());
+                return heat(r, imp, h.map(), title, h.what());
+            }
+        }
+    }
+
+    /** A heat map, the class it explains and a line saying what it is. */
+    record Heat(Heatmap map, int classIndex, String what) {
+    }
+
+    /**
+     * The heat-map methods for one model on one backend, for any number of inputs: the engine's
+     * {@link Session} (occlusion, class scores) and the tape view of the model (gradient methods) are
+     * made on first use and kept.
+     */
+    private static final class Explainer implements AutoCloseable {
+        private final Request r;
+        private final Model model;
+        private final Backend b;
+        private Session session;
+        private OnnxTapeNet net;
+
+        Explainer(Request r, Model model, Backend b) {
+            this.r = r;
+            this.model = model;
+            this.b = b;
+        }
+
+        private Session session() {
+            if (session == null) {
+                session = new Session(model, b);
+            }
+            return session;
+        }
+
+        private OnnxTapeNet net() {
+            if (net == null) {
+                net = new OnnxTapeNet(model, b);
+            }
+            return net;
+        }
+
+        /** The model's class scores (its first output) for {@code xt}. */
+        float[] scores(Tensor xt) {
+            return Occlusion.scorer(session()).scores(xt);
+        }
+
+        /** The request's heat map of class {@code cls} (-1: the predicted one) for the input {@code x} of {@code shape}. */
+        Heat heat(float[] x, int[] shape, Tensor xt, int cls) {
+            if (r.method() == Method.OCCLUSION) {
+                Occlusion.Scorer scorer = Occlusion.scorer(session());
+                int c = cls >= 0 ? cls : argmax(scorer.scores(xt));
+                long[] dims = model.inputs().get(0).dims();
+                int batch = dims != null && dims.length > 0 && dims[0] > 0 ? (int) dims[0] : 16; // a fixed batch size is kept
+                Occlusion.Settings o = Occlusion.Settings.of(r.patch());
+                Heatmap h = Occlusion.map(scorer, b, x, shape, c, new Occlusion.Settings(o.patch(), o.stride(), o.fill(), o.probability(), batch));
+                return new Heat(h, c, "occlusion sensitivity of class " + c + " (patch " + r.patch() + ")");
+            }
+            int c = cls >= 0 ? cls : Explain.predictedClass(net(), xt);
+            String layer = r.layer() == null || r.layer().isEmpty() ? null : r.layer();
+            return switch (r.method()) {
+                case SALIENCY -> new Heat(Explain.saliency(net(), xt, c), c, "saliency of class " + c);
+                case SMOOTHGRAD -> new Heat(Explain.smoothGrad(net(), xt, c, r.steps(), 0.15f, 1), c,
+                        "SmoothGrad (" + r.steps() + " samples) of class " + c);
+                case GUIDED -> new Heat(Explain.guidedBackprop(net(), xt, c).magnitude(), c, "guided backprop of class " + c);
+                case GRADCAM -> {
+                    Explain.GradCam g = Explain.gradCam(net(), xt, c, layer);
+                    yield new Heat(g.atInput(), c, "Grad-CAM of class " + c + " at " + g.layer());
+                }
+                case GUIDED_GRADCAM -> new Heat(Explain.guidedGradCam(net(), xt, c, layer), c, "guided Grad-CAM of class " + c);
+                default -> throw new IllegalArgumentException(r.method().key() + " is not a heat map (saliency, smoothgrad, guided, "
+                        + "gradcam, guided-gradcam or occlusion)");
+            };
+        }
+
+        @Override
+        public void close() {
+            try {
+                if (net != null) {
+                    net.close();
+                }
+            } finally {
+                if (session != null) {
+                    session.close();
+                }
+            }
+        }
+    }
+
+    /**
+     * One ROI's explanation: the item, what the model predicts for its crop, the class explained, and
+     * the heat map over the crop (the item's bounding box clipped to the image, at {@code bounds}).
+     */
+    public record RoiHeat(RoiClassification.Item item, Classifier.Prediction prediction, int explained, java.awt.Rectangle bounds,
+                          Heatmap map, String what) {
+    }
+
+    /**
+     * A heat map (any of the heat-map methods) for each item's crop, as the classifier sees it: with a
+     * classification card beside the model ({@code MODEL.json}), the crop resized to the card's input
+     * size and normalised as the card says, exactly as Classify does; otherwise the crop at its own size
+     * with the request's normalisation. The map is resized back onto the crop. The class explained is
+     * the request's, else each crop's predicted class.
+     */
+    public static List<RoiHeat> perRoi(Request r, ImagePlus imp, List<RoiClassification.Item> items, java.util.function.DoubleConsumer progress) {
+        if (r.method() == Method.FEATURES || r.method() == Method.KERNELS || r.method() == Method.DREAM) {
+            throw new IllegalArgumentException("per-ROI explanations are heat maps (saliency, smoothgrad, guided, gradcam, guided-gradcam, "
+                    + "occlusion), not " + r.method().key());
+        }
+        Model model = Model.load(r.model());
+        ModelCard card = classificationCard(r.model());
+        int channels = inputChannels(model);
+        List<RoiHeat> out = new java.util.ArrayList<>();
+        try (Backend b = Backends.select(r.backend()); Explainer e = new Explainer(r, model, b)) {
+            for (int i = 0; i < items.size(); i++) {
+                RoiClassification.Item item = items.get(i);
+                ImageProcessor crop = RoiClassification.crop(imp, item);
+                float[] x;
+                int[] shape;
+                if (card != null) {
+                    x = Classifier.input(crop, card);
+                    shape = new int[] {1, card.channels(), card.inputSize(), card.inputSize()};
+                } else {
+                    x = input(crop, channels, r.normalization());
+                    shape = new int[] {1, channels, crop.getHeight(), crop.getWidth()};
+                }
+                try (Tensor xt = b.upload(x, shape)) {
+                    float[] z = e.scores(xt);
+                    float[] p = card != null && "probability".equals(card.output()) ? z.clone() : Classifier.softmax(z);
+                    int best = argmax(p);
+                    String label = card != null && best < card.classes().size() ? card.classes().get(best) : "class " + best;
+                    Heat h = e.heat(x, shape, xt, r.classIndex() >= 0 ? r.classIndex() : best);
+                    out.add(new RoiHeat(item, new Classifier.Prediction(best, label, p), h.classIndex(), RoiClassification.bounds(imp, item),
+                            h.map().resized(crop.getWidth(), crop.getHeight()), h.what()));
+                }
+                if (progress != null) {
+                    progress.accept((i + 1) / (double) items.size());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The classification card beside {@code onnx} (null when there is none or it is not a classifier's). */
+    static ModelCard classificationCard(Path onnx) {
+        Path file = ModelCard.cardFileOf(onnx);
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            return null;
+        }
+        ModelCard card = ModelCard.read(file);
+        return card.task() == ModelCard.Task.CLASSIFICATION && card.inputSize() > 0 ? card : null;
+    }
+
+    /**
+     * A copy of {@code imp} with each ROI's heat map laid on it (jet colours scaled to that ROI's own
+     * range, {@code opacity}, only inside the ROI's shape), and each ROI outlined in its predicted class's
+     * colour with the class and probability written at its corner.
+     */
+    public static ImagePlus perRoiImage(ImagePlus imp, List<RoiHeat> heats, String title, double opacity) {
+        ImagePlus out = new ImagePlus(title, imp.getStack().duplicate());
+        out.setCalibration(imp.getCalibration().copy());
+        if (imp.getStackSize() > 1) {
+            out.setDimensions(imp.getNChannels(), imp.getNSlices(), imp.getNFrames());
+        }
+        List<RoiClassification.Classified> classified = new java.util.ArrayList<>();
+        ij.gui.Overlay overlay = new ij.gui.Overlay();
+        for (RoiHeat h : heats) {
+            java.awt.Rectangle at = h.bounds();
+            ColorProcessor colours = VizImages.jetImage(h.map().normalized());
+            ij.gui.Roi shape = h.item().roi();
+            for (int y = 0; y < at.height; y++) {
+                for (int x = 0; x < at.width; x++) {
+                    if (shape != null && !shape.contains(at.x + x, at.y + y)) {
+                        colours.set(x, y, 0); // outside the ROI's shape: transparent
+                    }
+                }
+            }
+            ij.gui.ImageRoi heat = new ij.gui.ImageRoi(at.x, at.y, colours);
+            heat.setZeroTransparent(true);
+            heat.setOpacity(opacity);
+            heat.setName(h.item().name());
+            heat.setProperty(RoiClassification.MARK, "heat");
+            if (imp.getStackSize() > 1) {
+                ObjectMeasurements.place(heat, imp, h.item().slice());
+            }
+            overlay.add(heat);
+            classified.add(new RoiClassification.Classified(h.item(), h.prediction()));
+        }
+        for (ij.gui.Roi mark : RoiClassification.overlay(out, classified, false).toArray()) {
+            overlay.add(mark);
+        }
+        out.setOverlay(overlay);
+        return out;
+    }
+
+    /**
+     * Appends a row per ROI: {@code image}, {@code roi}, {@code slice}, {@code class} (predicted) and its
+     * probability, {@code explained} (the class of the map) and the map's peak in image pixels.
+     */
+    public static void addTo(ij.measure.ResultsTable rt, ImagePlus imp, List<RoiHeat> heats) {
+        for (RoiHeat h : heats) {
+            int peak = h.map().argmax();
+            rt.incrementCounter();
+            rt.addValue("image", imp.getTitle());
+            rt.addValue("roi", h.item().name());
+            rt.addValue("slice", h.item().slice());
+            rt.addValue("class", h.prediction().label());
+            rt.addValue("p", h.prediction().probabilities()[h.prediction().index()]);
+            rt.addValue("explained", h.explained());
+            rt.addValue("peak_x", h.bounds().x + peak % h.map().width());
+            rt.addValue("peak_y", h.bounds().y + peak / h.map().width());
         }
     }
 

@@ -85,11 +85,11 @@ public final class RoiClassification {
             if (!r.isArea()) {
                 throw new NeuralJException("ROI " + name + " is a " + r.getTypeAsString() + " selection: classifying needs an area");
             }
-            Rectangle b = r.getBounds().intersection(new Rectangle(imp.getWidth(), imp.getHeight()));
-            if (b.isEmpty()) {
+            Item item = new Item(name, sliceOf(imp, r), r);
+            if (bounds(imp, item).isEmpty()) {
                 throw new NeuralJException("ROI " + name + " lies outside " + imp.getTitle());
             }
-            items.add(new Item(name, sliceOf(imp, r), r));
+            items.add(item);
         }
         return items;
     }
@@ -116,13 +116,19 @@ public final class RoiClassification {
         return r.getPosition() > 0 ? r.getPosition() : imp.getCurrentSlice();
     }
 
-    /** The pixels of an item: its ROI's bounding box (clipped to the image) on its plane, or the whole plane. */
+    /** Where an item's pixels are: its ROI's bounding box clipped to the image, or the whole plane. */
+    public static Rectangle bounds(ImagePlus imp, Item item) {
+        Rectangle all = new Rectangle(imp.getWidth(), imp.getHeight());
+        return item.roi() == null ? all : item.roi().getBounds().intersection(all);
+    }
+
+    /** The pixels of an item: {@link #bounds} on its plane. */
     public static ImageProcessor crop(ImagePlus imp, Item item) {
         ImageProcessor ip = imp.getStack().getProcessor(item.slice());
         if (item.roi() == null) {
             return ip;
         }
-        ip.setRoi(item.roi().getBounds().intersection(new Rectangle(imp.getWidth(), imp.getHeight())));
+        ip.setRoi(bounds(imp, item));
         return ip.crop();
     }
 
@@ -166,11 +172,11 @@ public final class RoiClassification {
     }
 
     /**
-     * {@code imp}'s overlay without earlier NeuralJ marks, plus for each item its ROI filled (translucent)
-     * and outlined in its class colour, and the class name and probability written at its top left
-     * (whole-plane items: the name only). Every element sits on its item's plane in a stack.
+     * {@code imp}'s overlay without earlier NeuralJ marks, plus for each item its ROI outlined (and, with
+     * {@code fill}, filled translucent) in its class colour, and the class name and probability written
+     * at its top left (whole-plane items: the text only). Every element sits on its item's plane in a stack.
      */
-    public static Overlay overlay(ImagePlus imp, List<Classified> results) {
+    public static Overlay overlay(ImagePlus imp, List<Classified> results, boolean fill) {
         Overlay overlay = withoutMarks(imp.getOverlay());
         boolean stack = imp.getStackSize() > 1;
         int fontSize = Math.max(10, Math.min(imp.getWidth(), imp.getHeight()) / 40);
@@ -180,12 +186,14 @@ public final class RoiClassification {
             Rectangle at = shape != null ? shape.getBounds() : new Rectangle(0, 0, imp.getWidth(), imp.getHeight());
             List<Roi> marks = new ArrayList<>();
             if (shape != null) {
-                Roi fill = (Roi) shape.clone();
-                fill.setFillColor(new Color(colour.getRed(), colour.getGreen(), colour.getBlue(), 60));
+                if (fill) {
+                    Roi filled = (Roi) shape.clone();
+                    filled.setFillColor(new Color(colour.getRed(), colour.getGreen(), colour.getBlue(), 60));
+                    marks.add(filled);
+                }
                 Roi outline = (Roi) shape.clone();
                 outline.setStrokeColor(colour);
                 outline.setStrokeWidth(2);
-                marks.add(fill);
                 marks.add(outline);
             }
             float p = c.prediction().probabilities()[c.prediction().index()];

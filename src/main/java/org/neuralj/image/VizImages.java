@@ -113,6 +113,15 @@ public final class VizImages {
                 : String.format(java.util.Locale.ROOT, "%.3g", v);
     }
 
+    /** A map (values in [0, 1]) as jet colours, pixel for pixel. */
+    public static ColorProcessor jetImage(Heatmap h) {
+        ColorProcessor cp = new ColorProcessor(h.width(), h.height());
+        for (int i = 0; i < h.values().length; i++) {
+            cp.set(i, jet(h.values()[i]));
+        }
+        return cp;
+    }
+
     /** The jet colour map at t in [0, 1] (blue, cyan, yellow, red). */
     public static int jet(float t) {
         float v = Math.max(0f, Math.min(1f, t));
