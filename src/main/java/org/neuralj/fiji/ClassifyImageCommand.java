@@ -19,6 +19,7 @@ import org.scijava.plugin.Plugin;
  * item: image, slice, roi, class, p_&lt;class&gt;...) and the first item's class and probabilities;
  * {@code overlay} colours the items on the image by class.
  */
+// optional inputs are not persisted: a script that leaves one out gets the documented default, not the last GUI value
 @Plugin(type = Command.class, name = "neuralj.classify", label = "NeuralJ Classify", headless = true)
 public class ClassifyImageCommand extends ContextCommand {
     @Parameter(label = "Image")
@@ -27,16 +28,16 @@ public class ClassifyImageCommand extends ContextCommand {
     @Parameter(label = "Model", description = "a model name (e.g. blood-cells) or an .onnx / .json file")
     private String model;
 
-    @Parameter(label = "Classify each", choices = {"image", "slice", "roi", "object"}, required = false)
+    @Parameter(label = "Classify each", choices = {"image", "slice", "roi", "object"}, required = false, persist = false)
     private String classify = "image";
 
-    @Parameter(label = "Labels (label image, for each object)", required = false)
+    @Parameter(label = "Labels (label image, for each object)", required = false, persist = false)
     private ImagePlus labels;
 
-    @Parameter(label = "Overlay (class colours)", required = false)
+    @Parameter(label = "Overlay (class colours)", required = false, persist = false)
     private boolean overlay;
 
-    @Parameter(label = "Backend", required = false)
+    @Parameter(label = "Backend", required = false, persist = false)
     private String backend = "auto";
 
     @Parameter(type = ItemIO.OUTPUT, label = "Class")

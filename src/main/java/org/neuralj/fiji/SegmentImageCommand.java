@@ -23,6 +23,7 @@ import org.scijava.plugin.Plugin;
  * can exist (not headless); {@code display}: a row per object in the {@code objects} table (label,
  * area, centroid, mean; calibrated), also shown as "Results" when there is a display.
  */
+// optional inputs are not persisted: a script that leaves one out gets the documented default, not the last GUI value
 @Plugin(type = Command.class, name = "neuralj.segment", label = "NeuralJ Segment", headless = true)
 public class SegmentImageCommand extends ContextCommand {
     @Parameter(label = "Image")
@@ -31,22 +32,22 @@ public class SegmentImageCommand extends ContextCommand {
     @Parameter(label = "Model", description = "a model name (e.g. nuclei) or an .onnx / .json file")
     private String model;
 
-    @Parameter(label = "Output", choices = {"labels", "mask", "prob", "none"}, required = false)
+    @Parameter(label = "Output", choices = {"labels", "mask", "prob", "none"}, required = false, persist = false)
     private String output = "labels";
 
-    @Parameter(label = "Instances", choices = {"auto", "components", "watershed", "seeds"}, required = false)
+    @Parameter(label = "Instances", choices = {"auto", "components", "watershed", "seeds"}, required = false, persist = false)
     private String instances = "auto";
 
-    @Parameter(label = "Tile (0: the model's)", min = "0", required = false)
+    @Parameter(label = "Tile (0: the model's)", min = "0", required = false, persist = false)
     private int tile;
 
-    @Parameter(label = "Backend", required = false)
+    @Parameter(label = "Backend", required = false, persist = false)
     private String backend = "auto";
 
-    @Parameter(label = "Add to ROI Manager (one ROI per object)", required = false)
+    @Parameter(label = "Add to ROI Manager (one ROI per object)", required = false, persist = false)
     private boolean add;
 
-    @Parameter(label = "Display results (label, area, centroid, mean)", required = false)
+    @Parameter(label = "Display results (label, area, centroid, mean)", required = false, persist = false)
     private boolean display;
 
     @Parameter(type = ItemIO.OUTPUT, label = "Result")
