@@ -23,11 +23,11 @@ final class Rois {
      * {@code roiManager(...)} calls see), else a new window when there is a display; null headless.
      */
     static RoiManager manager() {
-        RoiManager rm = RoiManager.getInstance();
-        if (rm != null || GraphicsEnvironment.isHeadless()) {
-            return rm;
+        if (GraphicsEnvironment.isHeadless()) {
+            return null; // even the hidden one is an AWT frame
         }
-        return RoiManager.getRoiManager();
+        RoiManager rm = RoiManager.getInstance();
+        return rm != null ? rm : RoiManager.getRoiManager();
     }
 
     /**
@@ -35,7 +35,7 @@ final class Rois {
      * (without NeuralJ's own marks), else the selection; {@code what} names them in the log line.
      */
     static Roi[] of(ImagePlus imp, String what) {
-        RoiManager rm = RoiManager.getInstance();
+        RoiManager rm = GraphicsEnvironment.isHeadless() ? null : RoiManager.getInstance();
         if (rm != null && rm.getCount() > 0) {
             IJ.log(what + ": the " + rm.getCount() + " ROI(s) of the ROI Manager");
             return rm.getRoisAsArray();

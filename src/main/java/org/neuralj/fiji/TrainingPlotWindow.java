@@ -3,6 +3,7 @@ package org.neuralj.fiji;
 import ij.ImagePlus;
 import ij.gui.Plot;
 import ij.gui.PlotWindow;
+import ij.macro.Interpreter;
 import java.awt.GraphicsEnvironment;
 import java.nio.file.Path;
 import java.util.Map;
@@ -33,7 +34,7 @@ public final class TrainingPlotWindow implements TrainingListener {
     public synchronized void epochEnd(int epoch, Map<String, Double> metrics) {
         log.epochEnd(epoch, metrics);
         ij.IJ.showStatus("epoch " + epoch + ": " + VizImages.describe(metrics));
-        if (GraphicsEnvironment.isHeadless()) {
+        if (!canShow()) {
             return;
         }
         Plot plot = VizImages.plot(log, title);
@@ -42,6 +43,15 @@ public final class TrainingPlotWindow implements TrainingListener {
         } else {
             window.drawPlot(plot);
         }
+    }
+
+    /**
+     * Whether a plot window can open: not headless, and not where ImageJ's {@code Plot.show} makes a
+     * batch-mode image instead (a batch-mode macro, or a macro with no ImageJ window): there the plot is
+     * only saved at the end, rather than leaving a stale image per run.
+     */
+    static boolean canShow() {
+        return !GraphicsEnvironment.isHeadless() && !Interpreter.isBatchMode() && !(ij.IJ.macroRunning() && ij.IJ.getInstance() == null);
     }
 
     /** One epoch of a training task: its mean training loss ("loss") and validation metrics, plotted. */
