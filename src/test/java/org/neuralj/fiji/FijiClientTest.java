@@ -35,7 +35,7 @@ class FijiClientTest {
         smear.setOverlay(rois);
         Path smearFile = tmp.resolve("smear.tif");
         assertTrue(new FileSaver(smear).saveAsTiff(smearFile.toString()), "the test scene is saved with its ROIs in the overlay");
-        Path cells = TrainPlotTest.cells(tmp.resolve("cells"));
+        Path cells = TrainPlotTest.CELLS.toAbsolutePath();
         Path model = tmp.resolve("models/tiny.onnx");
         Path report = tmp.resolve("report.txt");
         Path macro = tmp.resolve("client.ijm");

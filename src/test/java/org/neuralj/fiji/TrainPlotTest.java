@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ij.IJ;
 import ij.ImagePlus;
-import ij.io.FileSaver;
-import ij.process.ImageProcessor;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,28 +33,12 @@ class TrainPlotTest {
         System.setProperty("java.awt.headless", "true");
     }
 
-    /** Class sub-folders with the three sample crops, four views each (flips and a half turn). */
-    static Path cells(Path dir) throws Exception {
-        for (String[] cell : CellScene.CELLS) {
-            Path sub = Files.createDirectories(dir.resolve(cell[1]));
-            ImageProcessor ip = IJ.openImage("sample-data/images/blood-cells/" + cell[0]).getProcessor();
-            for (int v = 0; v < 4; v++) {
-                ImageProcessor view = ip.duplicate();
-                if ((v & 1) != 0) {
-                    view.flipHorizontal();
-                }
-                if ((v & 2) != 0) {
-                    view.flipVertical();
-                }
-                assertTrue(new FileSaver(new ImagePlus("v", view)).saveAsPng(sub.resolve(v + ".png").toString()));
-            }
-        }
-        return dir;
-    }
+    /** The shipped training sample: 12 BCCD crops in class sub-folders. */
+    static final Path CELLS = Path.of("sample-data/images/blood-cells-train");
 
     @Test
     void trainClassifierWritesThePlotAndItsNumbersBesideTheModel(@TempDir Path tmp) throws Exception {
-        Path data = cells(tmp.resolve("cells"));
+        Path data = CELLS;
         Path out = tmp.resolve("models/tiny.onnx");
         try (Context context = new Context()) {
             CommandModule m = context.service(CommandService.class).run(TrainClassifierCommand.class, true, "images", data.toFile(),
@@ -79,7 +61,7 @@ class TrainPlotTest {
 
     @Test
     void anInterruptedTrainingIsCancelledAndWritesNothing(@TempDir Path tmp) throws Exception {
-        Path data = cells(tmp.resolve("cells"));
+        Path data = CELLS;
         File out = tmp.resolve("stopped.onnx").toFile();
         try (Context context = new Context()) {
             CommandInfo info = context.service(CommandService.class).getCommand(TrainClassifierCommand.class);
@@ -97,7 +79,7 @@ class TrainPlotTest {
             assertTrue(((TrainClassifierCommand) m.getDelegateObject()).isCanceled());
             assertTrue(((TrainClassifierCommand) m.getDelegateObject()).getCancelReason().contains("cancelled"));
             try (var files = Files.list(tmp)) {
-                assertEquals(List.of("cells"), files.map(p -> p.getFileName().toString()).toList(), "no model, card or plot written");
+                assertEquals(List.of(), files.map(p -> p.getFileName().toString()).toList(), "no model, card or plot written");
             }
         }
     }
