@@ -1,26 +1,22 @@
 package org.neuralj.cli;
 
-import ij.IJ;
 import ij.ImagePlus;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.neuralj.backend.NeuralJException;
+import org.neuralj.image.Warnings;
+import org.neuralj.io.AtomicFiles;
 
 /**
  * Runs one action over the inputs of a batch, the same way for every command: each input's output is
- * written to a hidden temporary file beside its target and renamed into place, so an output that
- * exists is complete; existing outputs are skipped (a rerun after a crash or {@code scancel} resumes)
+ * written to a hidden temporary file beside its target and renamed into place ({@link AtomicFiles}), so
+ * an output that exists is complete and a full disk leaves no partial file; existing outputs are skipped (a rerun after a crash or {@code scancel} resumes)
  * unless {@code --overwrite}; one failing input is reported and the batch goes on; progress is a bar
  * on a terminal and a line per file otherwise; a summary (or JSON) ends the run.
  *
@@ -68,7 +64,8 @@ final class BatchRunner {
     record FileResult(Task task, Status status, long millis, String error) {
     }
 
-    record Summary(String command, Plan plan, List<FileResult> results, double seconds) {
+    /** {@code warnings}: raised during the run (a fall-back to the CPU), each once. */
+    record Summary(String command, Plan plan, List<FileResult> results, double seconds, List<String> warnings) {
         long count(Status s) {
             return results.stream().filter(r -> r.status() == s).count();
         }
@@ -126,8 +123,8 @@ final class BatchRunner {
                 if (result == null) {
                     throw new NeuralJException("no output image");
                 }
-                if (!IJ.saveAsTiff(result, temporaryOutput.toString())) {
-                    throw new NeuralJException("could not write " + temporaryOutput);
+                try (java.io.OutputStream out = AtomicFiles.newOutputStream(temporaryOutput)) {
+                    org.neuralj.image.ImageFiles.writeTiff(result, out);
                 }
                 if (result != imp) {
                     result.close();
@@ -156,6 +153,7 @@ final class BatchRunner {
             lines.printf("%s: shard %s (%s): %d of %d inputs%n", command, o.shard(), o.shard().origin(), plan.tasks().size(), plan.total());
         }
         List<FileResult> results = new ArrayList<>();
+        int warnings = Warnings.mark();
         long t0 = System.nanoTime();
         for (Task task : plan.tasks()) {
             FileResult r = runOne(task, action, o.overwrite());
@@ -163,7 +161,7 @@ final class BatchRunner {
             view.done(r);
         }
         view.finish();
-        Summary summary = new Summary(command, plan, results, (System.nanoTime() - t0) / 1e9);
+        Summary summary = new Summary(command, plan, results, (System.nanoTime() - t0) / 1e9, Warnings.since(warnings));
         if (o.json()) {
             out.println(json(summary));
         } else {
@@ -179,8 +177,6 @@ final class BatchRunner {
     private static FileResult runOne(Task task, FileAction action, boolean overwrite) {
         Path target = task.output();
         long t0 = System.nanoTime();
-        Path temp = null;
-        Thread cleanup = null;
         try {
             if (!overwrite && Files.isRegularFile(target) && Files.size(target) > 0) {
                 return new FileResult(task, Status.SKIPPED, 0, null);
@@ -188,62 +184,11 @@ final class BatchRunner {
             if (!Files.isRegularFile(task.input().source())) {
                 throw new NeuralJException("no such file");
             }
-            Path dir = target.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            removeStaleTemporaries(dir, target.getFileName().toString());
-            temp = dir.resolve(tempName(target.getFileName().toString(), ProcessHandle.current().pid()));
-            Path doomed = temp;
-            cleanup = new Thread(() -> {
-                try {
-                    Files.deleteIfExists(doomed);
-                } catch (IOException ignored) {
-                    // the next run removes it (removeStaleTemporaries)
-                }
-            });
-            Runtime.getRuntime().addShutdownHook(cleanup);
-            action.process(task.input().source(), temp);
-            if (!Files.isRegularFile(temp) || Files.size(temp) == 0) {
-                throw new NeuralJException("the action wrote no output");
-            }
-            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                ch.force(true);
-            }
-            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            // hidden temporary beside the target, renamed into place: an output that exists is complete
+            AtomicFiles.writeFile(target, temporary -> action.process(task.input().source(), temporary));
             return new FileResult(task, Status.WRITTEN, (System.nanoTime() - t0) / 1_000_000, null);
         } catch (Exception | OutOfMemoryError | StackOverflowError e) {
             return new FileResult(task, Status.FAILED, (System.nanoTime() - t0) / 1_000_000, describe(e, task.input().source()));
-        } finally {
-            if (temp != null) {
-                try {
-                    Files.deleteIfExists(temp);
-                } catch (IOException ignored) {
-                    // left for removeStaleTemporaries
-                }
-            }
-            if (cleanup != null) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(cleanup);
-                } catch (IllegalStateException ignored) {
-                    // shutting down: the hook runs
-                }
-            }
-        }
-    }
-
-    /** {@code .NAME.part-PID.EXT}: hidden, so folder searches skip it; the extension kept for writers that look at it. */
-    static String tempName(String targetName, long pid) {
-        int dot = targetName.lastIndexOf('.');
-        String ext = dot > 0 ? targetName.substring(dot) : "";
-        return "." + targetName + ".part-" + pid + ext;
-    }
-
-    /** Temporaries of this output left by a killed run (each input belongs to one task, so none is live). */
-    private static void removeStaleTemporaries(Path dir, String targetName) throws IOException {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "." + targetName.replace("[", "\\[").replace("{", "\\{")
-                .replace("*", "\\*").replace("?", "\\?") + ".part-*")) {
-            for (Path p : ds) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 
@@ -274,6 +219,14 @@ final class BatchRunner {
                 }
             }
         }
+        printWarnings(s.warnings(), out);
+    }
+
+    /** The warnings of a run, after its summary (also used by commands with their own summary). */
+    static void printWarnings(List<String> warnings, PrintStream out) {
+        for (String w : warnings) {
+            out.println("warning: " + w);
+        }
     }
 
     static String json(Summary s) {
@@ -298,6 +251,10 @@ final class BatchRunner {
                 b.append(",\"error\":").append(q(r.error()));
             }
             b.append('}');
+        }
+        b.append("],\"warnings\":[");
+        for (int i = 0; i < s.warnings().size(); i++) {
+            b.append(i == 0 ? "" : ",").append(q(s.warnings().get(i)));
         }
         return b.append("]}").toString();
     }

@@ -2,14 +2,13 @@ package org.neuralj.cli;
 
 import ij.ImagePlus;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
 import org.neuralj.backend.NeuralJException;
 import org.neuralj.image.Classifier;
+import org.neuralj.io.AtomicFiles;
 
 /**
  * {@code neuralj classify --model NAME|FILE --csv OUT.csv INPUT...}: one CSV row per image (per plane for
@@ -50,6 +49,7 @@ final class ClassifyCommand implements Main.Command {
             throw new Main.UsageException("no input images found in " + args.positional());
         }
         int failed = 0;
+        int warnings = org.neuralj.image.Warnings.mark();
         try (Classifier cl = Classifier.open(new Classifier.Request(model, args.option("backend", "auto")))) {
             err.println("classify: " + cl.card().name() + " " + cl.card().classes() + " on " + cl.backendName() + ", "
                     + inputs.size() + " image(s)");
@@ -86,12 +86,9 @@ final class ClassifyCommand implements Main.Command {
                     imp.close();
                 }
             }
-            Path dir = csvFile.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = dir.resolve("." + csvFile.getFileName() + ".part-" + ProcessHandle.current().pid());
-            Files.writeString(tmp, b.toString(), StandardCharsets.UTF_8);
-            Files.move(tmp, csvFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.writeString(csvFile, b.toString());
             out.println("classify: " + (inputs.size() - failed) + " of " + inputs.size() + " image(s) classified, table " + csvFile);
+            BatchRunner.printWarnings(org.neuralj.image.Warnings.since(warnings), out);
         }
         if (failed > 0) {
             throw new NeuralJException(failed + " of " + inputs.size() + " input(s) failed (listed above)");

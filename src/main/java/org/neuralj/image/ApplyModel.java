@@ -5,12 +5,13 @@ import ij.ImageStack;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.IntConsumer;
-import org.neuralj.backend.Backend;
-import org.neuralj.backend.Backends;
+import ij.process.FloatProcessor;
+import ij.process.ImageProcessor;
+import org.neuralj.backend.DeviceOutOfMemoryException;
 import org.neuralj.backend.NeuralJException;
+import org.neuralj.backend.ShapeMismatchException;
 import org.neuralj.nn.HostTensor;
 import org.neuralj.nn.Model;
-import org.neuralj.nn.Session;
 
 /**
  * Runs a one-input image model ([1, 1, H, W] in, [1, C, H', W'] out) over every plane of an image:
@@ -57,37 +58,34 @@ public final class ApplyModel {
      * through a script): {@code try (Applier a = ApplyModel.open(req)) { for (...) a.apply(imp, null); }}.
      */
     public static Applier open(Request request) {
+        ModelCard.verifyBeside(request.model()); // first: a damaged file is named as such, not as a parse error
         Model model = Model.load(request.model());
         if (model.inputs().size() != 1) {
             throw new NeuralJException(request.model().getFileName() + ": a model with one input is needed; this one has "
                     + model.inputs());
         }
-        Backend backend = Backends.select(request.backend());
-        try {
-            return new Applier(request, model, backend, new Session(model, backend));
-        } catch (RuntimeException e) {
-            backend.close();
-            throw e;
+        long[] dims = model.inputs().get(0).dims();
+        if (dims != null && (dims.length != 4 || dims[1] > 1)) {
+            throw new ShapeMismatchException(request.model().getFileName() + ": apply feeds each plane as one grey channel, "
+                    + "[1, 1, H, W]; this model's input is " + model.inputs().get(0)
+                    + (dims.length == 4 ? " (" + dims[1] + " channels): use segment or classify with a model card that says so" : ""));
         }
+        return new Applier(request, ModelRunner.open(model, request.backend()));
     }
 
     /** A loaded model on an open backend; not thread-safe (one image at a time). */
     public static final class Applier implements AutoCloseable {
         private final Request request;
-        private final String inputName;
-        private final Backend backend;
-        private final Session session;
+        private final ModelRunner runner;
 
-        private Applier(Request request, Model model, Backend backend, Session session) {
+        private Applier(Request request, ModelRunner runner) {
             this.request = request;
-            this.inputName = model.inputs().get(0).name();
-            this.backend = backend;
-            this.session = session;
+            this.runner = runner;
         }
 
-        /** The backend's name, e.g. {@code cpu} or the OpenCL device. */
+        /** The backend's name, e.g. {@code cpu} or the OpenCL device ({@code cpu} after a fall-back). */
         public String backendName() {
-            return backend.name();
+            return runner.backendName();
         }
 
         /** See {@link ApplyModel#run}. */
@@ -99,9 +97,11 @@ public final class ApplyModel {
                 if (Thread.currentThread().isInterrupted()) {
                     throw new NeuralJException("cancelled after " + (z - 1) + " of " + in.getSize() + " planes");
                 }
-                HostTensor x = ImageTensors.fromProcessor(in.getProcessor(z));
+                ImageProcessor ip = in.getProcessor(z);
+                PlaneSource.requireFinite(ip);
+                HostTensor x = ImageTensors.fromProcessor(ip);
                 x = new HostTensor(x.shape(), request.normalization().apply(x.data()));
-                HostTensor y = session.runOnHost(Map.of(inputName, x)).values().iterator().next();
+                HostTensor y = runPlane(x);
                 if (request.sigmoid()) {
                     float[] d = y.data();
                     for (int i = 0; i < d.length; i++) {
@@ -130,16 +130,74 @@ public final class ApplyModel {
                 result.setDimensions(channels, in.getSize(), 1);
             }
             result.resetDisplayRange();
-            return new Result(result, backend.name(), (System.nanoTime() - t0) / 1_000_000);
+            return new Result(result, runner.backendName(), (System.nanoTime() - t0) / 1_000_000);
+        }
+
+        /**
+         * One normalised plane [1, 1, H, W] through the model. Out of device memory, a model whose output
+         * has the input's size and whose receptive field is finite runs tile by tile (same result: the
+         * halo covers the receptive field and tiles start at the image's origin); {@link Tiler} halves the
+         * tiles and at last moves to the CPU. Any other model moves to the CPU at once.
+         */
+        private HostTensor runPlane(HostTensor x) {
+            try {
+                return runner.run(x);
+            } catch (DeviceOutOfMemoryException e) {
+                int h = x.shape()[2];
+                int w = x.shape()[3];
+                ReceptiveField rf = tileable(h, w);
+                if (rf == null) {
+                    if (!runner.fallBackToCpu(e, "the whole " + w + "x" + h + " plane (this model cannot be tiled)")) {
+                        throw e;
+                    }
+                    return runner.run(x);
+                }
+                float[] plane = x.data();
+                PlaneSource src = PlaneSource.of(new FloatProcessor(w, h, plane), 1);
+                int side = Math.max(w, h);
+                int tile = Math.max(side / 2 / rf.stride() * rf.stride(), 2 * rf.halo() + rf.stride());
+                int k = outputChannels(h, w);
+                float[] out = new float[k * h * w];
+                Tiler.run(src, NormalizationStats.IDENTITY, runner, new Tiler.Options(tile, rf.halo(), rf.stride(), false), (t, o) -> {
+                    for (int c = 0; c < k; c++) {
+                        Tiler.into(out, w, c, null).accept(t, o);
+                    }
+                }, null, null);
+                return new HostTensor(new int[] {1, k, h, w}, out);
+            }
+        }
+
+        /** The receptive field if the model can be tiled on an H x W plane (output [1, K, H, W], free H and W), else null. */
+        private ReceptiveField tileable(int h, int w) {
+            Model model = runner.model();
+            long[] dims = model.inputs().get(0).dims();
+            if (dims != null && (dims[2] > 0 || dims[3] > 0)) {
+                return null; // a fixed input size: the model takes this plane whole or not at all
+            }
+            try {
+                int[] y = outputShape(h, w);
+                if (y.length != 4 || y[2] != h || y[3] != w) {
+                    return null;
+                }
+                return ReceptiveField.of(model, 1, 256);
+            } catch (IllegalArgumentException | NeuralJException e) {
+                return null; // mixes all pixels (global pooling, Gemm) or does not plan at other sizes
+            }
+        }
+
+        private int outputChannels(int h, int w) {
+            return outputShape(h, w)[1];
+        }
+
+        private int[] outputShape(int h, int w) {
+            Model model = runner.model();
+            return model.plan(Map.of(model.inputs().get(0).name(), new int[] {1, 1, h, w}))
+                    .meta(model.outputNames().get(0)).shape();
         }
 
         @Override
         public void close() {
-            try {
-                session.close();
-            } finally {
-                backend.close();
-            }
+            runner.close();
         }
     }
 

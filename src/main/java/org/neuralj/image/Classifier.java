@@ -1,13 +1,9 @@
 package org.neuralj.image;
 
 import ij.process.ImageProcessor;
-import java.util.Map;
-import org.neuralj.backend.Backend;
-import org.neuralj.backend.Backends;
 import org.neuralj.backend.NeuralJException;
 import org.neuralj.nn.HostTensor;
 import org.neuralj.nn.Model;
-import org.neuralj.nn.Session;
 
 /**
  * Classifies whole images (or planes) with a model whose card says {@code task: classification}: the
@@ -29,15 +25,11 @@ public final class Classifier implements AutoCloseable {
     }
 
     private final ModelCard card;
-    private final Backend backend;
-    private final Session session;
-    private final String inputName;
+    private final ModelRunner runner;
 
-    private Classifier(ModelCard card, Backend backend, Session session, String inputName) {
+    private Classifier(ModelCard card, ModelRunner runner) {
         this.card = card;
-        this.backend = backend;
-        this.session = session;
-        this.inputName = inputName;
+        this.runner = runner;
     }
 
     public static Classifier open(Request r) {
@@ -46,14 +38,7 @@ public final class Classifier implements AutoCloseable {
             throw new NeuralJException(loc.onnx() + ": a classifier needs its model card (" + ModelCard.cardFileOf(loc.onnx()).getFileName()
                     + ") for the class names and input size");
         }
-        Model model = Model.load(loc.onnx());
-        Backend backend = Backends.select(r.backend());
-        try {
-            return new Classifier(loc.card(), backend, new Session(model, backend), model.inputs().get(0).name());
-        } catch (RuntimeException e) {
-            backend.close();
-            throw e;
-        }
+        return new Classifier(loc.card(), ModelRunner.open(Model.load(loc.onnx()), r.backend()));
     }
 
     public ModelCard card() {
@@ -61,14 +46,13 @@ public final class Classifier implements AutoCloseable {
     }
 
     public String backendName() {
-        return backend.name();
+        return runner.backendName();
     }
 
     public Prediction classify(ImageProcessor ip) {
         float[] x = input(ip, card);
         int s = card.inputSize();
-        HostTensor out = session.runOnHost(Map.of(inputName, new HostTensor(new int[] {1, card.channels(), s, s}, x)))
-                .values().iterator().next();
+        HostTensor out = runner.runOrFallBack(new HostTensor(new int[] {1, card.channels(), s, s}, x));
         float[] z = out.data();
         if (z.length != card.classes().size()) {
             throw new NeuralJException(card.name() + ": the model gives " + z.length + " outputs for " + card.classes().size() + " classes");
@@ -85,6 +69,7 @@ public final class Classifier implements AutoCloseable {
 
     /** The network input for a plane: resized to the card's size, normalised, [C][S][S]. */
     public static float[] input(ImageProcessor ip, ModelCard card) {
+        PlaneSource.requireFinite(ip); // before resizing, so the count is the image's
         int s = card.inputSize();
         ImageProcessor r = ip.getWidth() == s && ip.getHeight() == s ? ip : resized(ip, s);
         PlaneSource src = PlaneSource.of(r, card.channels());
@@ -126,10 +111,6 @@ public final class Classifier implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            session.close();
-        } finally {
-            backend.close();
-        }
+        runner.close();
     }
 }

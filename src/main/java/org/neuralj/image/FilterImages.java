@@ -11,6 +11,8 @@ import java.awt.Rectangle;
 import java.util.ArrayList;
 import java.util.List;
 import org.neuralj.backend.Backend;
+import org.neuralj.backend.DeviceOutOfMemoryException;
+import org.neuralj.backend.cpu.CpuBackend;
 import org.neuralj.filter.EdgeMode;
 import org.neuralj.filter.Filter;
 import org.neuralj.filter.FilterException;
@@ -62,7 +64,25 @@ public final class FilterImages {
                 planes.add(toFloat(ip, c, read));
             }
         }
-        PlaneFilter.run(backend, filter, edge, read.width, read.height, planes, progress);
+        try {
+            PlaneFilter.run(backend, filter, edge, read.width, read.height, planes, progress);
+        } catch (DeviceOutOfMemoryException e) {
+            if (backend instanceof CpuBackend) {
+                throw e;
+            }
+            // the planes may be half filtered: read them again from the (untouched) images, filter on the CPU
+            Warnings.warn("the filter ran out of memory on " + backend.name() + " with " + read.width + "x" + read.height
+                    + " planes; running it on the CPU instead (slower, same results): " + e.getMessage());
+            planes.clear();
+            for (ImageProcessor ip : ips) {
+                for (int c = 0; c < channels; c++) {
+                    planes.add(toFloat(ip, c, read));
+                }
+            }
+            try (CpuBackend cpu = new CpuBackend()) {
+                PlaneFilter.run(cpu, filter, edge, read.width, read.height, planes, progress);
+            }
+        }
         boolean truncate = filter.truncatesToInteger();
         for (int i = 0; i < ips.size(); i++) {
             for (int c = 0; c < channels; c++) {

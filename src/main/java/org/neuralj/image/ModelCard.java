@@ -1,6 +1,9 @@
 package org.neuralj.image;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +13,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.neuralj.backend.NeuralJException;
+import org.neuralj.io.AtomicFiles;
+import org.neuralj.onnx.ModelFormatException;
 
 /**
  * What a shipped or trained model is and how to feed it: a small JSON file beside the ONNX file with
@@ -40,7 +45,8 @@ import org.neuralj.backend.NeuralJException;
  * @param stride        the network's stride (tile sizes and origins are multiples of it; 0: from the graph)
  * @param training      training data, licence, command, seed, ... (free-form)
  * @param metrics       validation metrics (free-form numbers or nested maps)
- * @param extra         any other keys
+ * @param extra         any other keys, among them {@code "sha256"}: the SHA-256 of the ONNX file (hex),
+ *                      written by {@link #write} and checked by {@link #verify} whenever the model loads
  */
 public record ModelCard(String name, Task task, String model, String axes, int channels, Normalization normalization, int inputSize,
                         String output, List<String> classes, double threshold, int tile, int halo, int stride,
@@ -59,6 +65,7 @@ public record ModelCard(String name, Task task, String model, String axes, int c
     }
 
     private static final List<String> OUTPUTS = List.of("sigmoid", "softmax", "probability", "raw");
+    private static final String SHA256 = "sha256";
 
     public ModelCard {
         classes = List.copyOf(classes);
@@ -139,6 +146,11 @@ public record ModelCard(String name, Task task, String model, String axes, int c
         if (tile < 0 || halo < 0 || stride < 0) {
             throw new NeuralJException(source + ": tile, halo and stride must not be negative");
         }
+        Object sum = o.get(SHA256);
+        if (sum != null && !(sum instanceof String h && h.matches("[0-9a-f]{64}"))) {
+            throw new NeuralJException(source + ": \"sha256\" must be the 64 lower-case hex digits of the model file's SHA-256, "
+                    + "not " + sum);
+        }
         Map<String, Object> extra = new LinkedHashMap<>(o);
         for (String k : List.of("name", "task", "model", "input", "output", "classes", "threshold", "tile", "halo", "stride",
                 "training", "metrics")) {
@@ -154,6 +166,9 @@ public record ModelCard(String name, Task task, String model, String axes, int c
         o.put("name", name);
         o.put("task", task.name().toLowerCase(Locale.ROOT));
         o.put("model", model);
+        if (sha256() != null) {
+            o.put(SHA256, sha256()); // beside the file it is the sum of
+        }
         Map<String, Object> in = new LinkedHashMap<>();
         in.put("axes", axes);
         in.put("channels", channels);
@@ -182,11 +197,81 @@ public record ModelCard(String name, Task task, String model, String axes, int c
         return Json.write(o);
     }
 
-    public void write(Path file) {
-        try {
-            Files.writeString(file, toJson(), StandardCharsets.UTF_8);
+    /**
+     * Writes the card to {@code file} (atomically), with the SHA-256 of the ONNX file it names when that
+     * file exists (so write the model first); returns the card as written.
+     */
+    public ModelCard write(Path file) {
+        Path onnx = modelFile(file);
+        ModelCard written = Files.isRegularFile(onnx) ? withSha256(sha256Of(onnx)) : this;
+        AtomicFiles.writeString(file, written.toJson());
+        return written;
+    }
+
+    /**
+     * Writes the SHA-256 of its model into each card named (after a shipped model was regenerated):
+     * {@code java -cp target/classes:target/jars/* org.neuralj.image.ModelCard sample-data/models/*.json}.
+     */
+    public static void main(String[] cards) {
+        for (String c : cards) {
+            Path file = Path.of(c);
+            ModelCard card = read(file).write(file);
+            System.out.println(file + ": sha256 " + card.sha256() + " of " + card.modelFile(file));
+        }
+    }
+
+    /** The SHA-256 of the ONNX file this card was written with (lower-case hex), or null. */
+    public String sha256() {
+        return extra.get(SHA256) instanceof String h ? h : null;
+    }
+
+    public ModelCard withSha256(String hex) {
+        Map<String, Object> e = new LinkedHashMap<>(extra);
+        e.put(SHA256, hex);
+        return new ModelCard(name, task, model, axes, channels, normalization, inputSize, output, classes, threshold, tile, halo,
+                stride, training, metrics, e);
+    }
+
+    /**
+     * Checks that {@code onnx} is the file this card ({@code cardFile}) was written for, when the card
+     * carries a checksum: a changed or damaged model (a cut-off download, a bad copy) must not run
+     * quietly with the card's settings.
+     */
+    public void verify(Path cardFile, Path onnx) {
+        String expected = sha256();
+        if (expected == null) {
+            return;
+        }
+        String actual = sha256Of(onnx);
+        if (!actual.equals(expected)) {
+            throw new ModelFormatException(onnx + " does not match its model card " + cardFile + ": the file's sha256 is "
+                    + actual + ", the card says " + expected + ". The file was changed or damaged (an interrupted download "
+                    + "or copy?): get it again; if you changed the model on purpose, write the new sum into the card "
+                    + "(or remove its \"sha256\" line)");
+        }
+    }
+
+    /** Verifies {@code onnx} against the card beside it (same stem, .json), if there is one. */
+    public static void verifyBeside(Path onnx) {
+        Path card = cardFileOf(onnx);
+        if (Files.isRegularFile(card)) {
+            read(card).verify(card, onnx);
+        }
+    }
+
+    /** The SHA-256 of a file, lower-case hex. */
+    public static String sha256Of(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[1 << 16];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                d.update(buffer, 0, n);
+            }
+            return java.util.HexFormat.of().formatHex(d.digest());
         } catch (IOException e) {
-            throw new NeuralJException("cannot write model card " + file + ": " + e.getMessage(), e);
+            throw new NeuralJException("cannot read " + file + " to check its sha256: " + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java has SHA-256", e);
         }
     }
 

@@ -89,12 +89,15 @@ public final class ModelLocator {
             if (!Files.isRegularFile(onnx)) {
                 throw new NeuralJException(card + " names the model " + c.model() + ", which is not there (" + onnx + ")");
             }
+            c.verify(card, onnx);
             return check(new Located(onnx, card, c), task);
         }
         onnx = p;
         card = ModelCard.cardFileOf(p);
         if (Files.isRegularFile(card)) {
-            return check(new Located(onnx, card, ModelCard.read(card)), task);
+            ModelCard c = ModelCard.read(card);
+            c.verify(card, onnx);
+            return check(new Located(onnx, card, c), task);
         }
         return new Located(onnx, null, null);
     }

@@ -18,8 +18,12 @@ public interface PlaneSource {
     /** The raw value of channel {@code c} at (x, y), inside the image. */
     float get(int c, int x, int y);
 
-    /** The plane of {@code ip} with {@code channels} channels (1 or 3); refuses what does not fit, naming both. */
+    /**
+     * The plane of {@code ip} with {@code channels} channels (1 or 3); refuses what does not fit, naming
+     * both, and a 32-bit plane with NaN or infinite pixels ({@link #requireFinite}).
+     */
     static PlaneSource of(ImageProcessor ip, int channels) {
+        requireFinite(ip);
         if (channels == 3) {
             if (!(ip instanceof ColorProcessor cp)) {
                 throw new org.neuralj.backend.ShapeMismatchException("the model expects an RGB image (3 channels) but this image is "
@@ -66,5 +70,27 @@ public interface PlaneSource {
                 return ip.getf(x, y); // RGB: ColorProcessor.getf is the luminance (as ImageTensors)
             }
         };
+    }
+
+    /**
+     * Refuses a 32-bit plane with NaN or infinite pixels, saying how many: a network mixes every pixel
+     * with its neighbours (and normalisation with the whole image), so one NaN would spoil a whole
+     * region or image without a word. The user decides what they stand for (ImageJ's Remove NaNs...).
+     */
+    static void requireFinite(ImageProcessor ip) {
+        if (!(ip.getPixels() instanceof float[] px)) {
+            return; // 8/16-bit and RGB pixels are always finite
+        }
+        long bad = 0;
+        for (float v : px) {
+            if (!Float.isFinite(v)) {
+                bad++;
+            }
+        }
+        if (bad > 0) {
+            throw new org.neuralj.nn.InvalidInputException(bad + " of " + px.length + " pixels are NaN or infinite; the model "
+                    + "commands need finite pixels: replace them first (Process > Noise > Remove NaNs..., or Process > Math > "
+                    + "Set... on a selection)");
+        }
     }
 }

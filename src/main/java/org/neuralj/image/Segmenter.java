@@ -8,11 +8,8 @@ import ij.process.ImageProcessor;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.DoubleConsumer;
-import org.neuralj.backend.Backend;
-import org.neuralj.backend.Backends;
 import org.neuralj.backend.NeuralJException;
 import org.neuralj.nn.Model;
-import org.neuralj.nn.Session;
 
 /**
  * Segments images of any size with a fully convolutional model: each plane (stacks and time series
@@ -59,22 +56,18 @@ public final class Segmenter implements AutoCloseable {
     private final Request request;
     private final ModelLocator.Located located;
     private final ModelCard card;
-    private final Backend backend;
-    private final Session session;
-    private final String inputName;
+    private final ModelRunner runner;
     private final int tile;
     private final int halo;
     private final int stride;
     private final Consumer<String> log;
 
-    private Segmenter(Request request, ModelLocator.Located located, ModelCard card, Backend backend, Session session, String inputName,
+    private Segmenter(Request request, ModelLocator.Located located, ModelCard card, ModelRunner runner,
                       int tile, int halo, int stride, Consumer<String> log) {
         this.request = request;
         this.located = located;
         this.card = card;
-        this.backend = backend;
-        this.session = session;
-        this.inputName = inputName;
+        this.runner = runner;
         this.tile = tile;
         this.halo = halo;
         this.stride = stride;
@@ -102,13 +95,7 @@ public final class Segmenter implements AutoCloseable {
         int needed = Math.max(rf.radius(), card.halo());
         int tile = r.tile() > 0 ? r.tile() : card.tile() > 0 ? card.tile() : DEFAULT_TILE;
         int halo = ModelCard.checkTiling(card.name(), tile, r.halo(), needed, stride);
-        Backend backend = Backends.select(r.backend());
-        try {
-            return new Segmenter(r, loc, card, backend, new Session(model, backend), model.inputs().get(0).name(), tile, halo, stride, log);
-        } catch (RuntimeException e) {
-            backend.close();
-            throw e;
-        }
+        return new Segmenter(r, loc, card, ModelRunner.open(model, r.backend()), tile, halo, stride, log);
     }
 
     public ModelCard card() {
@@ -116,7 +103,7 @@ public final class Segmenter implements AutoCloseable {
     }
 
     public String backendName() {
-        return backend.name();
+        return runner.backendName();
     }
 
     public int tile() {
@@ -258,7 +245,7 @@ public final class Segmenter implements AutoCloseable {
         NormalizationStats norm = NormalizationStats.of(card.normalization(), src, ip);
         int w = ip.getWidth();
         int h = ip.getHeight();
-        Tiler.TileModel model = Tiler.of(session, inputName);
+        Tiler.TileModel model = runner; // out of device memory: smaller tiles, then the CPU
         Tiler.Options options = new Tiler.Options(tile, halo, stride, false);
         float thr = (float) threshold();
         boolean labels = withLabels || request.output() == Output.LABELS;
@@ -358,10 +345,6 @@ public final class Segmenter implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            session.close();
-        } finally {
-            backend.close();
-        }
+        runner.close();
     }
 }

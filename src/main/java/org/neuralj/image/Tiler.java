@@ -18,7 +18,10 @@ import org.neuralj.nn.Session;
  *
  * <p>On {@link DeviceOutOfMemoryException} the tile side is halved (kept a multiple of the stride and
  * at least 2 x halo + stride), the retry is logged, and the plane starts again — as CSBDeep's
- * {@code tryToTileAndRunNetwork} does; below the smallest tile the error is thrown with both sizes.
+ * {@code tryToTileAndRunNetwork} does; the model remembers the size that failed, so later planes start
+ * below it. When the smallest tile fails too, the model may move to the CPU
+ * ({@link TileModel#fallBackToCpu}) and the plane starts again with the tile asked for; otherwise the
+ * error is thrown with both sizes.
  */
 public final class Tiler {
 
@@ -26,6 +29,23 @@ public final class Tiler {
     @FunctionalInterface
     public interface TileModel {
         HostTensor run(float[] input, int channels, int height, int width);
+
+        /**
+         * Called when even the smallest tile ({@code tried}) ran out of device memory: a model that can
+         * move to the CPU does so (and says so once) and returns true; by default it cannot.
+         */
+        default boolean fallBackToCpu(DeviceOutOfMemoryException e, String tried) {
+            return false;
+        }
+
+        /** The largest tile side not known to run out of memory (later planes start there). */
+        default int tileLimit() {
+            return Integer.MAX_VALUE;
+        }
+
+        /** Tiles of {@code side} pixels are the largest to try from now on. */
+        default void limitTiles(int side) {
+        }
     }
 
     /** Receives each tile's output; copy the valid region ({@link TilePlan.Tile}) out of {@code out}. */
@@ -61,7 +81,8 @@ public final class Tiler {
      */
     public static TilePlan run(PlaneSource src, NormalizationStats norm, TileModel model, Options o, Sink sink,
                                Consumer<String> log, java.util.function.DoubleConsumer progress) {
-        int tile = o.tile();
+        int min = 2 * TilePlan.roundUp(o.halo(), o.stride()) + o.stride();
+        int tile = Math.min(o.tile(), model.tileLimit());
         while (true) {
             TilePlan plan = TilePlan.of(src.width(), src.height(), tile, o.halo(), o.stride(), o.borderPadding());
             try {
@@ -69,17 +90,20 @@ public final class Tiler {
                 return plan;
             } catch (DeviceOutOfMemoryException e) {
                 int current = Math.max(plan.tileWidth(), plan.tileHeight());
-                int next = current / 2 / o.stride() * o.stride();
-                int min = 2 * plan.halo() + o.stride();
-                if (next < min) {
+                int next = Math.max(current / 2 / o.stride() * o.stride(), min);
+                if (next < current) {
+                    if (log != null) {
+                        log.accept("out of device memory with " + plan.tileWidth() + "x" + plan.tileHeight() + " tiles ("
+                                + e.getMessage() + "); retrying with " + next + "-pixel tiles");
+                    }
+                    model.limitTiles(next);
+                    tile = next;
+                } else if (model.fallBackToCpu(e, current + "-pixel tiles (the smallest for halo " + plan.halo() + ")")) {
+                    tile = o.tile();
+                } else {
                     throw new DeviceOutOfMemoryException("out of device memory even with " + current + "-pixel tiles (the smallest "
                             + "for halo " + plan.halo() + " is " + min + "): " + e.getMessage(), e);
                 }
-                if (log != null) {
-                    log.accept("out of device memory with " + plan.tileWidth() + "x" + plan.tileHeight() + " tiles ("
-                            + e.getMessage() + "); retrying with " + next + "-pixel tiles");
-                }
-                tile = next;
             }
         }
     }

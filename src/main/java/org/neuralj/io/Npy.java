@@ -279,11 +279,7 @@ public final class Npy {
 
     /** Writes a float32 C-order .npy file (format 1.0). */
     public static void write(Path file, Array array) {
-        try {
-            Files.write(file, toBytes(array));
-        } catch (IOException e) {
-            throw new FormatException(file + ": cannot be written: " + e.getMessage(), e);
-        }
+        AtomicFiles.write(file, toBytes(array));
     }
 
     public static void write(Path file, int[] shape, float[] data) {

@@ -103,11 +103,28 @@ public final class Model {
         }
         Set<String> known = new HashSet<>(constants.keySet());
         inputs.forEach(i -> known.add(i.name()));
+        // Every input must be known before its node: ONNX requires topological order, and checking it
+        // here also refuses cycles (a node output feeding an earlier node, or itself), which would
+        // otherwise make shape inference or a run wait forever for a value.
+        Map<String, Integer> producer = new HashMap<>();
+        for (int i = g.nodes().size() - 1; i >= 0; i--) {
+            for (String out : g.nodes().get(i).outputs()) {
+                producer.put(out, i);
+            }
+        }
         List<Node> nodes = new ArrayList<>();
-        for (OnnxNode n : g.nodes()) {
+        for (int index = 0; index < g.nodes().size(); index++) {
+            OnnxNode n = g.nodes().get(index);
             NodeInfo info = new NodeInfo(n, opset, source);
             for (String in : n.inputs()) {
                 if (!in.isEmpty() && !known.contains(in)) {
+                    Integer later = producer.get(in);
+                    if (later != null) {
+                        throw new ModelFormatException(info + ": input '" + in + "' is the output of "
+                                + (later == index ? "this node itself" : "node " + later + " (" + g.nodes().get(later).opType()
+                                + " '" + g.nodes().get(later).name() + "'), which comes later")
+                                + ": the graph has a cycle or its nodes are not in topological order");
+                    }
                     throw new ModelFormatException(info + ": input '" + in + "' is not an initializer, a graph input"
                             + " or the output of an earlier node (missing initializer, or nodes out of order)");
                 }

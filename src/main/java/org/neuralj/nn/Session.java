@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.neuralj.backend.Backend;
+import org.neuralj.backend.DeviceOutOfMemoryException;
 import org.neuralj.backend.NeuralJException;
 import org.neuralj.backend.Tensor;
 
@@ -133,6 +134,9 @@ public final class Session implements AutoCloseable {
                 List<Tensor> results;
                 try {
                     results = p.step().kernel().run(backend, args);
+                } catch (DeviceOutOfMemoryException e) {
+                    // keeps its type: the image layer retries with smaller tiles or on the CPU
+                    throw new DeviceOutOfMemoryException(p.node().info() + ": " + e.getMessage(), e);
                 } catch (NeuralJException e) {
                     throw new NeuralJException(p.node().info() + ": " + e.getMessage(), e);
                 }

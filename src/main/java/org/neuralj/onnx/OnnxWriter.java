@@ -1,9 +1,8 @@
 package org.neuralj.onnx;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.neuralj.io.AtomicFiles;
 
 import org.neuralj.onnx.OnnxFields.Attribute;
 import org.neuralj.onnx.OnnxFields.Dimension;
@@ -26,24 +25,14 @@ public final class OnnxWriter {
     private OnnxWriter() {
     }
 
-    /** Writes the model to {@code file} (replacing it). */
+    /** Writes the model to {@code file} (replacing it in one step: never half-written, see {@link AtomicFiles}). */
     public static void write(OnnxModel model, Path file) {
-        byte[] bytes = toBytes(model);
-        try {
-            Files.write(file, bytes);
-        } catch (IOException e) {
-            throw new ModelFormatException(file + ": cannot be written: " + e.getMessage(), e);
-        }
+        AtomicFiles.write(file, toBytes(model));
     }
 
     /** Writes a serialized TensorProto (the format of the ONNX tests' input_K.pb files). */
     public static void writeTensor(OnnxTensor tensor, Path file) {
-        byte[] bytes = toBytes(tensor);
-        try {
-            Files.write(file, bytes);
-        } catch (IOException e) {
-            throw new ModelFormatException(file + ": cannot be written: " + e.getMessage(), e);
-        }
+        AtomicFiles.write(file, toBytes(tensor));
     }
 
     public static byte[] toBytes(OnnxModel model) {

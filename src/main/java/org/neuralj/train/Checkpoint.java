@@ -1,20 +1,18 @@
 package org.neuralj.train;
 
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.neuralj.backend.Tensor;
+import org.neuralj.io.AtomicFiles;
 import org.neuralj.onnx.ModelFormatException;
 
 /**
@@ -26,7 +24,8 @@ import org.neuralj.onnx.ModelFormatException;
  * <p>Format (big-endian, {@link DataOutputStream}): the magic {@code NJCKPT1}, then the counters
  * (int count, then UTF name and long value each), the optimiser step (long), then tensors (int count,
  * then UTF name, int rank, int dims..., float data...): parameters as {@code param:<name>}, optimiser
- * slots as {@code opt:<parameter>/<slot>}. Written to a temporary file and moved into place.
+ * slots as {@code opt:<parameter>/<slot>}. Written with {@link AtomicFiles}: a killed run or a full
+ * disk leaves the previous checkpoint as it was.
  */
 public final class Checkpoint {
     private static final String MAGIC = "NJCKPT1";
@@ -35,9 +34,8 @@ public final class Checkpoint {
     }
 
     public static void save(Path file, List<Parameter> parameters, Optimizer optimizer, Map<String, Long> counters) {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (OutputStream os = Files.newOutputStream(tmp);
-             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(os))) {
+        AtomicFiles.write(file, os -> {
+            DataOutputStream out = new DataOutputStream(os);
             out.writeUTF(MAGIC);
             out.writeInt(counters.size());
             for (Map.Entry<String, Long> e : counters.entrySet()) {
@@ -64,14 +62,8 @@ public final class Checkpoint {
                     out.writeFloat(v);
                 }
             }
-        } catch (IOException e) {
-            throw new ModelFormatException(file + ": cannot write the checkpoint: " + e.getMessage(), e);
-        }
-        try {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new ModelFormatException(file + ": cannot move the checkpoint into place: " + e.getMessage(), e);
-        }
+            out.flush();
+        });
     }
 
     /**

@@ -93,7 +93,7 @@ class BatchCliTest {
         assertEquals(Set.of("a.tif", "sub/deeper/d.tif"), relativeFiles(out), "--glob '*.tif' picks TIFFs only; broken.tif fails");
         // a killed run leaves a temporary and no output for d.tif
         Files.delete(out.resolve("sub/deeper/d.tif"));
-        Path stale = out.resolve("sub/deeper/" + BatchRunner.tempName("d.tif", 999_999));
+        Path stale = out.resolve("sub/deeper/" + org.neuralj.io.AtomicFiles.temporaryName("d.tif", 999_999));
         Files.writeString(stale, "half-written");
         FileTime before = FileTime.fromMillis(1_000_000L);
         Files.setLastModifiedTime(out.resolve("a.tif"), before);

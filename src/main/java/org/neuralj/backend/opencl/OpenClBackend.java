@@ -265,6 +265,11 @@ public final class OpenClBackend implements Backend {
         return pool.reused();
     }
 
+    /** The most device memory (bytes) this backend's tensors held at once (what a memory cap must allow). */
+    public long peakDeviceBytes() {
+        return pool.peakLiveBytes();
+    }
+
     /** Forces a conv2d kernel (for tests and benchmarks); AUTO picks by size. */
     void setConvKernel(ConvKernel k) {
         convKernel = k;
