@@ -71,8 +71,8 @@ public final class FilterImages {
                 throw e;
             }
             // the planes may be half filtered: read them again from the (untouched) images, filter on the CPU
-            Warnings.warn("the filter ran out of memory on " + backend.name() + " with " + read.width + "x" + read.height
-                    + " planes; running it on the CPU instead (slower, same results): " + e.getMessage());
+            Warnings.warn("the filter " + filter + " does not fit in the memory of " + backend.name() + " with " + read.width + "x"
+                    + read.height + " planes; running it on the CPU instead (slower, same results). Cause: " + e.getMessage());
             planes.clear();
             for (ImageProcessor ip : ips) {
                 for (int c = 0; c < channels; c++) {

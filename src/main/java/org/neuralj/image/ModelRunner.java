@@ -86,9 +86,9 @@ public final class ModelRunner implements Tiler.TileModel, AutoCloseable {
         backend = cpu;
         session = new Session(model, cpu);
         tileLimit = Integer.MAX_VALUE;
-        Warnings.warn(model.source() + " ran out of memory on " + device + " even with " + tried + "; running on the CPU "
-                + "instead (slower, same results). To stay on the device: free GPU memory, choose smaller tiles (--tile), "
-                + "or raise -Dneuralj.opencl.maxMemory. (" + e.getMessage() + ")");
+        Warnings.warn(model.source() + " does not fit in the memory of " + device + " even with " + tried + "; running on "
+                + "the CPU instead (slower, same results). To stay on the device, free memory there (other programs) or raise "
+                + "-Dneuralj.opencl.maxMemory if it is set. Cause: " + e.getMessage());
         return true;
     }
 
