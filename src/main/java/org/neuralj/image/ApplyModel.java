@@ -142,6 +142,10 @@ public final class ApplyModel {
         private HostTensor runPlane(HostTensor x) {
             try {
                 return runner.run(x);
+            } catch (ShapeMismatchException e) {
+                // e.g. a 1 x 1 plane through a pooling layer: say which plane size the model refused
+                throw new ShapeMismatchException(runner.model().source() + " cannot run on a " + x.shape()[3] + "x" + x.shape()[2]
+                        + " plane: " + e.getMessage(), e);
             } catch (DeviceOutOfMemoryException e) {
                 int h = x.shape()[2];
                 int w = x.shape()[3];

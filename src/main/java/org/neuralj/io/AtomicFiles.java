@@ -124,7 +124,7 @@ public final class AtomicFiles {
         if (lower.contains("no space left") || lower.contains("disk quota") || lower.contains("not enough space")
                 || lower.contains("file too large")) {
             return new NeuralJException("cannot write " + target + ": the disk is full (" + reason + "; "
-                    + usable(target) + "); nothing was written, free some space and run again", e);
+                    + usable(target) + "); the file was not written: free some space and run again", e);
         }
         return new NeuralJException("cannot write " + target + ": " + reason, e);
     }
