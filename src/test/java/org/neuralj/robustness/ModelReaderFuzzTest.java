@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -20,13 +21,27 @@ import org.junit.jupiter.api.Test;
 import org.neuralj.SharedData;
 import org.neuralj.backend.NeuralJException;
 import org.neuralj.nn.Model;
+import org.neuralj.nn.UnsupportedOperatorException;
+import org.neuralj.onnx.ModelFormatException;
+import org.neuralj.onnx.OnnxGraph;
+import org.neuralj.onnx.OnnxModel;
+import org.neuralj.onnx.OnnxNode;
 import org.neuralj.onnx.OnnxReader;
+import org.neuralj.onnx.OnnxWriter;
+import org.neuralj.onnx.ValueInfo;
 
 /**
- * Mutated ONNX files (bit flips, truncation, overwritten and duplicated byte ranges, huge lengths)
- * must each end in a typed NeuralJ exception, or load correctly, within a time bound: never another
- * exception, a hang or an out-of-memory. Fixed seed; the outcome table goes to docs/robustness.md.
- * A longer run: {@code mvn -B test -Dtest=ModelReaderFuzzTest -Dneuralj.fuzz.mutants=50000}.
+ * Mutated ONNX files must each end in a typed NeuralJ exception, or load correctly, within a time
+ * bound: never another exception, a hang, a stack overflow or an out-of-memory. Two kinds, fixed seed:
+ * byte mutants (bit flips, truncation, overwritten and duplicated byte ranges, huge varints) and graph
+ * mutants built from the parsed seed and written back (cycles: a node reading its own or a later node's
+ * output, nodes out of order; missing inputs; unknown ops; declared types and dims changed). A cycle or
+ * a missing input must be a {@link ModelFormatException}, an unknown op an
+ * {@link UnsupportedOperatorException}.
+ *
+ * <p>The outcome table is printed; it is written into {@code docs/robustness.md} only on request:
+ * {@code mvn -B test -Dtest=ModelReaderFuzzTest -Dneuralj.fuzz.report=true} (longer:
+ * {@code -Dneuralj.fuzz.mutants=50000 -Dneuralj.fuzz.graphs=20000}).
  */
 class ModelReaderFuzzTest {
     private static final long SEED = 20261123L;
@@ -36,43 +51,202 @@ class ModelReaderFuzzTest {
     void mutatedModelsFailWithTypedExceptionsOnly() throws Exception {
         List<Path> seeds = seedModels();
         int mutants = Integer.getInteger("neuralj.fuzz.mutants", 2000);
+        int graphs = Integer.getInteger("neuralj.fuzz.graphs", 1000);
         Random rnd = new Random(SEED);
-        Map<String, Integer> outcomes = new TreeMap<>();
+        Map<String, Map<String, Integer>> outcomes = new TreeMap<>(); // kind -> outcome -> count
         List<String> bad = new ArrayList<>();
-        long slowest = 0;
-        ExecutorService worker = Executors.newSingleThreadExecutor();
+        long[] slowest = {0};
+        Map<Path, OnnxModel> parsed = new HashMap<>();
+        ExecutorService[] worker = {Executors.newSingleThreadExecutor()};
         try {
-            for (int i = 0; i < mutants; i++) {
+            for (int i = 0; i < mutants + graphs; i++) {
                 Path source = seeds.get(rnd.nextInt(seeds.size()));
-                byte[] original = Files.readAllBytes(source);
-                String how = mutate(original, rnd);
-                byte[] mutant = lastMutant;
-                String name = source.getFileName() + "#" + i;
-                long t0 = System.nanoTime();
-                Future<String> f = worker.submit(() -> load(mutant, name, source.getParent()));
-                String outcome;
-                try {
-                    outcome = f.get(TIME_BOUND_MS, TimeUnit.MILLISECONDS);
-                } catch (TimeoutException e) {
-                    f.cancel(true);
-                    worker.shutdownNow();
-                    worker = Executors.newSingleThreadExecutor();
-                    outcome = "TIMEOUT";
-                } catch (java.util.concurrent.ExecutionException e) {
-                    outcome = "UNTYPED " + e.getCause();
+                byte[] mutant;
+                String kind;
+                String how;
+                if (i < mutants) {
+                    how = mutate(Files.readAllBytes(source), rnd);
+                    mutant = lastMutant;
+                    kind = "bytes";
+                } else {
+                    // the kinds in turn; seeds drawn until one has what the kind changes (e.g. two nodes)
+                    GraphMutant g = null;
+                    for (int tries = 0; g == null; tries++) {
+                        assertTrue(tries < 10_000, "no seed model fits graph mutant kind " + (i - mutants) % GRAPH_KINDS);
+                        source = tries == 0 ? source : seeds.get(rnd.nextInt(seeds.size()));
+                        g = mutateGraph(parsed.computeIfAbsent(source, OnnxReader::read), (i - mutants) % GRAPH_KINDS, rnd);
+                    }
+                    mutant = OnnxWriter.toBytes(g.model());
+                    kind = g.kind();
+                    how = g.how();
                 }
-                slowest = Math.max(slowest, (System.nanoTime() - t0) / 1_000_000);
-                String key = outcome.startsWith("UNTYPED") ? "UNTYPED" : outcome;
-                outcomes.merge(key, 1, Integer::sum);
-                if (outcome.startsWith("UNTYPED") || outcome.equals("TIMEOUT")) {
-                    bad.add(name + " (" + how + "): " + outcome);
+                String name = source.getFileName() + "#" + i;
+                Path dir = source.getParent();
+                String outcome = run(worker, () -> load(mutant, name, dir), slowest);
+                outcomes.computeIfAbsent(kind, k -> new TreeMap<>()).merge(outcome.startsWith("UNTYPED") ? "UNTYPED" : outcome, 1,
+                        Integer::sum);
+                String expected = EXPECTED.get(kind);
+                if (outcome.startsWith("UNTYPED") || outcome.equals("TIMEOUT") || expected != null && !expected.equals(outcome)) {
+                    bad.add(name + " (" + kind + ": " + how + "): " + outcome + (expected != null ? ", expected " + expected : ""));
                 }
             }
         } finally {
-            worker.shutdownNow();
+            worker[0].shutdownNow();
         }
-        writeReport(mutants, seeds, outcomes, bad, slowest);
+        String table = table(mutants, graphs, seeds.size(), outcomes, bad, slowest[0]);
+        System.out.println(table);
+        if (Boolean.getBoolean("neuralj.fuzz.report")) {
+            writeReport(table);
+        }
         assertTrue(bad.isEmpty(), bad.size() + " mutants ended badly, e.g. " + bad.subList(0, Math.min(5, bad.size())));
+        for (String kind : EXPECTED.keySet()) {
+            assertTrue(outcomes.containsKey(kind), "no " + kind + " mutant was made: " + outcomes.keySet());
+        }
+    }
+
+    @Test
+    void aTwoNodeCycleIsRefusedByNameWhenTheModelLoads() {
+        // a = Relu(b), b = Relu(a): no order of the nodes can run it
+        OnnxModel m = OnnxModel.of(OnnxGraph.of("loop", List.of(
+                OnnxNode.of("Relu", List.of("b"), List.of("a")).withName("first"),
+                OnnxNode.of("Relu", List.of("a"), List.of("b")).withName("second"),
+                OnnxNode.of("Add", List.of("x", "b"), List.of("y")).withName("out")), List.of(),
+                List.of(ValueInfo.floatTensor("x", 1, 4)), List.of(ValueInfo.floatTensor("y", 1, 4))), 13);
+        ModelFormatException e = org.junit.jupiter.api.Assertions.assertThrows(ModelFormatException.class,
+                () -> Model.fromOnnx(OnnxReader.read(OnnxWriter.toBytes(m), "loop.onnx", null), "loop.onnx"));
+        assertTrue(e.getMessage().contains("loop.onnx") && e.getMessage().contains("'first'") && e.getMessage().contains("'second'")
+                && e.getMessage().contains("cycle"), e.getMessage());
+    }
+
+    /** The only outcome allowed for each graph mutant kind that has one. */
+    private static final Map<String, String> EXPECTED = Map.of(
+            "cycle: node reads its own output", "ModelFormatException",
+            "cycle: node reads a later node's output", "ModelFormatException",
+            "nodes out of order", "ModelFormatException",
+            "missing input", "ModelFormatException",
+            "unknown op", "UnsupportedOperatorException");
+
+    /** Runs {@code task} under the time bound on the worker (replaced after a time-out); "TIMEOUT" or the outcome. */
+    private static String run(ExecutorService[] worker, java.util.concurrent.Callable<String> task, long[] slowest) throws Exception {
+        long t0 = System.nanoTime();
+        Future<String> f = worker[0].submit(task);
+        String outcome;
+        try {
+            outcome = f.get(TIME_BOUND_MS, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            f.cancel(true);
+            worker[0].shutdownNow();
+            worker[0] = Executors.newSingleThreadExecutor();
+            outcome = "TIMEOUT";
+        } catch (java.util.concurrent.ExecutionException e) {
+            outcome = "UNTYPED " + e.getCause();
+        }
+        slowest[0] = Math.max(slowest[0], (System.nanoTime() - t0) / 1_000_000);
+        return outcome;
+    }
+
+    private record GraphMutant(String kind, String how, OnnxModel model) {
+    }
+
+    private static final int GRAPH_KINDS = 7;
+
+    /** A structural change of kind {@code kind} of {@code m}, or null when that change does not apply to this graph. */
+    private static GraphMutant mutateGraph(OnnxModel m, int kind, Random rnd) {
+        OnnxGraph g = m.graph();
+        List<OnnxNode> nodes = new ArrayList<>(g.nodes());
+        if (nodes.isEmpty()) {
+            return null;
+        }
+        boolean needsLater = kind == 1 || kind == 2; // node i must have a later node j
+        if (needsLater && nodes.size() < 2) {
+            return null;
+        }
+        int i = rnd.nextInt(needsLater ? nodes.size() - 1 : nodes.size());
+        OnnxNode n = nodes.get(i);
+        List<Integer> inputSlots = new ArrayList<>();
+        for (int k = 0; k < n.inputs().size(); k++) {
+            if (!n.inputs().get(k).isEmpty()) {
+                inputSlots.add(k);
+            }
+        }
+        switch (kind) {
+            case 0, 1: { // a cycle: one input of node i becomes an output of node j >= i (itself for kind 0)
+                int j = kind == 0 ? i : i + 1 + rnd.nextInt(nodes.size() - i - 1);
+                if (inputSlots.isEmpty() || nodes.get(j).outputs().isEmpty()) {
+                    return null;
+                }
+                int slot = inputSlots.get(rnd.nextInt(inputSlots.size()));
+                String back = nodes.get(j).outputs().get(rnd.nextInt(nodes.get(j).outputs().size()));
+                if (back.isEmpty()) {
+                    return null;
+                }
+                nodes.set(i, withInput(n, slot, back));
+                return new GraphMutant(kind == 0 ? "cycle: node reads its own output" : "cycle: node reads a later node's output",
+                        "node " + i + " input " + slot + " <- '" + back + "' of node " + j, with(m, nodes, g.inputs()));
+            }
+            case 2: { // a consumer moved before its producer
+                for (int j = i + 1; j < nodes.size(); j++) {
+                    if (!java.util.Collections.disjoint(nodes.get(j).inputs(), n.outputs())) {
+                        nodes.remove(i);
+                        nodes.add(j, n);
+                        return new GraphMutant("nodes out of order", "node " + i + " moved after its reader " + j,
+                                with(m, nodes, g.inputs()));
+                    }
+                }
+                return null;
+            }
+            case 3: {
+                if (inputSlots.isEmpty()) {
+                    return null;
+                }
+                int slot = inputSlots.get(rnd.nextInt(inputSlots.size()));
+                nodes.set(i, withInput(n, slot, "fuzz_missing_" + rnd.nextInt(1000)));
+                return new GraphMutant("missing input", "node " + i + " input " + slot, with(m, nodes, g.inputs()));
+            }
+            case 4: {
+                nodes.set(i, new OnnxNode(n.name(), "FuzzNoSuchOp" + rnd.nextInt(100), n.domain(), n.inputs(), n.outputs(), n.attributes()));
+                return new GraphMutant("unknown op", "node " + i + " (" + n.opType() + ")", with(m, nodes, g.inputs()));
+            }
+            default: { // a graph input's declared type (5) or one of its dims (6) changed
+                List<ValueInfo> inputs = new ArrayList<>(g.inputs());
+                if (inputs.isEmpty()) {
+                    return null;
+                }
+                int k = rnd.nextInt(inputs.size());
+                ValueInfo v = inputs.get(k);
+                if (kind == 5) {
+                    int type = rnd.nextInt(25);
+                    inputs.set(k, new ValueInfo(v.name(), type, v.dims(), v.dimParams()));
+                    return new GraphMutant("declared type changed", "input '" + v.name() + "' type " + type, with(m, nodes, inputs));
+                }
+                if (v.dims() == null || v.dims().length == 0) {
+                    return null;
+                }
+                long[] dims = v.dims().clone();
+                long[] choices = {0, -7, 1L << 31, 1L << 40, Long.MAX_VALUE, 3};
+                int d = rnd.nextInt(dims.length);
+                dims[d] = choices[rnd.nextInt(choices.length)];
+                String[] params = v.dimParams() == null ? null : v.dimParams().clone();
+                if (params != null) {
+                    params[d] = null;
+                }
+                inputs.set(k, new ValueInfo(v.name(), v.elemType(), dims, params));
+                return new GraphMutant("declared dim changed", "input '" + v.name() + "' dim " + d + " = " + dims[d],
+                        with(m, nodes, inputs));
+            }
+        }
+    }
+
+    private static OnnxNode withInput(OnnxNode n, int slot, String value) {
+        List<String> in = new ArrayList<>(n.inputs());
+        in.set(slot, value);
+        return new OnnxNode(n.name(), n.opType(), n.domain(), in, n.outputs(), n.attributes());
+    }
+
+    private static OnnxModel with(OnnxModel m, List<OnnxNode> nodes, List<ValueInfo> inputs) {
+        OnnxGraph g = m.graph();
+        return new OnnxModel(m.irVersion(), m.opsetImports(), m.producerName(), m.producerVersion(),
+                new OnnxGraph(g.name(), nodes, g.initializers(), inputs, g.outputs(), g.valueInfo()));
     }
 
     /** Reads and builds the model (all ops created, all initializers decoded): "loaded" or the exception's type. */
@@ -169,19 +343,32 @@ class ModelReaderFuzzTest {
         return seeds;
     }
 
-    private static void writeReport(int mutants, List<Path> seeds, Map<String, Integer> outcomes, List<String> bad, long slowest)
-            throws IOException {
-        StringBuilder md = new StringBuilder("# Robustness\n\n## ONNX reader fuzzing\n\n");
-        md.append("Written by `ModelReaderFuzzTest` (part of `mvn -B test`; longer: `mvn -B test -Dtest=ModelReaderFuzzTest ")
-          .append("-Dneuralj.fuzz.mutants=50000`). Seed ").append(SEED).append(", ").append(mutants).append(" mutants of ")
-          .append(seeds.size()).append(" seed models (bit flips, truncation, random bytes, huge varints, duplicated ranges,")
-          .append(" single bytes set). Each is read, every node's op is created and, for models with fixed input shapes,")
-          .append(" planned (shape inference and constant folding). Time bound ").append(TIME_BOUND_MS).append(" ms each; slowest ")
-          .append(slowest).append(" ms.\n\n| outcome | mutants |\n|---|---:|\n");
-        outcomes.forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v).append(" |\n"));
-        md.append("\nMutants that ended in anything but a typed NeuralJ exception or a correct load: ").append(bad.size()).append(".\n");
+    private static String table(int mutants, int graphs, int seeds, Map<String, Map<String, Integer>> outcomes, List<String> bad,
+                                long slowest) {
+        StringBuilder md = new StringBuilder();
+        md.append("Seed ").append(SEED).append(": ").append(mutants).append(" byte mutants and ").append(graphs)
+          .append(" graph mutants of ").append(seeds).append(" seed models. Each is read, every node's op is created and, for")
+          .append(" models with fixed input shapes, planned (shape inference and constant folding). Time bound ")
+          .append(TIME_BOUND_MS).append(" ms each; slowest ").append(slowest).append(" ms.\n\n")
+          .append("| mutant | outcome | count |\n|---|---|---:|\n");
+        outcomes.forEach((kind, byOutcome) -> byOutcome.forEach((k, v) ->
+                md.append("| ").append(kind).append(" | ").append(k).append(" | ").append(v).append(" |\n")));
+        md.append("\nMutants that ended in anything but a typed NeuralJ exception or a correct load, or (cycles, missing ")
+          .append("inputs, unknown ops) in another exception than the one expected: ").append(bad.size()).append(".\n");
         bad.stream().limit(20).forEach(b -> md.append("- ").append(b).append('\n'));
-        Files.createDirectories(Path.of("docs"));
-        Files.writeString(Path.of("docs/robustness.md"), md.toString());
+        return md.toString();
+    }
+
+    /** Replaces the generated part of docs/robustness.md (between its two markers) with {@code table}. */
+    private static void writeReport(String table) throws IOException {
+        Path doc = Path.of("docs/robustness.md");
+        String text = Files.readString(doc);
+        String begin = "<!-- fuzz-table:begin -->\n";
+        String end = "<!-- fuzz-table:end -->";
+        int a = text.indexOf(begin);
+        int b = text.indexOf(end);
+        assertTrue(a >= 0 && b > a, doc + " has no " + begin.trim() + " ... " + end + " section to write");
+        Files.writeString(doc, text.substring(0, a + begin.length()) + table + text.substring(b));
+        System.out.println("wrote the table into " + doc);
     }
 }

@@ -32,11 +32,13 @@ class SoakTest {
             }
             long buffers = cl.buffersCreated();
             int compiles = cl.programCompiles();
+            long peak = cl.peakDeviceBytes();
             for (int i = 0; i < RUNS; i++) {
                 s.runOnHost(Map.of("image", x));
             }
             assertEquals(buffers, cl.buffersCreated(), "device buffers created during " + RUNS + " runs after warm-up");
             assertEquals(compiles, cl.programCompiles(), "kernel compiles during " + RUNS + " runs");
+            assertEquals(peak, cl.peakDeviceBytes(), "most device bytes held at once, before and after " + RUNS + " runs");
             assertTrue(cl.buffersReused() >= RUNS, "buffers reused: " + cl.buffersReused());
         }
     }
