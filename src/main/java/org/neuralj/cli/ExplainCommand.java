@@ -1,6 +1,5 @@
 package org.neuralj.cli;
 
-import ij.IJ;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
@@ -77,9 +76,7 @@ final class ExplainCommand implements Main.Command {
                 throw new Main.UsageException("--output KERNELS.tif is required");
             }
             Inspect.Result r = Inspect.run(request, new ij.ImagePlus("none", new ij.process.FloatProcessor(8, 8)));
-            if (!IJ.saveAsTiff(r.image(), output)) {
-                throw new java.io.IOException("could not write " + output);
-            }
+            org.neuralj.io.AtomicFiles.write(java.nio.file.Path.of(output), o -> org.neuralj.image.ImageFiles.writeTiff(r.image(), o));
             out.println("explain kernels: " + r.description() + " -> " + output);
             return;
         }

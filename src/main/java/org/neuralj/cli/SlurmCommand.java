@@ -133,7 +133,7 @@ final class SlurmCommand implements Main.Command {
         Files.createDirectories(logDir);
         Path parent = script.toAbsolutePath().getParent();
         Files.createDirectories(parent);
-        Files.writeString(script, s.toString());
+        org.neuralj.io.AtomicFiles.writeString(script, s.toString());
         try {
             Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
         } catch (UnsupportedOperationException ignored) {

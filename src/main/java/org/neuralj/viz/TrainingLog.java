@@ -82,7 +82,7 @@ public final class TrainingLog implements TrainingListener {
     }
 
     public void writeCsv(Path file) throws IOException {
-        Files.writeString(file, csv(), StandardCharsets.UTF_8);
+        org.neuralj.io.AtomicFiles.writeString(file, csv());
     }
 
     /** Reads a CSV written by {@link #writeCsv} (to plot a finished run again). */
