@@ -139,6 +139,9 @@ class SegmentClassifyTrainCliTest {
         assertEquals(List.of("ring", "round"), cls.classes());
         assertEquals(24, cls.inputSize());
         assertTrue((Double) cls.metrics().get("accuracy") >= 0.9, cls.metrics().toString());
+        // both trained models carry the SHA-256 of their ONNX file, checked when they load
+        assertEquals(ModelCard.sha256Of(data.resolve("models/discs.onnx")), card.sha256());
+        assertEquals(ModelCard.sha256Of(data.resolve("models/cells.onnx")), cls.sha256());
     }
 
     @Test
