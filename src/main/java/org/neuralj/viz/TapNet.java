@@ -49,14 +49,21 @@ public interface TapNet {
         throw new IllegalArgumentException("no layer '" + name + "' in this network; layers: " + points);
     }
 
-    /** The last point whose value is 4-D with a spatial size above 1x1 for input {@code shape} (Grad-CAM's default layer). */
+    /**
+     * Grad-CAM's default layer for input {@code shape}: the last point among the 4-D values with the
+     * smallest spatial size above 1x1 — a classifier's last convolutional stage, a U-Net's bottleneck
+     * (Seg-Grad-CAM, Vinogradova et al. 2020), rather than a dense model's output itself.
+     */
     default String lastSpatialPoint(int[] shape) {
         String[] found = {null};
+        long[] smallest = {Long.MAX_VALUE};
         try (Tape t = new Tape(backend(), Tape.EVAL); org.neuralj.backend.Tensor x = backend().allocate(shape)) {
             forward(t, t.input(x), (point, v) -> {
                 int[] s = v.shape();
-                if (s.length == 4 && s[2] * s[3] > 1) {
+                long area = s.length == 4 ? (long) s[2] * s[3] : 0;
+                if (area > 1 && area <= smallest[0]) {
                     found[0] = point;
+                    smallest[0] = area;
                 }
                 return v;
             });

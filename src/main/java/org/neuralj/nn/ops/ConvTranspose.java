@@ -39,15 +39,43 @@ public final class ConvTranspose implements Op {
         Meta x = in.get(0);
         Meta w = in.get(1);
         int spatial = x.rank() - 2;
+        ConvSpec spec = spec(x, w);
+        int group = spec.groups();
+        int n = x.dim(0);
+        int c = x.dim(1);
+        int m = w.dim(1) * group;
+        int h = spatial == 2 ? x.dim(2) : 1;
+        int wd = x.dim(-1);
+        int[] outShape = spatial == 2 ? new int[] {n, m, spec.outH(), spec.outW()} : new int[] {n, m, spec.outW()};
+        int kH = spatial == 2 ? w.dim(2) : 1;
+        int kW = w.dim(-1);
+        return Step.of(Meta.of(outShape, x.type()), (b, t) -> {
+            try (Tensor x4 = t.get(0).reshape(n, c, h, wd);
+                 Tensor w4 = t.get(1).reshape(c, m / group, kH, kW)) {
+                Tensor y = b.convTranspose2d(x4, w4, t.size() > 2 ? t.get(2) : null, spec);
+                if (spatial == 2) {
+                    return List.of(y);
+                }
+                try (y) {
+                    return List.of(y.reshape(outShape));
+                }
+            }
+        });
+    }
+
+    /**
+     * The 2-D geometry (1-D as H = 1) for input x and weights w, with the output size and pads the
+     * attributes ask for; the planner and the tape ops of {@code org.neuralj.viz} share it.
+     */
+    public ConvSpec spec(Meta x, Meta w) {
+        int spatial = x.rank() - 2;
         Geometry g = Geometry.of(node, spatial, Arrays.copyOfRange(w.shape(), 2, w.rank()));
         int group = node.getInt("group", 1);
-        int n = x.dim(0);
         int c = x.dim(1);
         if (w.dim(0) != c) {
             throw new ShapeMismatchException(node + ": input has " + c + " channels, weights "
                     + Arrays.toString(w.shape()) + " expect " + w.dim(0));
         }
-        int m = w.dim(1) * group;
         int h = spatial == 2 ? x.dim(2) : 1;
         int wd = x.dim(-1);
         int[] outPadding = node.getInts("output_padding", new int[spatial]);
@@ -73,22 +101,7 @@ public final class ConvTranspose implements Op {
                 outW = g.strideW() * (wd - 1) + opW + (g.kernelW() - 1) * g.dilationW() + 1 - p[1] - p[3];
             }
         }
-        ConvSpec spec = new ConvSpec(g.strideH(), g.strideW(), p[0], p[1], p[2], p[3],
+        return new ConvSpec(g.strideH(), g.strideW(), p[0], p[1], p[2], p[3],
                 g.dilationH(), g.dilationW(), group, outH, outW, null);
-        int[] outShape = spatial == 2 ? new int[] {n, m, outH, outW} : new int[] {n, m, outW};
-        int kH = g.kernelH();
-        int kW = g.kernelW();
-        return Step.of(Meta.of(outShape, x.type()), (b, t) -> {
-            try (Tensor x4 = t.get(0).reshape(n, c, h, wd);
-                 Tensor w4 = t.get(1).reshape(c, m / group, kH, kW)) {
-                Tensor y = b.convTranspose2d(x4, w4, t.size() > 2 ? t.get(2) : null, spec);
-                if (spatial == 2) {
-                    return List.of(y);
-                }
-                try (y) {
-                    return List.of(y.reshape(outShape));
-                }
-            }
-        });
     }
 }

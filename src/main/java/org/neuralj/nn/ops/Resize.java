@@ -31,6 +31,29 @@ public final class Resize implements Op {
     public Step prepare(List<Meta> in) {
         Meta x = in.get(0);
         int rank = x.rank();
+        ResizeSpec spec = spec(in);
+        int h = rank >= 2 ? x.dim(rank - 2) : 1;
+        int w = x.dim(rank - 1);
+        int lead = Axes.product(x.shape(), 0, Math.max(0, rank - 2));
+        int[] out = x.shape();
+        if (rank >= 2) {
+            out[rank - 2] = spec.outH();
+        }
+        out[rank - 1] = spec.outW();
+        return Step.of(Meta.of(out, x.type()), (b, t) -> {
+            try (Tensor x4 = t.get(0).reshape(1, lead, h, w); Tensor y = b.resize(x4, spec)) {
+                return List.of(y.reshape(out));
+            }
+        });
+    }
+
+    /**
+     * The resize of the last two axes for these inputs (x and the constant scales or sizes), with
+     * the attributes checked; the planner and the tape ops of {@code org.neuralj.viz} share it.
+     */
+    public ResizeSpec spec(List<Meta> in) {
+        Meta x = in.get(0);
+        int rank = x.rank();
         boolean legacy = node.opType().equals("Upsample") || node.opset() < 11;
         Meta scalesIn = null;
         Meta sizesIn = null;
@@ -95,9 +118,6 @@ public final class Resize implements Op {
                         + outShape[i] + ") is not supported; only the last two axes may change size");
             }
         }
-        int h = rank >= 2 ? x.dim(rank - 2) : 1;
-        int w = x.dim(rank - 1);
-        int lead = Axes.product(x.shape(), 0, Math.max(0, rank - 2));
         int outH = rank >= 2 ? outShape[rank - 2] : 1;
         int outW = outShape[rank - 1];
         float scaleH = rank >= 2 ? fullScales[rank - 2] : 1f;
@@ -109,14 +129,8 @@ public final class Resize implements Op {
                 : coordinateMode(node.getString("coordinate_transformation_mode", "half_pixel"));
         ResizeSpec.NearestMode nearest = legacy ? ResizeSpec.NearestMode.FLOOR
                 : nearestMode(node.getString("nearest_mode", "round_prefer_floor"));
-        ResizeSpec spec = new ResizeSpec(outH, outW, scaleH, scaleW, mode, coords, nearest,
+        return new ResizeSpec(outH, outW, scaleH, scaleW, mode, coords, nearest,
                 node.getFloat("cubic_coeff_a", -0.75f), node.getInt("exclude_outside", 0) != 0);
-        int[] out = outShape;
-        return Step.of(Meta.of(out, x.type()), (b, t) -> {
-            try (Tensor x4 = t.get(0).reshape(1, lead, h, w); Tensor y = b.resize(x4, spec)) {
-                return List.of(y.reshape(out));
-            }
-        });
     }
 
     private ResizeSpec.CoordinateMode coordinateMode(String s) {
