@@ -21,6 +21,9 @@ public final class Session implements AutoCloseable {
     private final Backend backend;
     private final Map<String, Tensor> deviceConstants = new java.util.concurrent.ConcurrentHashMap<>();
     private boolean acceptNonFinite;
+    /** A twin of the model that keeps fused-away values (see {@link #run(Map, java.util.Set)}), and the values it keeps. */
+    private Session unfused;
+    private java.util.Set<String> keptValues = java.util.Set.of();
     private final java.util.concurrent.atomic.AtomicInteger peakLiveActivations = new java.util.concurrent.atomic.AtomicInteger();
 
     public Session(Model model, Backend backend) {
@@ -89,7 +92,10 @@ public final class Session implements AutoCloseable {
      * names: any node output, graph input or initializer), for looking inside the network (feature
      * maps). The returned map holds the graph outputs, then each kept value under its name; all are
      * the caller's to close. A value that load-time fusion removed (a Conv output read only by the
-     * activation or BatchNormalization fused into it) is refused, naming the values that exist.
+     * activation or BatchNormalization fused into it) is still handed out: such a run uses a twin of
+     * the model in which those values are graph outputs, which {@link GraphOptimizer} never fuses away
+     * (made once and kept while the same values are asked for). A name the graph does not have is
+     * refused, naming the values that exist.
      */
     public Map<String, Tensor> run(Map<String, Tensor> inputs, java.util.Set<String> keep) {
         return run(inputs, Map.of(), keep);
@@ -114,11 +120,18 @@ public final class Session implements AutoCloseable {
             shapes.put(input.name(), t.shape());
         }
         Plan plan = model.plan(shapes, knownValues, backend);
+        java.util.Set<String> fusedAway = new java.util.TreeSet<>();
         for (String name : keep) {
             if (plan.meta(name) == null) {
-                throw new NeuralJException(model.source() + ": no value '" + name + "' to keep (values: "
-                        + plan.steps().stream().flatMap(p -> p.outputs().stream()).filter(n -> !n.isEmpty()).toList() + ")");
+                List<String> values = nodeOutputs(model);
+                if (!values.contains(name)) {
+                    throw new NeuralJException(model.source() + ": no value '" + name + "' to keep (values: " + values + ")");
+                }
+                fusedAway.add(name);
             }
+        }
+        if (!fusedAway.isEmpty()) {
+            return unfused(fusedAway).run(inputs, knownValues, keep);
         }
         Map<String, Tensor> live = new HashMap<>();
         Map<String, Tensor> kept = new LinkedHashMap<>();
@@ -223,9 +236,51 @@ public final class Session implements AutoCloseable {
     }
 
     /** Releases the weights held on the device (the backend stays open). */
+    /** Every node output of the model's ONNX graph, in graph order: the values a user can pick. */
+    static List<String> nodeOutputs(Model model) {
+        List<String> names = new ArrayList<>();
+        for (org.neuralj.onnx.OnnxNode n : model.onnx().graph().nodes()) {
+            for (String o : n.outputs()) {
+                if (!o.isEmpty()) {
+                    names.add(o);
+                }
+            }
+        }
+        return names;
+    }
+
+    /** A session on the model with {@code values} made graph outputs, so fusion keeps them (one kept at a time). */
+    private synchronized Session unfused(java.util.Set<String> values) {
+        if (unfused == null || !unfused.keptValues.equals(values)) {
+            if (unfused != null) {
+                unfused.close();
+            }
+            org.neuralj.onnx.OnnxModel onnx = model.onnx();
+            org.neuralj.onnx.OnnxGraph g = onnx.graph();
+            List<org.neuralj.onnx.ValueInfo> outputs = new ArrayList<>(g.outputs());
+            for (String v : values) {
+                outputs.add(new org.neuralj.onnx.ValueInfo(v, org.neuralj.onnx.DataType.FLOAT.code(), null, null));
+            }
+            org.neuralj.onnx.OnnxGraph kept = new org.neuralj.onnx.OnnxGraph(g.name(), g.nodes(), g.initializers(), g.inputs(),
+                    outputs, g.valueInfo());
+            Session s = new Session(Model.fromOnnx(new org.neuralj.onnx.OnnxModel(onnx.irVersion(), onnx.opsetImports(),
+                    onnx.producerName(), onnx.producerVersion(), kept), model.source()), backend);
+            s.acceptNonFinite = acceptNonFinite;
+            s.keptValues = java.util.Set.copyOf(values);
+            unfused = s;
+        }
+        return unfused;
+    }
+
     @Override
     public void close() {
         deviceConstants.values().forEach(Tensor::close);
         deviceConstants.clear();
+        synchronized (this) {
+            if (unfused != null) {
+                unfused.close();
+                unfused = null;
+            }
+        }
     }
 }

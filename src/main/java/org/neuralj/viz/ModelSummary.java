@@ -11,6 +11,7 @@ import org.neuralj.nn.Meta;
 import org.neuralj.nn.Model;
 import org.neuralj.nn.Plan;
 import org.neuralj.nn.ops.Conv;
+import org.neuralj.onnx.OnnxNode;
 
 /**
  * The layers of an ONNX model as the engine runs them (after load-time fusion: "Conv+Relu" is one
@@ -24,8 +25,13 @@ public final class ModelSummary {
     private ModelSummary() {
     }
 
-    /** One step; {@code receptiveField} -1 means global (the whole input). */
-    public record Row(String value, String op, int[] shape, long parameters, long flops, int receptiveField, int jump) {
+    /**
+     * One step; {@code receptiveField} -1 means global (the whole input). {@code fused}: the ONNX
+     * values load-time fusion folded into this step (a Conv's output before its BatchNormalization
+     * or activation); their feature maps can be fetched too (the session then runs an unfused twin).
+     */
+    public record Row(String value, String op, int[] shape, long parameters, long flops, int receptiveField, int jump,
+                      List<String> fused) {
         public String shapeText() {
             return Arrays.toString(shape).replace(" ", "");
         }
@@ -42,6 +48,7 @@ public final class ModelSummary {
 
     public static List<Row> of(Model model, Map<String, int[]> inputShapes) {
         Plan plan = model.plan(inputShapes);
+        Map<String, List<String>> fusedInto = fusedValues(model, plan);
         Map<String, int[]> rf = new HashMap<>();                 // value -> {size, jump}
         for (Model.Input in : model.inputs()) {
             rf.put(in.name(), new int[] {1, 1});
@@ -105,9 +112,41 @@ public final class ModelSummary {
             }
             String value = p.outputs().get(0);
             int[] shape = plan.meta(value).shape();
-            rows.add(new Row(value, op, shape, params, flops(plan, p, type), global ? -1 : size, global ? 0 : jump));
+            rows.add(new Row(value, op, shape, params, flops(plan, p, type), global ? -1 : size, global ? 0 : jump,
+                    fusedInto.getOrDefault(value, List.of())));
         }
         return rows;
+    }
+
+    /**
+     * For each planned value, the ONNX node outputs that fusion removed on the way to it: a removed
+     * value's reader is followed until its output is one the plan has.
+     */
+    private static Map<String, List<String>> fusedValues(Model model, Plan plan) {
+        Map<String, String> readerOutput = new HashMap<>();           // value -> first output of its (only) reader
+        for (OnnxNode n : model.onnx().graph().nodes()) {
+            for (String in : n.inputs()) {
+                if (!n.outputs().isEmpty()) {
+                    readerOutput.putIfAbsent(in, n.outputs().get(0));
+                }
+            }
+        }
+        Map<String, List<String>> fused = new HashMap<>();
+        for (OnnxNode n : model.onnx().graph().nodes()) {
+            for (String o : n.outputs()) {
+                if (o.isEmpty() || plan.meta(o) != null) {
+                    continue;
+                }
+                String at = readerOutput.get(o);
+                for (int hops = 0; at != null && plan.meta(at) == null && hops < 8; hops++) {
+                    at = readerOutput.get(at);
+                }
+                if (at != null && plan.meta(at) != null) {
+                    fused.computeIfAbsent(at, k -> new ArrayList<>()).add(o);
+                }
+            }
+        }
+        return fused;
     }
 
     private static int rank(Plan plan, String value) {
@@ -146,8 +185,10 @@ public final class ModelSummary {
         sb.append(String.format(fmt, "value", "op", "output", "parameters", "FLOPs", "receptive field"));
         long params = 0, flops = 0;
         for (Row r : rows) {
-            sb.append(String.format(fmt, r.value(), r.op(), r.shapeText(), String.format("%,d", r.parameters()),
-                    String.format("%,d", r.flops()), r.receptiveFieldText()));
+            String line = String.format(fmt, r.value(), r.op(), r.shapeText(), String.format("%,d", r.parameters()),
+                    String.format("%,d", r.flops()), r.receptiveFieldText());
+            sb.append(r.fused().isEmpty() ? line : line.stripTrailing() + "  (fused: " + String.join(", ", r.fused()) + ")"
+                    + System.lineSeparator());
             params += r.parameters();
             flops += r.flops();
         }
