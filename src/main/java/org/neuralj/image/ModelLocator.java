@@ -7,17 +7,33 @@ import java.util.List;
 import org.neuralj.backend.NeuralJException;
 
 /**
- * Finds a model by name or file: {@code --model nuclei} (a shipped or installed model) or
+ * Finds a model by name or file: {@code --model nuclei} (a shipped or installed model),
  * {@code --model /path/net.onnx} / {@code /path/net.json} (a card, or an ONNX file with its card beside
- * it). Names are looked up, in order, in the folders of the system property {@code neuralj.models}, the
+ * it), or a bioimage.io model package: its folder or its {@code rdf.yaml} / {@code bioimageio.yaml}
+ * ({@link BioimageModel}; its pre- and post-processing then replace the card's normalisation). Names
+ * are looked up, in order, in the folders of the system property {@code neuralj.models}, the
  * environment variable {@code NEURALJ_MODELS} (both path lists), {@code sample-data/models} of the
  * working directory, and {@code models/} and {@code sample-data/models} beside the NeuralJ jar's folder
- * (and its parent: {@code target/} in a checkout, {@code plugins/} in Fiji).
+ * (and its parent: {@code target/} in a checkout, {@code plugins/} in Fiji), as {@code NAME.json} or a
+ * package folder {@code NAME/}.
  */
 public final class ModelLocator {
 
-    /** An ONNX file and its card. */
-    public record Located(Path onnx, Path cardFile, ModelCard card) {
+    /** An ONNX file and its card; {@code bioimage} the package it came from, or null. */
+    public record Located(Path onnx, Path cardFile, ModelCard card, BioimageModel bioimage) {
+        public Located(Path onnx, Path cardFile, ModelCard card) {
+            this(onnx, cardFile, card, null);
+        }
+
+        /** The plane as the network wants it before the card's normalisation: a package's pre-processing, else as is. */
+        public PlaneSource preprocess(PlaneSource src) {
+            return bioimage == null ? src : bioimage.preprocess(src);
+        }
+
+        /** The tile model with a package's post-processing on its outputs, else as is. */
+        public Tiler.TileModel postprocess(Tiler.TileModel model) {
+            return bioimage == null ? model : bioimage.postprocess(model);
+        }
     }
 
     private ModelLocator() {
@@ -61,10 +77,17 @@ public final class ModelLocator {
             throw new NeuralJException("no model given: a name (e.g. nuclei) or an .onnx / .json file");
         }
         Path p = Path.of(nameOrFile);
+        if (BioimageModel.isPackage(p)) {
+            return fromPackage(p, task);
+        }
         if (Files.isRegularFile(p)) {
             return fromFile(p, task);
         }
-        if (nameOrFile.endsWith(".onnx") || nameOrFile.endsWith(".json") || nameOrFile.contains("/")) {
+        if (Files.isDirectory(p)) {
+            throw new NeuralJException(p.toAbsolutePath() + " is a folder without a bioimage.io description ("
+                    + String.join(" or ", BioimageModel.DESCRIPTIONS) + "); give a model file, a card or a package");
+        }
+        if (nameOrFile.endsWith(".onnx") || nameOrFile.endsWith(".json") || nameOrFile.endsWith(".yaml") || nameOrFile.contains("/")) {
             throw new NeuralJException("model file not found: " + p.toAbsolutePath());
         }
         List<Path> tried = new ArrayList<>();
@@ -74,9 +97,17 @@ public final class ModelLocator {
             if (Files.isRegularFile(card)) {
                 return fromFile(card, task);
             }
+            if (BioimageModel.isPackage(dir.resolve(nameOrFile))) {
+                return fromPackage(dir.resolve(nameOrFile), task);
+            }
         }
-        throw new NeuralJException("no model named '" + nameOrFile + "' (looked for " + nameOrFile + ".json in " + tried
-                + "); give an .onnx file, or add a folder with -Dneuralj.models=DIR or NEURALJ_MODELS=DIR");
+        throw new NeuralJException("no model named '" + nameOrFile + "' (looked for " + nameOrFile + ".json and a package folder "
+                + nameOrFile + "/ in " + tried + "); give an .onnx file, or add a folder with -Dneuralj.models=DIR or NEURALJ_MODELS=DIR");
+    }
+
+    private static Located fromPackage(Path p, ModelCard.Task task) {
+        BioimageModel b = BioimageModel.read(p);
+        return new Located(b.weights(), b.description(), b.card(task), b);
     }
 
     private static Located fromFile(Path p, ModelCard.Task task) {

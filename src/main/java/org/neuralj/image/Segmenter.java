@@ -241,11 +241,11 @@ public final class Segmenter implements AutoCloseable {
      * one byte a pixel, so very large planes fit).
      */
     public Plane segmentPlane(ImageProcessor ip, boolean withLabels, DoubleConsumer progress) {
-        PlaneSource src = PlaneSource.of(ip, card.channels());
+        PlaneSource src = located.preprocess(PlaneSource.of(ip, card.channels()));
         NormalizationStats norm = NormalizationStats.of(card.normalization(), src, ip);
         int w = ip.getWidth();
         int h = ip.getHeight();
-        Tiler.TileModel model = runner; // out of device memory: smaller tiles, then the CPU
+        Tiler.TileModel model = located.postprocess(runner); // out of device memory: smaller tiles, then the CPU
         Tiler.Options options = new Tiler.Options(tile, halo, stride, false);
         float thr = (float) threshold();
         boolean labels = withLabels || request.output() == Output.LABELS;
