@@ -60,12 +60,18 @@ public final class OnnxTapeNet implements TapNet, AutoCloseable {
     private final Backend backend;
     private final List<OnnxNode> nodes = new ArrayList<>();
     private final Map<String, Parameter> constants = new LinkedHashMap<>();
-    private final Map<String, float[]> hostConstants = new HashMap<>();
+    private final Map<String, Meta> hostConstants = new HashMap<>();
     /** The engine's ops whose attribute rules the tape shares (Resize, ConvTranspose), by output name. */
     private final Map<String, Op> engineOps = new HashMap<>();
     /** Values the plan folded to constants (shape sub-graphs), uploaded once per name and shape. */
     private final Map<String, Tensor> folded = new HashMap<>();
     private final Set<String> checkedShapes = new HashSet<>();
+    /**
+     * True when some node needs the engine's plan (constants computed from shapes); else the tape runs
+     * without one, so any input size works (activation maximisation's octaves), even where the model
+     * declares a fixed size.
+     */
+    private boolean needsPlan;
     private final String input;
     private final String output;
     private final List<String> points = new ArrayList<>();
@@ -83,7 +89,7 @@ public final class OnnxTapeNet implements TapNet, AutoCloseable {
         output = g.outputs().get(0).name();
         try {
             for (OnnxTensor t : g.initializers()) {
-                hostConstants.put(t.name(), t.toFloats());
+                hostConstants.put(t.name(), Meta.constant(t.shape(), DataType.FLOAT, t.toFloats()));
                 constant(t.name(), t.shape(), t.toFloats());
             }
             for (OnnxNode n : g.nodes()) {
@@ -96,7 +102,7 @@ public final class OnnxTapeNet implements TapNet, AutoCloseable {
                     if (t == null) {
                         throw new UnsupportedOperatorException(source + ": Constant node '" + n.name() + "' without a tensor value");
                     }
-                    hostConstants.put(n.outputs().get(0), t.toFloats());
+                    hostConstants.put(n.outputs().get(0), Meta.constant(t.shape(), DataType.FLOAT, t.toFloats()));
                     constant(n.outputs().get(0), t.shape(), t.toFloats());
                     continue;
                 }
@@ -114,8 +120,12 @@ public final class OnnxTapeNet implements TapNet, AutoCloseable {
                     points.add(n.outputs().get(0)); // only the first output (Dropout's mask is not a point)
                 }
             }
+            for (OnnxNode n : nodes) {
+                needsPlan |= !SUPPORTED.contains(n.opType()) || Set.of("Resize", "Upsample", "Reshape").contains(n.opType())
+                        && n.inputs().subList(1, n.inputs().size()).stream().anyMatch(a -> !a.isEmpty() && !hostConstants.containsKey(a));
+            }
             Map<String, int[]> declared = model.declaredInputShapes();
-            if (declared != null) {
+            if (needsPlan && declared != null) {
                 plan(declared.get(input)); // unsupported ops fail now, not at the first explanation
             }
         } catch (RuntimeException e) {
@@ -144,6 +154,9 @@ public final class OnnxTapeNet implements TapNet, AutoCloseable {
 
     /** True when the plan computed every output of {@code n} as a constant (a shape sub-graph). */
     private static boolean isFolded(Plan plan, OnnxNode n) {
+        if (plan == null) {
+            return false;
+        }
         for (String o : n.outputs()) {
             Meta m = o.isEmpty() ? null : plan.meta(o);
             if (!o.isEmpty() && (m == null || !m.isConstant())) {
@@ -174,7 +187,7 @@ public final class OnnxTapeNet implements TapNet, AutoCloseable {
             throw new UnsupportedOperatorException(source + ": Gemm '" + n.name() + "' needs constant weights");
         }
         int[] s = bp.shape();
-        float[] w = hostConstants.get(bName);
+        float[] w = hostConstants.get(bName).constant();
         float alpha = n.getFloat("alpha", 1f);
         boolean trans = n.getInt("transB", 0) != 0;
         int in = trans ? s[1] : s[0], out = trans ? s[0] : s[1];
@@ -187,11 +200,11 @@ public final class OnnxTapeNet implements TapNet, AutoCloseable {
         constant(gemmWeight(n), new int[] {in, out}, wt);
         if (n.hasInput(2)) {
             float beta = n.getFloat("beta", 1f);
-            float[] c0 = hostConstants.get(n.input(2));
+            Meta c0 = hostConstants.get(n.input(2));
             if (c0 == null) {
                 throw new UnsupportedOperatorException(source + ": Gemm '" + n.name() + "' needs a constant bias");
             }
-            float[] c = c0.clone();
+            float[] c = c0.constant().clone();
             for (int i = 0; i < c.length; i++) {
                 c[i] *= beta;
             }
@@ -229,7 +242,7 @@ public final class OnnxTapeNet implements TapNet, AutoCloseable {
 
     @Override
     public Var forward(Tape t, Var x, Tap tap) {
-        Plan plan = plan(x.shape());
+        Plan plan = needsPlan ? plan(x.shape()) : null;
         Map<String, Var> values = new HashMap<>();
         values.put(input, x);
         Var last = x;
@@ -259,7 +272,7 @@ public final class OnnxTapeNet implements TapNet, AutoCloseable {
             if (p != null) {
                 v = t.param(p);
             } else {
-                Meta m = plan.meta(name);
+                Meta m = plan == null ? null : plan.meta(name);
                 if (m == null || !m.isConstant()) {
                     throw new UnsupportedOperatorException(source + ": value '" + name + "' is not available (made by an unsupported sub-graph?)");
                 }
@@ -429,7 +442,7 @@ public final class OnnxTapeNet implements TapNet, AutoCloseable {
 
     /** A constant input (initializer, Constant node or folded value) as the engine's ops read it. */
     private Meta constantMeta(Plan plan, String name) {
-        Meta m = plan.meta(name);
+        Meta m = hostConstants.containsKey(name) ? hostConstants.get(name) : plan == null ? null : plan.meta(name);
         if (m == null || !m.isConstant()) {
             throw new UnsupportedOperatorException(source + ": value '" + name + "' must be a constant for gradient explanations");
         }
