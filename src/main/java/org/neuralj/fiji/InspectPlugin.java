@@ -18,8 +18,8 @@ import org.neuralj.image.Normalization;
 import org.neuralj.viz.ModelSummary;
 
 /**
- * Plugins › NeuralJ › Inspect › ...: the argument picks the tool ({@code summary}, {@code features},
- * {@code kernels}, {@code explain}, {@code dream}). The model is a file or a model name. Explain
+ * Plugins › NeuralJ › Inspect › ...: the argument picks the tool ({@code summary}, {@code graph},
+ * {@code features}, {@code kernels}, {@code explain}, {@code dream}). The model is a file or a model name. Explain
  * Prediction with "Each ROI" explains the crop of every ROI (ROI Manager, else overlay, else
  * selection) as Classify sees it and lays each heat map back on its ROI in a copy of the image, with a
  * row per ROI in the "NeuralJ Explanations" table. Every dialog is a GenericDialog, so the macro
@@ -34,12 +34,14 @@ public class InspectPlugin implements PlugIn {
         String tool = arg == null || arg.isEmpty() ? "explain" : arg;
         String name = switch (tool) {
             case "summary" -> "Model Summary";
+            case "graph" -> "Model Graph";
             case "features" -> "Feature Maps";
             case "kernels" -> "Learned Kernels";
             case "dream" -> "Activation Maximisation";
             default -> "Explain Prediction";
         };
-        boolean needsImage = !tool.equals("summary") && !tool.equals("kernels");
+        boolean about = tool.equals("summary") || tool.equals("graph"); // about the model, not an image
+        boolean needsImage = !about && !tool.equals("kernels");
         ImagePlus imp = needsImage ? IJ.getImage() : ij.WindowManager.getCurrentImage();
         if (needsImage && imp == null) {
             return;
@@ -57,7 +59,7 @@ public class InspectPlugin implements PlugIn {
             gd.addNumericField("Steps per octave", 20, 0);
             gd.addNumericField("Octaves", 3, 0);
         }
-        if (!tool.equals("summary")) {
+        if (!about) {
             gd.addStringField("Layer (ONNX value or node name, empty = default)", "", 24);
         }
         if (tool.equals("features")) {
@@ -68,7 +70,7 @@ public class InspectPlugin implements PlugIn {
             gd.addCheckbox("Raw map (32-bit, no overlay)", false);
             gd.addCheckbox("Each_ROI (ROI Manager, overlay or selection)", false);
         }
-        if (!tool.equals("summary") && !tool.equals("kernels")) {
+        if (!about && !tool.equals("kernels")) {
             gd.addChoice("Normalization", new String[] {"zscore", "percentile", "none"}, Prefs.get(PREFS + "normalization", "zscore"));
             List<String> b = new java.util.ArrayList<>(List.of("auto"));
             b.addAll(Backends.available());
@@ -84,6 +86,10 @@ public class InspectPlugin implements PlugIn {
                     : ModelLocator.locate(model, null).onnx();  // a model name or a card file
             if (tool.equals("summary")) {
                 summary(onnx, imp);
+                return;
+            }
+            if (tool.equals("graph")) {
+                Inspect.graph(onnx, imp == null ? 256 : imp.getHeight(), imp == null ? 256 : imp.getWidth()).show();
                 return;
             }
             Inspect.Method method = switch (tool) {
@@ -123,7 +129,7 @@ public class InspectPlugin implements PlugIn {
                 }
             }
             if (method == Inspect.Method.SMOOTHGRAD) {
-                steps = 16;
+                steps = org.neuralj.viz.Explain.SMOOTHGRAD_SAMPLES;
             }
             Inspect.Request request = new Inspect.Request(onnx, method, cls, layer.isEmpty() ? null : layer,
                     Normalization.parse(norm), backend, montage, raw, patch, steps, octaves);

@@ -17,6 +17,7 @@ import org.neuralj.viz.Explain;
 import org.neuralj.viz.FeatureMaps;
 import org.neuralj.viz.Heatmap;
 import org.neuralj.viz.Kernels;
+import org.neuralj.viz.ModelGraph;
 import org.neuralj.viz.ModelSummary;
 import org.neuralj.viz.Montage;
 import org.neuralj.viz.Occlusion;
@@ -26,7 +27,8 @@ import org.neuralj.viz.OnnxTapeNet;
  * Plugins › NeuralJ › Inspect and {@code neuralj explain}: one request, one image out, for an ONNX
  * model on one image plane (the current slice; RGB split into 3 channels when the model takes 3).
  * Feature maps, kernels and occlusion run any model (the engine's {@link Session}); the gradient
- * methods read the model back as tape ops ({@link OnnxTapeNet}: plain CNN classifiers).
+ * methods read the model back as tape ops ({@link OnnxTapeNet}: CNN classifiers and U-Nets). A dense
+ * (segmentation) model is explained over the image's area selection, if it has one.
  */
 public final class Inspect {
     private Inspect() {
@@ -122,7 +124,8 @@ public final class Inspect {
                 }
             }
             try (Explainer e = new Explainer(r, model, b)) {
-                Heat h = e.heat(x, shape, xt, r.classIndex());
+                Explain.Region region = r.method() == Method.OCCLUSION ? null : region(imp, e.net(), xt);
+                Heat h = e.heat(x, shape, xt, r.classIndex(), region);
                 return heat(r, imp, h.map(), title, h.what());
             }
         }
@@ -169,8 +172,11 @@ public final class Inspect {
             return Occlusion.scorer(session()).scores(xt);
         }
 
-        /** The request's heat map of class {@code cls} (-1: the predicted one) for the input {@code x} of {@code shape}. */
-        Heat heat(float[] x, int[] shape, Tensor xt, int cls) {
+        /**
+         * The request's heat map of class {@code cls} (-1: the predicted one) for the input {@code x} of
+         * {@code shape}; a gradient map of a dense model explains the output over {@code region} (null: all).
+         */
+        Heat heat(float[] x, int[] shape, Tensor xt, int cls, Explain.Region region) {
             if (r.method() == Method.OCCLUSION) {
                 Occlusion.Scorer scorer = Occlusion.scorer(session());
                 int c = cls >= 0 ? cls : argmax(scorer.scores(xt));
@@ -180,18 +186,21 @@ public final class Inspect {
                 Heatmap h = Occlusion.map(scorer, b, x, shape, c, new Occlusion.Settings(o.patch(), o.stride(), o.fill(), o.probability(), batch));
                 return new Heat(h, c, "occlusion sensitivity of class " + c + " (patch " + r.patch() + ")");
             }
-            int c = cls >= 0 ? cls : Explain.predictedClass(net(), xt);
+            int c = cls >= 0 ? cls : Explain.predictedClass(net(), xt, region);
+            Explain.Score score = Explain.Score.of(c).in(region);
+            String of = "class " + c + (region == null ? "" : String.format(Locale.ROOT, " over %d,%d %dx%d", region.x(), region.y(),
+                    region.width(), region.height()));
             String layer = r.layer() == null || r.layer().isEmpty() ? null : r.layer();
             return switch (r.method()) {
-                case SALIENCY -> new Heat(Explain.saliency(net(), xt, c), c, "saliency of class " + c);
-                case SMOOTHGRAD -> new Heat(Explain.smoothGrad(net(), xt, c, r.steps(), 0.15f, 1), c,
-                        "SmoothGrad (" + r.steps() + " samples) of class " + c);
-                case GUIDED -> new Heat(Explain.guidedBackprop(net(), xt, c).magnitude(), c, "guided backprop of class " + c);
+                case SALIENCY -> new Heat(Explain.saliency(net(), xt, score), c, "saliency of " + of);
+                case SMOOTHGRAD -> new Heat(Explain.smoothGrad(net(), xt, score, r.steps(), Explain.SMOOTHGRAD_NOISE, 1), c,
+                        "SmoothGrad (" + r.steps() + " samples) of " + of);
+                case GUIDED -> new Heat(Explain.guidedBackprop(net(), xt, score).magnitude(), c, "guided backprop of " + of);
                 case GRADCAM -> {
-                    Explain.GradCam g = Explain.gradCam(net(), xt, c, layer);
-                    yield new Heat(g.atInput(), c, "Grad-CAM of class " + c + " at " + g.layer());
+                    Explain.GradCam g = Explain.gradCam(net(), xt, score, layer);
+                    yield new Heat(g.atInput(), c, "Grad-CAM of " + of + " at " + g.layer());
                 }
-                case GUIDED_GRADCAM -> new Heat(Explain.guidedGradCam(net(), xt, c, layer), c, "guided Grad-CAM of class " + c);
+                case GUIDED_GRADCAM -> new Heat(Explain.guidedGradCam(net(), xt, score, layer), c, "guided Grad-CAM of " + of);
                 default -> throw new IllegalArgumentException(r.method().key() + " is not a heat map (saliency, smoothgrad, guided, "
                         + "gradcam, guided-gradcam or occlusion)");
             };
@@ -253,7 +262,7 @@ public final class Inspect {
                     float[] p = card != null && "probability".equals(card.output()) ? z.clone() : Classifier.softmax(z);
                     int best = argmax(p);
                     String label = card != null && best < card.classes().size() ? card.classes().get(best) : "class " + best;
-                    Heat h = e.heat(x, shape, xt, r.classIndex() >= 0 ? r.classIndex() : best);
+                    Heat h = e.heat(x, shape, xt, r.classIndex() >= 0 ? r.classIndex() : best, null);
                     out.add(new RoiHeat(item, new Classifier.Prediction(best, label, p), h.classIndex(), RoiClassification.bounds(imp, item),
                             h.map().resized(crop.getWidth(), crop.getHeight()), h.what()));
                 }
@@ -339,12 +348,35 @@ public final class Inspect {
     /** The model summary of {@code model} for an input of the given height and width (or its declared shape). */
     public static List<ModelSummary.Row> summary(Path file, int height, int width) {
         Model model = Model.load(file);
+        return ModelSummary.of(model, summaryShapes(model, height, width));
+    }
+
+    /** The picture of the model's layer graph ({@link ModelGraph}), for the same input shapes as {@link #summary}. */
+    public static ImagePlus graph(Path file, int height, int width) {
+        Model model = Model.load(file);
+        return new ImagePlus("Graph of " + file.getFileName(), ModelGraph.render(ModelGraph.layout(model, summaryShapes(model, height, width))));
+    }
+
+    private static Map<String, int[]> summaryShapes(Model model, int height, int width) {
         Map<String, int[]> shapes = model.declaredInputShapes();
         if (shapes == null) {
             Model.Input in = model.inputs().get(0);
             shapes = Map.of(in.name(), new int[] {1, inputChannels(model), height, width});
         }
-        return ModelSummary.of(model, shapes);
+        return shapes;
+    }
+
+    /**
+     * The region a dense (segmentation) model is explained over: the bounds of the image's area
+     * selection, clipped to the image; null (the whole output) without one, or for a classifier.
+     */
+    private static Explain.Region region(ImagePlus imp, OnnxTapeNet net, Tensor x) {
+        ij.gui.Roi roi = imp.getRoi();
+        if (roi == null || !roi.isArea() || Explain.outputShape(net, x).length != 4) {
+            return null;
+        }
+        java.awt.Rectangle b = roi.getBounds().intersection(new java.awt.Rectangle(0, 0, imp.getWidth(), imp.getHeight()));
+        return b.isEmpty() ? null : new Explain.Region(b.x, b.y, b.width, b.height);
     }
 
     private static Result heat(Request r, ImagePlus imp, Heatmap h, String title, String what) {

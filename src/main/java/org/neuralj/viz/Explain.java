@@ -16,7 +16,8 @@ import org.neuralj.train.Var;
  * training tape on the network's backend:
  * <ul>
  *   <li>{@link #saliency}: |d score / d input|, the largest over the input channels (Simonyan et al. 2014);</li>
- *   <li>{@link #smoothGrad}: the mean saliency over noisy copies of the image (Smilkov et al. 2017);</li>
+ *   <li>{@link #smoothGrad}: the mean saliency over noisy copies of the image (Smilkov et al. 2017), the
+ *       noise in antithetic pairs;</li>
  *   <li>{@link #guidedBackprop}: the input gradient with ReLU's backward replaced by the guided rule
  *       ({@link Tape.ReluBackward#GUIDED}, Springenberg et al. 2015);</li>
  *   <li>{@link #gradCam}: ReLU(sum_k alpha_k A_k), A the activations of a layer, alpha_k the spatial
@@ -105,6 +106,13 @@ public final class Explain {
         }
     }
 
+    /** The shape of the network's output for {@code x}. */
+    public static int[] outputShape(TapNet net, Tensor x) {
+        try (Tape t = new Tape(net.backend(), Tape.EVAL)) {
+            return net.forward(t, t.input(x), TapNet.Tap.NONE).shape();
+        }
+    }
+
     /** The index of the largest output of the first image (a dense output: the channel with the largest sum). */
     public static int predictedClass(TapNet net, Tensor x) {
         return predictedClass(net, x, null);
@@ -175,15 +183,26 @@ public final class Explain {
         return gradient(net, x, what, Tape.ReluBackward.EXACT).magnitude();
     }
 
+    /** SmoothGrad's defaults: 32 noisy copies (16 antithetic pairs) with noise 0.1 of the image's range. */
+    public static final int SMOOTHGRAD_SAMPLES = 32;
+    public static final float SMOOTHGRAD_NOISE = 0.1f;
+
     /**
-     * SmoothGrad: the mean of the saliency maps of {@code samples} copies of x with Gaussian noise of
-     * standard deviation {@code noise} times (max - min) of x (the paper suggests 0.1 to 0.2).
+     * SmoothGrad (Smilkov et al. 2017): the mean of the saliency maps |d score / d x| of
+     * {@code samples} copies of x with Gaussian noise of standard deviation {@code noise} times
+     * (max - min) of x (the paper suggests 0.1 to 0.2). The noise comes in antithetic pairs, x + e
+     * and x - e, which cancels the first-order part of the noise in the mean and so needs fewer
+     * samples for the same map (on the bright-square test, 16 pairs give a sharper map than 32
+     * independent draws).
      */
     public static Heatmap smoothGrad(TapNet net, Tensor x, int cls, int samples, float noise, long seed) {
         return smoothGrad(net, x, Score.of(cls), samples, noise, seed);
     }
 
     public static Heatmap smoothGrad(TapNet net, Tensor x, Score what, int samples, float noise, long seed) {
+        if (samples < 1 || !(noise >= 0)) {
+            throw new IllegalArgumentException("SmoothGrad needs at least 1 sample and a noise level >= 0, not " + samples + " and " + noise);
+        }
         Backend b = net.backend();
         float[] data = b.download(x);
         float lo = Float.POSITIVE_INFINITY, hi = Float.NEGATIVE_INFINITY;
@@ -194,11 +213,15 @@ public final class Explain {
         float sigma = noise * (hi - lo);
         Random r = new Random(seed);
         float[] sum = null;
+        float[] e = new float[data.length];
         Heatmap last = null;
         for (int k = 0; k < samples; k++) {
             float[] noisy = new float[data.length];
             for (int i = 0; i < data.length; i++) {
-                noisy[i] = data[i] + sigma * (float) r.nextGaussian();
+                if (k % 2 == 0) {
+                    e[i] = sigma * (float) r.nextGaussian();
+                }
+                noisy[i] = k % 2 == 0 ? data[i] + e[i] : data[i] - e[i];   // odd samples: the pair's mirror
             }
             try (Tensor xn = b.upload(noisy, x.shape())) {
                 last = saliency(net, xn, what);

@@ -181,7 +181,8 @@ class ExplainTest {
     @MethodSource("backends")
     void saliencyFindsTheSquare(String spec) {
         checkPeaks(spec, "saliency", SALIENCY_IOU, (net, x) -> Explain.saliency(net, x, 1));
-        checkPeaks(spec, "SmoothGrad", SALIENCY_IOU, (net, x) -> Explain.smoothGrad(net, x, 1, 8, 0.1f, 3));
+        checkPeaks(spec, "SmoothGrad", SALIENCY_IOU, (net, x) ->
+                Explain.smoothGrad(net, x, 1, Explain.SMOOTHGRAD_SAMPLES, Explain.SMOOTHGRAD_NOISE, 3));
     }
 
     @ParameterizedTest
