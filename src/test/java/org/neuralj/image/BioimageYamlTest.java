@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.neuralj.SharedData;
 import org.neuralj.backend.NeuralJException;
 
 /** The safe YAML reader: the shapes bioimage.io descriptions use, and what must be refused. */
@@ -105,7 +106,7 @@ class BioimageYamlTest {
 
     @Test
     void readsTheRealUNetDescription() {
-        Path file = org.neuralj.SharedData.require("onnx/real-models/unet2d-nuclei-broad/bioimageio.yaml");
+        Path file = SharedData.require("onnx/real-models/unet2d-nuclei-broad/bioimageio.yaml");
         Map<String, Object> m = map(BioimageYaml.read(file));
         assertEquals("UNet 2D Nuclei Broad", m.get("name"));
         assertEquals("0.5.4", m.get("format_version"));
@@ -166,6 +167,35 @@ class BioimageYamlTest {
         }
         deep.append(" ".repeat(BioimageYaml.MAX_DEPTH + 2)).append("v\n");
         refused(deep.toString(), "deeper than");
+    }
+
+    /** Damaged descriptions (bytes changed, cut, lines swapped) parse or fail with a NeuralJException, nothing else. */
+    @Test
+    void damagedDescriptionsFailCleanly() throws Exception {
+        String good = Files.readString(SharedData.require("onnx/real-models/unet2d-nuclei-broad/bioimageio.yaml"));
+        java.util.Random r = new java.util.Random(7);
+        String alphabet = " \n\t:-[]{}'\"#|>!&*?,.%@`\\0aZ";
+        int parsed = 0, refused = 0;
+        for (int i = 0; i < 3000; i++) {
+            StringBuilder b = new StringBuilder(good);
+            int edits = 1 + r.nextInt(4);
+            for (int k = 0; k < edits && b.length() > 0; k++) {
+                int at = r.nextInt(b.length());
+                switch (r.nextInt(3)) {
+                    case 0 -> b.setCharAt(at, alphabet.charAt(r.nextInt(alphabet.length())));
+                    case 1 -> b.insert(at, alphabet.charAt(r.nextInt(alphabet.length())));
+                    default -> b.setLength(at);
+                }
+            }
+            try {
+                BioimageYaml.parse(b.toString(), "damaged.yaml");
+                parsed++;
+            } catch (NeuralJException e) {
+                assertTrue(e.getMessage().startsWith("damaged.yaml:"), e.getMessage());
+                refused++;
+            }
+        }
+        assertTrue(parsed > 100 && refused > 100, "both outcomes occur: " + parsed + " parsed, " + refused + " refused");
     }
 
     @Test
