@@ -32,7 +32,7 @@ public class SegmentPlugin implements PlugIn {
         }
         boolean macro = IJ.isMacro(); // a macro gets fixed defaults, never the last interactive choice
         FilterForm form = new FilterForm("NeuralJ Segment");
-        form.string("Model (name or .onnx/.json file)", macro ? "nuclei" : Prefs.get(PREFS + "model", "nuclei"));
+        form.string("Model (name, .onnx/.json file or bioimage.io package)", macro ? "nuclei" : Prefs.get(PREFS + "model", "nuclei"));
         form.choice("Output", OUTPUTS, macro ? "labels" : Prefs.get(PREFS + "output", "labels"));
         form.choice("Instances", new String[] {"auto", "components", "watershed", "seeds"},
                 macro ? "auto" : Prefs.get(PREFS + "instances", "auto"));
