@@ -1,6 +1,7 @@
 // NeuralJ example: classify every cell crop in a folder with the shipped blood-cell model and save the
 // "NeuralJ Classes" table (image, slice, class, one probability per class) as a CSV.
-// Runs unchanged on the shipped sample data (sample-data/images/blood-cells, sample-data/models/blood-cells).
+// Runs unchanged on the shipped sample data (sample-data/images/blood-cells: 3 synthetic crops drawn by
+// org.neuralj.samples.SampleData, one per class; sample-data/models/blood-cells).
 //   Fiji:      Plugins > Macros > Run... (paths are relative to the folder Fiji was started from)
 //   ImageJ 1:  xvfb-run -a java -Dplugins.dir=FIJI_OR_IJ_DIR -jar ij.jar -batch classify-cells-in-folder.ijm \
 //                  "input=sample-data/images/blood-cells output=demo-output model=blood-cells"

@@ -1,8 +1,9 @@
 // NeuralJ example: train a cell classifier from folders (one sub-folder per class, named after the
 // class), then classify new crops with it. Writes MODEL.onnx + MODEL.json (the model card: classes,
 // input size, normalisation, training settings, validation accuracy) and a CSV of the predictions.
-// Runs unchanged on the shipped sample data: sample-data/images/blood-cells-train holds 4 BCCD crops
-// of each class (Platelets/, RBC/, WBC/); sample-data/images/blood-cells 3 other crops to classify.
+// Runs unchanged on the shipped sample data: sample-data/images/blood-cells-train holds 4 synthetic
+// crops of each class (Platelets/, RBC/, WBC/; drawn by org.neuralj.samples.SampleData);
+// sample-data/images/blood-cells 3 other synthetic crops to classify.
 //   Fiji:      Plugins > Macros > Run... (paths are relative to the folder Fiji was started from)
 //   ImageJ 1:  xvfb-run -a java -Dplugins.dir=FIJI_OR_IJ_DIR -jar ij.jar -batch train-classifier-from-folders.ijm \
 //                  "images=sample-data/images/blood-cells-train classify=sample-data/images/blood-cells output=demo-output epochs=2"

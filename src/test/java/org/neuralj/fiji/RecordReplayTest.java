@@ -35,7 +35,7 @@ import org.neuralj.samples.SampleData;
 class RecordReplayTest {
     private static final String BLOB = "sample-data/models/blob-detector.onnx";
     private static final String NUCLEI_IMAGE = "sample-data/images/synthetic-nuclei.tif";
-    private static final String CELL_IMAGE = "sample-data/images/blood-cells/wbc-BloodImage_00001.png";
+    private static final String CELL_IMAGE = "sample-data/images/blood-cells/synthetic-wbc-1.png";
 
     /** One menu command as the user drives it: the image it works on, the fields set, what it produces. */
     private record Scenario(String name, String command, String image, String fields, String result) {

@@ -49,7 +49,7 @@ class SegmentClassifyCommandsTest {
     void segmentAndClassifyRunHeadlessWithTheShippedModels() throws Exception {
         Assumptions.assumeTrue(Files.isRegularFile(Path.of("sample-data/models/nuclei.json")), "no shipped nucleus model");
         ImagePlus nuclei = IJ.openImage("sample-data/images/synthetic-nuclei.tif");
-        ImagePlus wbc = IJ.openImage("sample-data/images/blood-cells/wbc-BloodImage_00001.png");
+        ImagePlus wbc = IJ.openImage("sample-data/images/blood-cells/synthetic-wbc-1.png");
         try (Context context = new Context()) {
             CommandService commands = context.service(CommandService.class);
             CommandModule m = commands.run(SegmentImageCommand.class, true, "image", nuclei, "model", "sample-data/models/nuclei.json",
