@@ -12,15 +12,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A blood-smear-like test scene: the three shipped BCCD crops (a platelet, a red and a white cell) pasted
- * side by side on a plasma-coloured background, with a rectangle ROI on each crop (named after its
- * file), a label image with each crop's box as one object, and the class each crop truly is.
+ * A blood-smear-like test scene: the three shipped synthetic crops (a platelet, a red and a white cell,
+ * drawn by SampleData) pasted side by side on a plasma-coloured background, with a rectangle ROI on each
+ * crop (named by the class its file states: platelet, rbc, wbc), a label image with each crop's box as
+ * one object, and the class each crop truly is.
  */
 record CellScene(ImagePlus image, List<Roi> rois, ImagePlus labels, List<String> classes) {
     static final String[][] CELLS = {
-        {"platelet-BloodImage_00003.png", "Platelets"},
-        {"rbc-BloodImage_00253.png", "RBC"},
-        {"wbc-BloodImage_00001.png", "WBC"},
+        {"synthetic-platelet-1.png", "Platelets"},
+        {"synthetic-rbc-1.png", "RBC"},
+        {"synthetic-wbc-1.png", "WBC"},
     };
 
     static CellScene make() {
@@ -40,7 +41,7 @@ record CellScene(ImagePlus image, List<Roi> rois, ImagePlus labels, List<String>
             labels.setRoi(r);
             labels.fill();
             Roi roi = new Roi(r);
-            roi.setName(CELLS[i][0].substring(0, CELLS[i][0].indexOf('-')));
+            roi.setName(CELLS[i][0].split("-")[1]);
             rois.add(roi);
             classes.add(CELLS[i][1]);
             x += ip.getWidth() + 30;

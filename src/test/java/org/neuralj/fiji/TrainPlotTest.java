@@ -33,7 +33,7 @@ class TrainPlotTest {
         System.setProperty("java.awt.headless", "true");
     }
 
-    /** The shipped training sample: 12 BCCD crops in class sub-folders. */
+    /** The shipped training sample: 12 synthetic crops (drawn by SampleData) in class sub-folders. */
     static final Path CELLS = Path.of("sample-data/images/blood-cells-train");
 
     @Test
