@@ -162,6 +162,7 @@ class RecordReplayTest {
                         "images=" + seg.resolve("images") + ";masks=" + seg.resolve("masks") + ";out=" + trained.resolve("blobs.onnx")
                                 + ";epochs=1;steps=1;seed=5;validation=0;backend=cpu", "model:blobs.onnx"),
                 new Scenario("summary", "Model Summary...", NUCLEI_IMAGE, "model=" + BLOB, "table:Summary of blob-detector.onnx"),
+                new Scenario("graph", "Model Graph...", NUCLEI_IMAGE, "model=" + BLOB, "image"),
                 new Scenario("features", "Feature Maps...", NUCLEI_IMAGE, "model=" + BLOB + ";montage=true;backend=cpu", "image"),
                 new Scenario("kernels", "Learned Kernels...", "-", "model=" + BLOB, "image"),
                 new Scenario("explain", "Explain Prediction...", CELL_IMAGE,
