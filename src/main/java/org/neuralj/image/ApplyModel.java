@@ -8,6 +8,7 @@ import java.util.function.IntConsumer;
 import ij.process.FloatProcessor;
 import ij.process.ImageProcessor;
 import org.neuralj.backend.DeviceOutOfMemoryException;
+import org.neuralj.backend.DeviceUnavailableException;
 import org.neuralj.backend.NeuralJException;
 import org.neuralj.backend.ShapeMismatchException;
 import org.neuralj.nn.HostTensor;
@@ -146,6 +147,12 @@ public final class ApplyModel {
                 // e.g. a 1 x 1 plane through a pooling layer: say which plane size the model refused
                 throw new ShapeMismatchException(runner.model().source() + " cannot run on a " + x.shape()[3] + "x" + x.shape()[2]
                         + " plane: " + e.getMessage(), e);
+            } catch (DeviceUnavailableException e) {
+                // the device has gone: the rest of the batch runs on the CPU
+                if (!runner.fallBackToCpu(e, "the device failing")) {
+                    throw e;
+                }
+                return runner.run(x);
             } catch (DeviceOutOfMemoryException e) {
                 int h = x.shape()[2];
                 int w = x.shape()[3];

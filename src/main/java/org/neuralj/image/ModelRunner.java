@@ -4,6 +4,8 @@ import java.util.Map;
 import org.neuralj.backend.Backend;
 import org.neuralj.backend.Backends;
 import org.neuralj.backend.DeviceOutOfMemoryException;
+import org.neuralj.backend.NeuralJException;
+import org.neuralj.backend.DeviceUnavailableException;
 import org.neuralj.backend.cpu.CpuBackend;
 import org.neuralj.nn.HostTensor;
 import org.neuralj.nn.Model;
@@ -58,7 +60,7 @@ public final class ModelRunner implements Tiler.TileModel, AutoCloseable {
     public HostTensor runOrFallBack(HostTensor x) {
         try {
             return run(x);
-        } catch (DeviceOutOfMemoryException e) {
+        } catch (DeviceOutOfMemoryException | DeviceUnavailableException e) {
             if (!fallBackToCpu(e, "a " + java.util.Arrays.toString(x.shape()) + " input")) {
                 throw e;
             }
@@ -72,20 +74,33 @@ public final class ModelRunner implements Tiler.TileModel, AutoCloseable {
     }
 
     @Override
-    public boolean fallBackToCpu(DeviceOutOfMemoryException e, String tried) {
+    public boolean fallBackToCpu(NeuralJException e, String tried) {
         if (backend instanceof CpuBackend) {
             return false;
         }
         String device = backend.name();
         Backend cpu = new CpuBackend();
         try {
-            session.close();
-        } finally {
-            backend.close(); // gives the device memory back to the other programs on it
+            try {
+                session.close();
+            } finally {
+                backend.close(); // gives the device memory back to the other programs on it
+            }
+        } catch (RuntimeException closing) {
+            if (!(e instanceof DeviceUnavailableException)) {
+                cpu.close();
+                throw closing;
+            }
+            // a device that has gone may refuse to release what it held; the CPU run does not need it
         }
         backend = cpu;
         session = new Session(model, cpu);
         tileLimit = Integer.MAX_VALUE;
+        if (e instanceof DeviceUnavailableException) {
+            Warnings.warn(device + " stopped working while running " + model.source() + "; running on the CPU from here on "
+                    + "(slower, same results). Cause: " + e.getMessage());
+            return true;
+        }
         Warnings.warn(model.source() + " does not fit in the memory of " + device + " even with " + tried + "; running on "
                 + "the CPU instead (slower, same results). To stay on the device, free memory there (other programs) or raise "
                 + "-Dneuralj.opencl.maxMemory if it is set. Cause: " + e.getMessage());

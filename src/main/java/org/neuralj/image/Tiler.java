@@ -3,6 +3,7 @@ package org.neuralj.image;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.neuralj.backend.DeviceOutOfMemoryException;
+import org.neuralj.backend.DeviceUnavailableException;
 import org.neuralj.backend.NeuralJException;
 import org.neuralj.backend.ShapeMismatchException;
 import org.neuralj.nn.HostTensor;
@@ -31,10 +32,11 @@ public final class Tiler {
         HostTensor run(float[] input, int channels, int height, int width);
 
         /**
-         * Called when even the smallest tile ({@code tried}) ran out of device memory: a model that can
-         * move to the CPU does so (and says so once) and returns true; by default it cannot.
+         * Called when even the smallest tile ({@code tried}) ran out of device memory, or the device
+         * stopped working ({@link DeviceUnavailableException}): a model that can move to the CPU does so
+         * (and says so once) and returns true; by default it cannot.
          */
-        default boolean fallBackToCpu(DeviceOutOfMemoryException e, String tried) {
+        default boolean fallBackToCpu(NeuralJException e, String tried) {
             return false;
         }
 
@@ -104,6 +106,12 @@ public final class Tiler {
                     throw new DeviceOutOfMemoryException("out of device memory even with " + current + "-pixel tiles (the smallest "
                             + "for halo " + plan.halo() + " is " + min + "): " + e.getMessage(), e);
                 }
+            } catch (DeviceUnavailableException e) {
+                // a device that has gone does not come back with smaller tiles
+                if (!model.fallBackToCpu(e, "the device failing")) {
+                    throw e;
+                }
+                tile = o.tile();
             }
         }
     }

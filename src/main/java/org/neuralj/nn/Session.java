@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.neuralj.backend.Backend;
 import org.neuralj.backend.DeviceOutOfMemoryException;
+import org.neuralj.backend.DeviceUnavailableException;
 import org.neuralj.backend.NeuralJException;
 import org.neuralj.backend.Tensor;
 
@@ -150,6 +151,9 @@ public final class Session implements AutoCloseable {
                 } catch (DeviceOutOfMemoryException e) {
                     // keeps its type: the image layer retries with smaller tiles or on the CPU
                     throw new DeviceOutOfMemoryException(p.node().info() + ": " + e.getMessage(), e);
+                } catch (DeviceUnavailableException e) {
+                    // keeps its type too: the image layer moves to the CPU
+                    throw new DeviceUnavailableException(p.node().info() + ": " + e.getMessage(), e);
                 } catch (NeuralJException e) {
                     throw new NeuralJException(p.node().info() + ": " + e.getMessage(), e);
                 }

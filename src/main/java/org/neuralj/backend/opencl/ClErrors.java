@@ -3,6 +3,7 @@ package org.neuralj.backend.opencl;
 import org.jocl.CL;
 import org.jocl.CLException;
 import org.neuralj.backend.DeviceOutOfMemoryException;
+import org.neuralj.backend.DeviceUnavailableException;
 import org.neuralj.backend.NeuralJException;
 
 /** The one place where OpenCL error codes become NeuralJ exceptions. */
@@ -10,6 +11,11 @@ final class ClErrors {
     static final int CL_MEM_OBJECT_ALLOCATION_FAILURE = -4;
     static final int CL_OUT_OF_RESOURCES = -5;
     static final int CL_INVALID_BUFFER_SIZE = -61;
+    static final int CL_DEVICE_NOT_AVAILABLE = -2;
+
+    /** Codes a device gives once it has gone (unplugged, reset after a hang, driver restarted). */
+    private static final java.util.Set<Integer> DEVICE_LOST = java.util.Set.of(CL_DEVICE_NOT_AVAILABLE, -33 /* CL_INVALID_DEVICE */,
+            -34 /* CL_INVALID_CONTEXT */, -36 /* CL_INVALID_COMMAND_QUEUE */, -9999 /* NVIDIA: device lost after an error */);
 
     private ClErrors() {
     }
@@ -35,6 +41,10 @@ final class ClErrors {
         int status = e.getStatus();
         if (isOutOfMemory(status)) {
             return outOfMemory(what + ": " + name(status), device, requestedBytes, deviceGlobalMemory, e);
+        }
+        if (DEVICE_LOST.contains(status)) {
+            return new DeviceUnavailableException("the OpenCL device " + device + " stopped working (" + name(status) + " in " + what
+                    + "); it may have been reset or removed", e);
         }
         return new NeuralJException("OpenCL " + name(status) + " in " + what + " on " + device, e);
     }

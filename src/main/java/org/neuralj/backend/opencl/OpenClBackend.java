@@ -51,6 +51,13 @@ public final class OpenClBackend implements Backend {
     private static final int CONV_WG_X = 16;
     // Tunables of the vector conv kernel (conv2d_vec); on PoCL (AVX-512) 16 x-lanes x 8 channels measured best.
     private static final int CONV_VW = Integer.getInteger("neuralj.opencl.convVW", 16);
+    /**
+     * Fault injection for tests: a backend opened while this property is N >= 0 acts as a device that
+     * disappears after N kernel launches (every later launch fails as a lost device does).
+     */
+    static final String FAULT_PROPERTY = "neuralj.opencl.faultAfterLaunches";
+    private final long faultAfterLaunches = Long.getLong(FAULT_PROPERTY, -1);
+    private long launches;
     private static final int CONV_VEC_OC = Integer.getInteger("neuralj.opencl.convVecOC", 8);
 
     private final int index;
@@ -382,6 +389,9 @@ public final class OpenClBackend implements Backend {
                 }
                 if (BufferPool.GUARD) {
                     writeCanaries(args);
+                }
+                if (faultAfterLaunches >= 0 && launches++ >= faultAfterLaunches) {
+                    throw new CLException("simulated device loss (-D" + FAULT_PROPERTY + ")", ClErrors.CL_DEVICE_NOT_AVAILABLE);
                 }
                 CL.clEnqueueNDRangeKernel(queue, k, g.length, null, g, local, 0, null, null);
                 if (BufferPool.GUARD) {
