@@ -139,6 +139,18 @@ class SegmentClassifyTrainCliTest {
         assertEquals(List.of("ring", "round"), cls.classes());
         assertEquals(24, cls.inputSize());
         assertTrue((Double) cls.metrics().get("accuracy") >= 0.9, cls.metrics().toString());
+        // the validation confusion matrix beside the model, as an image and a table
+        assertTrue(Files.isRegularFile(data.resolve("models/cells-confusion.png")));
+        ImagePlus confusion = IJ.openImage(data.resolve("models/cells-confusion.png").toString());
+        assertNotNull(confusion);
+        assertTrue(confusion.getWidth() > 100, "an image with two classes' cells and labels");
+        try {
+            java.util.List<String> csv = Files.readAllLines(data.resolve("models/cells-confusion.csv"));
+            assertEquals("truth\\predicted,ring,round", csv.get(0));
+            assertEquals(3, csv.size(), csv.toString());
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
         // both trained models carry the SHA-256 of their ONNX file, checked when they load
         assertEquals(ModelCard.sha256Of(data.resolve("models/discs.onnx")), card.sha256());
         assertEquals(ModelCard.sha256Of(data.resolve("models/cells.onnx")), cls.sha256());

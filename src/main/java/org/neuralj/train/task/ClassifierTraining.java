@@ -1,5 +1,7 @@
 package org.neuralj.train.task;
 
+import ij.ImagePlus;
+import ij.io.FileSaver;
 import ij.process.ImageProcessor;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +19,8 @@ import org.neuralj.backend.Tensor;
 import org.neuralj.image.Classifier;
 import org.neuralj.image.ModelCard;
 import org.neuralj.image.Normalization;
+import org.neuralj.image.VizImages;
+import org.neuralj.io.AtomicFiles;
 import org.neuralj.onnx.OnnxReader;
 import org.neuralj.train.Init;
 import org.neuralj.train.LrSchedule;
@@ -30,6 +34,7 @@ import org.neuralj.train.data.Balanced;
 import org.neuralj.train.data.Datasets;
 import org.neuralj.train.data.Sample;
 import org.neuralj.train.data.Split;
+import org.neuralj.viz.ConfusionMatrix;
 
 /**
  * Trains a small ResNet classifier from class sub-folders: class-balanced batches of augmented views
@@ -178,8 +183,31 @@ public final class ClassifierTraining {
             card = card.withMetrics(metrics);
             card.write(cardFile);
             l.log("validation: " + metrics);
+            writeConfusion(c.out(), classes, metrics, l);
         }
         return new Result(card, c.out(), cardFile);
+    }
+
+    /** The validation confusion matrix beside the model: MODEL-confusion.png (shaded by rate, counts written in) and .csv. */
+    static void writeConfusion(Path model, List<String> classes, Map<String, Object> metrics, TrainingListener l) {
+        @SuppressWarnings("unchecked")
+        List<List<Object>> rows = (List<List<Object>>) metrics.get("confusion_rows_true_columns_predicted");
+        long[][] counts = new long[rows.size()][];
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] = rows.get(i).stream().mapToLong(v -> ((Number) v).longValue()).toArray();
+        }
+        ConfusionMatrix m = new ConfusionMatrix(classes, counts);
+        String stem = model.getFileName().toString().replaceFirst("\\.onnx$", "");
+        Path png = model.resolveSibling(stem + "-confusion.png");
+        Path csv = model.resolveSibling(stem + "-confusion.csv");
+        ImagePlus image = VizImages.confusion(m, stem + " validation confusion");
+        AtomicFiles.writeFile(png, tmp -> {
+            if (!new FileSaver(image).saveAsPng(tmp.toString())) {
+                throw new java.io.IOException("ImageJ could not write the PNG");
+            }
+        });
+        AtomicFiles.writeString(csv, m.csv());
+        l.log("wrote " + png + " and " + csv);
     }
 
     /** Accuracy of the in-memory network on samples (the classifier's input path, no augmentation). */
