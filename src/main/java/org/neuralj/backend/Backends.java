@@ -1,5 +1,6 @@
 package org.neuralj.backend;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Logger;
@@ -14,8 +15,45 @@ import org.neuralj.backend.opencl.OpenClBackend;
 public final class Backends {
     private static final Logger LOG = Logger.getLogger(Backends.class.getName());
     private static volatile boolean autoFallbackLogged;
+    private static volatile boolean signalChainingChecked;
 
     private Backends() {
+    }
+
+    /** The OpenCL devices; the first time, also checks that the JVM can live with the driver's signal handlers. */
+    private static List<DeviceInfo> openClDevices() {
+        List<DeviceInfo> devices = OpenClBackend.devices();
+        if (!signalChainingChecked) {
+            signalChainingChecked = true;
+            String warning = signalChainingWarning(devices, System.getProperty("os.name", ""), Path.of("/proc/self/maps"));
+            if (warning != null) {
+                LOG.warning(warning);
+            }
+        }
+        return devices;
+    }
+
+    /**
+     * PoCL (the CPU OpenCL driver) runs LLVM, which installs its own SIGSEGV handler; the JVM uses SIGSEGV
+     * itself (implicit null checks, safepoints), so without signal chaining (the JDK's libjsig preloaded)
+     * the JVM can later die with "Segmentation fault". Returns the advice when that applies, else null.
+     */
+    static String signalChainingWarning(List<DeviceInfo> devices, String osName, Path maps) {
+        boolean pocl = devices.stream().anyMatch(d -> d.platform().toLowerCase(java.util.Locale.ROOT).contains("portable computing language")
+                || d.platform().toLowerCase(java.util.Locale.ROOT).contains("pocl"));
+        if (!pocl || !osName.toLowerCase(java.util.Locale.ROOT).contains("linux")) {
+            return null;
+        }
+        try {
+            if (java.nio.file.Files.readString(maps).contains("libjsig")) {
+                return null;
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return null; // cannot tell: say nothing rather than something wrong
+        }
+        String jsig = Path.of(System.getProperty("java.home"), "lib", "libjsig.so").toString();
+        return "NeuralJ: the PoCL OpenCL driver replaces the JVM's crash handler; start Java with LD_PRELOAD=" + jsig
+                + " (bin/neuralj does) or the JVM may die with 'Segmentation fault' after using OpenCL";
     }
 
     /** Opens the backend named by {@code spec}; the caller closes it. */
@@ -23,7 +61,7 @@ public final class Backends {
         String s = spec == null ? "auto" : spec.trim().toLowerCase(java.util.Locale.ROOT);
         if (s.isEmpty() || s.equals("auto")) {
             try {
-                return OpenClBackend.open(preferredDevice(OpenClBackend.devices()));
+                return OpenClBackend.open(preferredDevice(openClDevices()));
             } catch (DeviceUnavailableException e) {
                 if (!autoFallbackLogged) {
                     autoFallbackLogged = true;
@@ -36,11 +74,11 @@ public final class Backends {
             return new CpuBackend();
         }
         if (s.equals("opencl")) {
-            return OpenClBackend.open(preferredDevice(OpenClBackend.devices()));
+            return OpenClBackend.open(preferredDevice(openClDevices()));
         }
         if (s.startsWith("opencl:")) {
             String which = spec.trim().substring("opencl:".length());
-            List<DeviceInfo> devices = OpenClBackend.devices();
+            List<DeviceInfo> devices = openClDevices();
             try {
                 int index = Integer.parseInt(which);
                 if (index < 0 || index >= devices.size()) {
@@ -67,7 +105,7 @@ public final class Backends {
         List<String> specs = new ArrayList<>();
         specs.add("cpu");
         try {
-            for (DeviceInfo d : OpenClBackend.devices()) {
+            for (DeviceInfo d : openClDevices()) {
                 specs.add("opencl:" + d.index());
             }
         } catch (DeviceUnavailableException e) {
