@@ -26,6 +26,17 @@ public interface Backend extends AutoCloseable {
     /** Copies a tensor's elements to a new host array. Counted. */
     float[] download(Tensor t);
 
+    /**
+     * A tensor over {@code data} (length = product of shape) without a copy where the backend can: the CPU
+     * backend uses the array itself, a device backend uploads it. Until the tensor is closed the caller must
+     * not change data (ops never write their inputs). Counted as an upload. For large host buffers that are
+     * filled, filtered and read back batch after batch (no copy, no new array per batch on the CPU).
+     */
+    Tensor view(float[] data, int... shape);
+
+    /** Copies a tensor's elements into {@code into} from {@code offset} on (no new array). Counted. */
+    void download(Tensor t, float[] into, int offset);
+
     /** A new tensor with unspecified contents. */
     Tensor allocate(int... shape);
 
@@ -53,6 +64,22 @@ public interface Backend extends AutoCloseable {
 
     /** 2-D max or average pooling of x [N, C, H, W] (see {@link PoolSpec}). */
     Tensor pool2d(Tensor x, PoolSpec spec);
+
+    // ---- image filters (every plane of x [..., H, W]; the leading axes count planes) -------------
+
+    /**
+     * Separable filtering: each row with {@code alongX}, then each column of that with {@code alongY} (see
+     * {@link LineFilter}; either may be null to leave that axis alone). Reads beyond a line follow
+     * {@code edge} (CONSTANT reads 0). x has rank >= 2; y has x's shape.
+     */
+    Tensor separable(Tensor x, LineFilter alongX, LineFilter alongY, PadMode edge);
+
+    /**
+     * The Sobel gradient magnitude sqrt(gx^2 + gy^2), gx the correlation with [-1 0 1; -2 0 2; -1 0 1] and
+     * gy with its transpose (ImageJ's Find Edges), in one pass. Reads beyond the plane follow {@code edge}
+     * (CONSTANT reads 0). x has rank >= 2; y has x's shape.
+     */
+    Tensor sobelMagnitude(Tensor x, PadMode edge);
 
     // ---- reductions and normalisation ---------------------------------------------------------
 

@@ -201,10 +201,7 @@ public sealed interface Filter {
 
         @Override
         public Tensor apply(Backend b, Tensor x, EdgeMode edge) {
-            Tensor[] g = Convolutions.kernels(b, x, edge, Fixed.sobelX().kernel(), Fixed.sobelY().kernel());
-            try (Tensor gx = g[0]; Tensor gy = g[1]) {
-                return Convolutions.magnitude(b, gx, gy);
-            }
+            return b.sobelMagnitude(x, edge.padMode());
         }
     }
 

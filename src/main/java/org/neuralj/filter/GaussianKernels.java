@@ -1,5 +1,7 @@
 package org.neuralj.filter;
 
+import org.neuralj.backend.LineFilter;
+
 /**
  * 1-D kernels that reproduce ImageJ's {@code ij.plugin.filter.GaussianBlur} (written from its documented
  * behaviour, not copied):
@@ -41,6 +43,24 @@ public final class GaussianKernels {
     /** Length of the downscaled line (including ImageJ's margins) for a line of {@code length} pixels. */
     public static int downscaledLength(int length, int reduceBy) {
         return (length + reduceBy - 1) / reduceBy + 2 * (UPSCALE_K_RADIUS + 1);
+    }
+
+    /**
+     * ImageJ's blur of a line of {@code length} pixels as a {@link LineFilter}: one Gaussian kernel, or for
+     * large sigma the pyramid step downscale ({@link #downscaleKernel}) - blur with {@link #downscaledSigma} -
+     * upscale ({@link #upscaleKernel}) with ImageJ's margin of 3 downscaled pixels. Null for sigma 0 (no blur).
+     */
+    public static LineFilter line(double sigma, double accuracy, int length) {
+        if (sigma <= 0) {
+            return null;
+        }
+        int r = reduceBy(sigma, length);
+        if (r == 1) {
+            return LineFilter.of(gaussian(sigma, accuracy, length));
+        }
+        int small = downscaledLength(length, r);
+        return LineFilter.pyramid(downscaleKernel(r), r, gaussian(downscaledSigma(sigma, r), accuracy, small),
+                upscaleKernel(r), UPSCALE_K_RADIUS + 1);
     }
 
     /** The sigma left for the blur in the downscaled line (down- and upscaling blur a little themselves). */

@@ -6,6 +6,7 @@ import org.neuralj.backend.Activation;
 import org.neuralj.backend.Backend;
 import org.neuralj.backend.BinaryOp;
 import org.neuralj.backend.ConvSpec;
+import org.neuralj.backend.LineFilter;
 import org.neuralj.backend.PadMode;
 import org.neuralj.backend.PoolSpec;
 import org.neuralj.backend.ReduceOp;
@@ -23,6 +24,7 @@ import org.neuralj.backend.TransferStats;
  */
 public final class CpuBackend implements Backend {
     private final CpuThreads threads;
+    private final CpuBuffers buffers = new CpuBuffers();
     private final TransferStats transfers = new TransferStats();
     private volatile boolean closed;
 
@@ -55,7 +57,25 @@ public final class CpuBackend implements Backend {
                     + Arrays.toString(shape) + " needs " + n);
         }
         transfers.countUpload(4L * n);
-        return wrap(data.clone(), shape);
+        float[] copy = buffers.take(n);
+        System.arraycopy(data, 0, copy, 0, n);
+        return pooled(copy, shape);
+    }
+
+    /** The array itself, no copy (see {@link Backend#view}). */
+    @Override
+    public Tensor view(float[] data, int... shape) {
+        checkOpen();
+        if (data == null || shape == null) {
+            throw new IllegalArgumentException("view: data and shape must not be null");
+        }
+        int n = elementCount(shape);
+        if (data.length != n) {
+            throw new ShapeMismatchException("view: data has " + data.length + " floats but shape "
+                    + Arrays.toString(shape) + " needs " + n);
+        }
+        transfers.countUpload(4L * n);
+        return new Tensor(this, new CpuStorage(data), shape);   // not pooled: the array is the caller's
     }
 
     @Override
@@ -64,6 +84,19 @@ public final class CpuBackend implements Backend {
         int n = t.size();
         transfers.countDownload(4L * n);
         return Arrays.copyOf(d, n);
+    }
+
+    @Override
+    public void download(Tensor t, float[] into, int offset) {
+        float[] d = data(t, "t");
+        int n = t.size();
+        requireNonNull(into, "into");
+        if (offset < 0 || (long) offset + n > into.length) {
+            throw new IllegalArgumentException("download: " + n + " floats do not fit into an array of " + into.length
+                    + " from offset " + offset);
+        }
+        transfers.countDownload(4L * n);
+        System.arraycopy(d, 0, into, offset, n);
     }
 
     @Override
@@ -137,6 +170,41 @@ public final class CpuBackend implements Backend {
         float[] bd = optionalBias(bias, m, "convTranspose2d", ws);
         int[] out = {xs[0], m, spec.outH(), spec.outW()};
         return wrap(CpuConv.convTranspose2d(threads, xd, xs, wd, ws, bd, spec), out);
+    }
+
+    // ---- image filters ------------------------------------------------------------------------
+
+    @Override
+    public Tensor separable(Tensor x, LineFilter alongX, LineFilter alongY, PadMode edge) {
+        float[] xd = data(x, "x");
+        requireNonNull(edge, "edge");
+        int[] s = planes(x, "separable");
+        float[] y = buffers.take(x.size());
+        if (x.size() > 0) {
+            CpuFilters.separable(threads, xd, y, s[0], s[1], s[2], alongX, alongY, edge);
+        }
+        return pooled(y, x.shape());
+    }
+
+    @Override
+    public Tensor sobelMagnitude(Tensor x, PadMode edge) {
+        float[] xd = data(x, "x");
+        requireNonNull(edge, "edge");
+        int[] s = planes(x, "sobelMagnitude");
+        float[] y = buffers.take(x.size());
+        if (x.size() > 0) {
+            CpuFilters.sobelMagnitude(threads, xd, y, s[0], s[1], s[2], edge);
+        }
+        return pooled(y, x.shape());
+    }
+
+    /** {planes, H, W} of x [..., H, W]. */
+    private static int[] planes(Tensor x, String op) {
+        if (x.rank() < 2) {
+            throw new ShapeMismatchException(op + " needs planes x [..., H, W] of rank >= 2, got " + Arrays.toString(x.shape()));
+        }
+        int h = x.dim(-2), w = x.dim(-1);
+        return new int[] {h * w == 0 ? 0 : x.size() / (h * w), h, w};
     }
 
     @Override
@@ -410,10 +478,16 @@ public final class CpuBackend implements Backend {
         if (!closed) {
             closed = true;
             threads.close();
+            buffers.clear();
         }
     }
 
     // ---- helpers ------------------------------------------------------------------------------
+
+    /** A tensor whose array goes back to {@link #buffers} when it is closed (the array must be ours alone). */
+    private Tensor pooled(float[] data, int[] shape) {
+        return new Tensor(this, new CpuStorage(data, buffers), shape);
+    }
 
     private Tensor wrap(float[] data, int[] shape) {
         return new Tensor(this, new CpuStorage(data), shape);

@@ -20,6 +20,7 @@ import org.neuralj.backend.BinaryOp;
 import org.neuralj.backend.ConvSpec;
 import org.neuralj.backend.DeviceInfo;
 import org.neuralj.backend.DeviceUnavailableException;
+import org.neuralj.backend.LineFilter;
 import org.neuralj.backend.PadMode;
 import org.neuralj.backend.PoolSpec;
 import org.neuralj.backend.ReduceOp;
@@ -326,6 +327,31 @@ public final class OpenClBackend implements Backend {
         }
         transfers.countDownload(4L * out.length);
         return out;
+    }
+
+    /** A device backend cannot use host memory in place: an upload. */
+    @Override
+    public Tensor view(float[] data, int... shape) {
+        return upload(data, shape);
+    }
+
+    @Override
+    public void download(Tensor t, float[] into, int offset) {
+        int n = t.size();
+        if (offset < 0 || (long) offset + n > into.length) {
+            throw new IllegalArgumentException("download: " + n + " floats do not fit into an array of " + into.length
+                    + " from offset " + offset);
+        }
+        if (n > 0) {
+            try {
+                CL.clEnqueueReadBuffer(queue, mem(t), CL.CL_TRUE, 0, 4L * n, Pointer.to(into).withByteOffset(4L * offset),
+                        0, null, null);
+            } catch (CLException e) {
+                throw ClErrors.translate(e, "downloading " + Arrays.toString(t.shape())
+                        + " (or a kernel enqueued before it)", name, 4L * n, info.globalMemoryBytes());
+            }
+        }
+        transfers.countDownload(4L * n);
     }
 
     @Override
@@ -660,6 +686,110 @@ public final class OpenClBackend implements Backend {
                 s.strideH(), s.strideW(), s.padTop(), s.padLeft(), s.dilationH(), s.dilationW(), g,
                 bias == null ? 0 : 1, actCode(act.op()), act.a(), act.b());
         return y;
+    }
+
+    // ---- image filters (kernels/filters.cl) -----------------------------------------------------
+
+    /** Work-group width and local floats of the tiled filter kernels (filters.cl's defaults). */
+    private static final int FILTER_WG = 64;
+    private static final int FILTER_WG_Y = 4;
+    private static final int FILTER_WG_COLS = 32;
+    private static final int FILTER_LOCAL_N = 4096;
+
+    @Override
+    public Tensor separable(Tensor x, LineFilter alongX, LineFilter alongY, PadMode edge) {
+        int[] p = planes(x, edge, "separable");
+        if (x.size() == 0 || (alongX == null && alongY == null)) {
+            return strided(x, 0, Tensor.stridesOf(x.shape()), x.shape());      // a copy
+        }
+        int mode = padCode(edge);
+        Tensor cur = x;
+        try {
+            if (alongX != null) {
+                cur = lineFilter(x, alongX, true, p[0], p[1], p[2], mode);
+            }
+            if (alongY != null) {
+                Tensor in = cur;
+                cur = lineFilter(in, alongY, false, p[0], p[1], p[2], mode);
+                if (in != x) {
+                    in.close();
+                }
+            }
+            try (Tensor out = cur) {
+                return out.reshape(x.shape());
+            }
+        } catch (RuntimeException e) {
+            if (cur != x) {
+                cur.close();
+            }
+            throw e;
+        }
+    }
+
+    /** One {@link LineFilter} along x or y over planes [planes][h][w]; the result has the same shape. */
+    private Tensor lineFilter(Tensor x, LineFilter f, boolean alongX, int planes, int h, int w, int mode) {
+        int len = alongX ? w : h;
+        float[] kernel = f.kernel();
+        try (Tensor k = upload(kernel, kernel.length)) {
+            if (!f.resamples()) {
+                return correlate(x, k, kernel.length, len, alongX, planes, h, w, mode);
+            }
+            int r = f.factor(), m = f.margin(), n = f.smallLength(len);
+            float[] down = f.down(), up = f.up();
+            int lines = alongX ? h : w;
+            try (Tensor d = upload(down, down.length); Tensor small = allocate(alongX ? new int[] {planes, h, n} : new int[] {planes, n, w})) {
+                run("filters.cl", "", "line_correlate", alongX ? range(n, lines, planes) : range(lines, n, planes), null,
+                        mem(x), mem(small), mem(d), down.length, r, m * r + down.length / 2, len, n, lines, alongX ? 1 : 0, mode);
+                try (Tensor blurred = correlate(small, k, kernel.length, n, alongX, planes, alongX ? h : n, alongX ? n : w, mode);
+                     Tensor u = upload(up, up.length)) {
+                    Tensor y = allocate(planes, h, w);
+                    run("filters.cl", "", "line_interpolate", alongX ? range(len, lines, planes) : range(lines, len, planes), null,
+                            mem(blurred), mem(y), mem(u), up.length, r, m, n, len, lines, alongX ? 1 : 0);
+                    return y;
+                }
+            }
+        }
+    }
+
+    /** Correlation with k (K taps, centred) along x or y of planes [planes][h][w] (len = w or h): tiled when the span fits local memory. */
+    private Tensor correlate(Tensor x, Tensor k, int taps, int len, boolean alongX, int planes, int h, int w, int mode) {
+        Tensor y = allocate(planes, h, w);
+        int lines = alongX ? h : w;
+        if (alongX && taps - 1 + FILTER_WG <= FILTER_LOCAL_N) {
+            int per = Math.min(8, (FILTER_LOCAL_N - (taps - 1)) / FILTER_WG);
+            long groups = (w + (long) per * FILTER_WG - 1) / ((long) per * FILTER_WG);
+            run("filters.cl", "", "rows_tiled", range(groups * FILTER_WG, h, planes), range(FILTER_WG, 1, 1),
+                    mem(x), mem(y), mem(k), taps, w, h, mode, per);
+        } else if (!alongX && (taps - 1 + FILTER_WG_Y) * FILTER_WG_COLS <= FILTER_LOCAL_N) {
+            int per = Math.min(16, (FILTER_LOCAL_N / FILTER_WG_COLS - (taps - 1)) / FILTER_WG_Y);
+            long groups = (h + (long) per * FILTER_WG_Y - 1) / ((long) per * FILTER_WG_Y);
+            run("filters.cl", "", "cols_tiled", range(w, groups * FILTER_WG_Y, planes), range(FILTER_WG_COLS, FILTER_WG_Y, 1),
+                    mem(x), mem(y), mem(k), taps, w, h, mode, per);
+        } else {
+            run("filters.cl", "", "line_correlate", alongX ? range(len, lines, planes) : range(lines, len, planes), null,
+                    mem(x), mem(y), mem(k), taps, 1, taps / 2, len, len, lines, alongX ? 1 : 0, mode);
+        }
+        return y;
+    }
+
+    @Override
+    public Tensor sobelMagnitude(Tensor x, PadMode edge) {
+        int[] p = planes(x, edge, "sobelMagnitude");
+        Tensor y = allocate(x.shape());
+        run("filters.cl", "", "sobel_magnitude", range(p[2], p[1], p[0]), null, mem(x), mem(y), p[2], p[1], padCode(edge));
+        return y;
+    }
+
+    /** {planes, H, W} of x [..., H, W]. */
+    private static int[] planes(Tensor x, PadMode edge, String op) {
+        if (edge == null) {
+            throw new IllegalArgumentException(op + ": edge must not be null");
+        }
+        if (x.rank() < 2) {
+            throw new ShapeMismatchException(op + " needs planes x [..., H, W] of rank >= 2, got " + Arrays.toString(x.shape()));
+        }
+        int h = x.dim(-2), w = x.dim(-1);
+        return new int[] {h * w == 0 ? 0 : x.size() / (h * w), h, w};
     }
 
     @Override

@@ -1,0 +1,366 @@
+package org.neuralj.backend.cpu;
+
+import java.util.Arrays;
+import org.neuralj.backend.LineFilter;
+import org.neuralj.backend.PadMode;
+
+/**
+ * The image-filter ops of {@link CpuBackend}: separable filtering ({@link LineFilter} along rows, then along
+ * columns) and the Sobel gradient magnitude, over planes x [planes][h][w].
+ *
+ * <p>Every inner loop is {@link DepthwiseRows#accumulate} (vectorised, a block of outputs in registers across
+ * all taps) or {@link SobelRows}. The row pass extends each row by the edge mode into a small line buffer,
+ * so the taps never branch; a pyramid step splits the extended row into its {@code factor} phases, which
+ * turns the strided decimation and the interpolation into unit-stride correlations. The column pass
+ * combines whole rows (a column filter is a weighted sum of rows), which is unit-stride by nature. Planes
+ * go in groups of about {@link #GROUP_PIXELS}, so the row pass's output is still in the cache when the column
+ * pass reads it; rows are spread over all threads.
+ */
+final class CpuFilters {
+    private static final DepthwiseRows ROWS = DepthwiseRows.best();
+    private static final SobelRows SOBEL = SobelRows.best();
+    /** Planes are filtered in groups of about this many pixels (4 MiB of floats: in, between and out fit the L3). */
+    static final int GROUP_PIXELS = 1 << 20;
+    /** Rows per task at least (a task must outweigh its scheduling). */
+    private static final int GRAIN_ROWS = 4;
+    private static final ThreadLocal<Lines> LINES = ThreadLocal.withInitial(Lines::new);
+
+    private CpuFilters() {
+    }
+
+    /** Which form of the inner loops runs (for logs and benchmark tables). */
+    static String describe() {
+        return ROWS.describe() + (SOBEL instanceof SobelRows.Plain ? ", plain Java Sobel" : ", Vector API Sobel");
+    }
+
+    // ---- separable ----------------------------------------------------------------------------
+
+    /** y[p][h][w] = alongY(alongX(x[p])) (either may be null); y must not be x. */
+    static void separable(CpuThreads threads, float[] x, float[] y, int planes, int h, int w,
+                          LineFilter fx, LineFilter fy, PadMode edge) {
+        int plane = h * w;
+        int group = Math.max(1, Math.min(planes, GROUP_PIXELS / Math.max(1, plane)));
+        float[] between = fx != null && fy != null ? threads.borrow(group * plane) : null;
+        try {
+            for (int p0 = 0; p0 < planes; p0 += group) {
+                int np = Math.min(group, planes - p0);
+                int off = p0 * plane;
+                if (fx == null && fy == null) {
+                    System.arraycopy(x, off, y, off, np * plane);
+                } else if (fy == null) {
+                    rows(threads, x, off, y, off, np * h, w, fx, edge);
+                } else if (fx == null) {
+                    columns(threads, x, off, y, off, np, h, w, fy, edge);
+                } else {
+                    rows(threads, x, off, between, 0, np * h, w, fx, edge);
+                    columns(threads, between, 0, y, off, np, h, w, fy, edge);
+                }
+            }
+        } finally {
+            if (between != null) {
+                threads.giveBack(between);
+            }
+        }
+    }
+
+    /** The row pass: each of {@code lines} rows of length w from src to dst. */
+    private static void rows(CpuThreads threads, float[] src, int srcOff, float[] dst, int dstOff, int lines, int w,
+                             LineFilter f, PadMode edge) {
+        RowPlan plan = new RowPlan(f, w);
+        threads.forRange(lines, GRAIN_ROWS, (from, to) -> {
+            Lines s = LINES.get();
+            for (int r = from; r < to; r++) {
+                plan.run(src, srcOff + r * w, dst, dstOff + r * w, edge, s);
+            }
+        });
+    }
+
+    /** Precomputed taps of a {@link LineFilter} over rows of length w (shared by all threads, read only). */
+    private static final class RowPlan {
+        final int w, r, m, n;
+        final Taps kernel;            // over an extended line: tap t reads ext[i + t]
+        final int kRad;
+        // pyramid only
+        final int phaseLen, sLo, zPad;
+        final Taps down;              // over the phases: tap t reads ph[(t % r) * phaseLen + i + t / r]
+        final Taps[] up;              // per output phase q, over the zero-padded blurred line
+        final int[] phaseCount;       // outputs y = j * r + q per phase q
+
+        RowPlan(LineFilter f, int w) {
+            this.w = w;
+            float[] k = f.kernel();
+            kRad = k.length / 2;
+            kernel = Taps.of(k, t -> t);
+            r = f.factor();
+            m = f.margin();
+            n = f.smallLength(w);
+            if (r == 1) {
+                phaseLen = sLo = zPad = 0;
+                down = null;
+                up = null;
+                phaseCount = null;
+                return;
+            }
+            float[] d = f.down();
+            int step = r, len = n + (d.length - 1) / r + 1;
+            phaseLen = len;
+            sLo = -m * r - d.length / 2;                 // input position of phase 0, element 0
+            down = Taps.of(d, t -> (t % step) * len + t / step);
+            float[] u = f.up();
+            int uc = u.length / 2;
+            zPad = u.length / r + 2;                     // zeros around blurred: out-of-line terms drop out
+            up = new Taps[r];
+            phaseCount = new int[r];
+            for (int q = 0; q < r; q++) {
+                phaseCount[q] = q < w ? (w - q + r - 1) / r : 0;
+                // u index = d * r + q + uc for blurred index j + m - d
+                int dLo = Math.floorDiv(-q - uc, r) - 1, dHi = Math.floorDiv(u.length - 1 - q - uc, r) + 1;
+                float[] wts = new float[dHi - dLo + 1];
+                int[] offs = new int[wts.length];
+                int taps = 0;
+                for (int dd = dLo; dd <= dHi; dd++) {
+                    int ui = dd * r + q + uc;
+                    if (ui >= 0 && ui < u.length && u[ui] != 0f) {
+                        offs[taps] = zPad + m - dd;
+                        wts[taps++] = u[ui];
+                    }
+                }
+                up[q] = new Taps(Arrays.copyOf(offs, taps), Arrays.copyOf(wts, taps));
+            }
+        }
+
+        void run(float[] src, int so, float[] dst, int d0, PadMode edge, Lines s) {
+            if (r == 1) {
+                float[] ext = s.a(w + 2 * kRad);
+                extend(src, so, w, kRad, edge, ext);
+                Arrays.fill(dst, d0, d0 + w, 0f);
+                kernel.accumulate(dst, d0, ext, w);
+                return;
+            }
+            // split the extended input into r phases: ph[q * phaseLen + j] = in[sLo + j * r + q]
+            float[] ph = s.a(r * phaseLen);
+            for (int q = 0; q < r; q++) {
+                int base = q * phaseLen;
+                for (int j = 0, pos = sLo + q; j < phaseLen; j++, pos += r) {
+                    ph[base + j] = pos >= 0 && pos < w ? src[so + pos] : read(src, so, w, pos, edge);
+                }
+            }
+            // decimate into the middle of the extended small line, then extend it by the edge mode
+            float[] ext = s.b(n + 2 * kRad);
+            Arrays.fill(ext, kRad, kRad + n, 0f);
+            down.accumulate(ext, kRad, ph, n);
+            for (int j = 0; j < kRad; j++) {
+                ext[j] = read(ext, kRad, n, j - kRad, edge);
+                ext[kRad + n + j] = read(ext, kRad, n, n + j, edge);
+            }
+            // blur into a zero-padded line
+            float[] bl = s.c(n + 2 * zPad);
+            Arrays.fill(bl, 0, n + 2 * zPad, 0f);
+            kernel.accumulate(bl, zPad, ext, n);
+            // interpolate each output phase, then interleave the phases into the row
+            float[] op = s.d((w + r - 1) / r);
+            for (int q = 0; q < r; q++) {
+                int cnt = phaseCount[q];
+                Arrays.fill(op, 0, cnt, 0f);
+                up[q].accumulate(op, 0, bl, cnt);
+                for (int j = 0, yi = d0 + q; j < cnt; j++, yi += r) {
+                    dst[yi] = op[j];
+                }
+            }
+        }
+    }
+
+    /** The column pass over np planes of h rows: rows of the output are weighted sums of input rows. */
+    private static void columns(CpuThreads threads, float[] src, int srcOff, float[] dst, int dstOff, int np, int h, int w,
+                                LineFilter f, PadMode edge) {
+        float[] k = f.kernel();
+        int kRad = k.length / 2;
+        if (f.factor() == 1) {
+            combineRows(threads, src, srcOff, h, dst, dstOff, h, np, w, k.length,
+                    (y, rows, wts) -> mappedTaps(k, y - kRad, h, edge, rows, wts));
+            return;
+        }
+        int r = f.factor(), m = f.margin(), n = f.smallLength(h);
+        float[] d = f.down();
+        float[] u = f.up();
+        int dc = d.length / 2, uc = u.length / 2;
+        float[] small = threads.borrow(np * n * w);
+        float[] blurred = threads.borrow(np * n * w);
+        try {
+            combineRows(threads, src, srcOff, h, small, 0, n, np, w, d.length,
+                    (i, rows, wts) -> mappedTaps(d, (i - m) * r - dc, h, edge, rows, wts));
+            combineRows(threads, small, 0, n, blurred, 0, n, np, w, k.length,
+                    (i, rows, wts) -> mappedTaps(k, i - kRad, n, edge, rows, wts));
+            combineRows(threads, blurred, 0, n, dst, dstOff, h, np, w, u.length / r + 2, (y, rows, wts) -> {
+                // small rows i with 0 <= y - (i - m) * r + uc < u.length
+                int iLo = Math.max(0, Math.floorDiv(y + uc - u.length + m * r, r) + 1);
+                int iHi = Math.min(n - 1, Math.floorDiv(y + uc + m * r, r));
+                int taps = 0;
+                for (int i = iLo; i <= iHi; i++) {
+                    float wt = u[y - (i - m) * r + uc];
+                    if (wt != 0f) {
+                        rows[taps] = i;
+                        wts[taps++] = wt;
+                    }
+                }
+                return taps;
+            });
+        } finally {
+            threads.giveBack(small);
+            threads.giveBack(blurred);
+        }
+    }
+
+    /** The rows (and weights) that output row o combines; returns how many. */
+    private interface RowTaps {
+        int taps(int o, int[] rows, float[] weights);
+    }
+
+    /** Taps of kernel k read at rows first + t of a line of n rows, mapped by the edge mode (CONSTANT's zeros and zero weights dropped). */
+    private static int mappedTaps(float[] k, int first, int n, PadMode edge, int[] rows, float[] wts) {
+        int taps = 0;
+        for (int t = 0; t < k.length; t++) {
+            int row = CpuMovement.sourceIndex(first + t, n, edge);
+            if (row >= 0 && k[t] != 0f) {
+                rows[taps] = row;
+                wts[taps++] = k[t];
+            }
+        }
+        return taps;
+    }
+
+    /**
+     * dst[p][o][:] = sum_taps weight * src[p][row][:] for every plane p &lt; np and output row o &lt; dstRows,
+     * rows of w floats; {@code taps} gives at most {@code maxTaps} (row, weight) pairs per output row.
+     */
+    private static void combineRows(CpuThreads threads, float[] src, int srcOff, int srcRows, float[] dst, int dstOff,
+                                    int dstRows, int np, int w, int maxTaps, RowTaps taps) {
+        threads.forRange(np * dstRows, GRAIN_ROWS, (from, to) -> {
+            Lines s = LINES.get();
+            for (int row = from; row < to; row++) {
+                int p = row / dstRows, o = row % dstRows;
+                int[] rows = s.rows(maxTaps);
+                float[] wts = s.weights(maxTaps);
+                int n = taps.taps(o, rows, wts);
+                int base = srcOff + p * srcRows * w;
+                for (int t = 0; t < n; t++) {
+                    rows[t] = base + rows[t] * w;
+                }
+                int d = dstOff + row * w;
+                Arrays.fill(dst, d, d + w, 0f);
+                if (n > 0) {
+                    ROWS.accumulate(dst, d, src, rows, wts, n, w);
+                }
+            }
+        });
+    }
+
+    // ---- Sobel --------------------------------------------------------------------------------
+
+    /** y[p][h][w] = Sobel gradient magnitude of x[p]; y must not be x. */
+    static void sobelMagnitude(CpuThreads threads, float[] x, float[] y, int planes, int h, int w, PadMode edge) {
+        float[] zeros = new float[w];                   // the rows beyond the plane in CONSTANT mode
+        threads.forRange(planes * h, GRAIN_ROWS * 4, (from, to) -> {
+            for (int row = from; row < to; row++) {
+                int p = row / h, yy = row % h;
+                int plane = p * h * w;
+                int above = CpuMovement.sourceIndex(yy - 1, h, edge), below = CpuMovement.sourceIndex(yy + 1, h, edge);
+                float[] a = above < 0 ? zeros : x, c = below < 0 ? zeros : x;
+                int aOff = above < 0 ? 0 : plane + above * w, bOff = plane + yy * w, cOff = below < 0 ? 0 : plane + below * w;
+                int d = plane + yy * w;
+                if (w >= 3) {
+                    SOBEL.magnitude(y, d + 1, a, aOff, x, bOff, c, cOff, w - 2);
+                }
+                y[d] = sobelAt(0, w, edge, a, aOff, x, bOff, c, cOff);
+                if (w > 1) {
+                    y[d + w - 1] = sobelAt(w - 1, w, edge, a, aOff, x, bOff, c, cOff);
+                }
+            }
+        });
+    }
+
+    /** The magnitude at column xx, its neighbours mapped by the edge mode (for the two border columns). */
+    private static float sobelAt(int xx, int w, PadMode edge, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff) {
+        int l = CpuMovement.sourceIndex(xx - 1, w, edge), rr = CpuMovement.sourceIndex(xx + 1, w, edge);
+        return SobelRows.pixel(at(a, aOff, l), a[aOff + xx], at(a, aOff, rr), at(b, bOff, l), at(b, bOff, rr),
+                at(c, cOff, l), c[cOff + xx], at(c, cOff, rr));
+    }
+
+    private static float at(float[] v, int off, int i) {
+        return i < 0 ? 0f : v[off + i];
+    }
+
+    // ---- lines --------------------------------------------------------------------------------
+
+    /** Writes line[off .. off + n) extended by rad on each side (edge mode) into ext[0 .. n + 2 rad). */
+    private static void extend(float[] line, int off, int n, int rad, PadMode edge, float[] ext) {
+        for (int j = 0; j < rad; j++) {
+            ext[j] = read(line, off, n, j - rad, edge);
+            ext[rad + n + j] = read(line, off, n, n + j, edge);
+        }
+        System.arraycopy(line, off, ext, rad, n);
+    }
+
+    /** The value at position i of the line line[off .. off + n), read beyond its ends by the edge mode. */
+    private static float read(float[] line, int off, int n, int i, PadMode edge) {
+        int s = CpuMovement.sourceIndex(i, n, edge);
+        return s < 0 ? 0f : line[off + s];
+    }
+
+    /** Taps of a 1-D kernel as offsets into a source line (zero weights dropped). */
+    private record Taps(int[] offsets, float[] weights) {
+        interface Offset {
+            int of(int t);
+        }
+
+        static Taps of(float[] k, Offset offset) {
+            int[] offs = new int[k.length];
+            float[] wts = new float[k.length];
+            int n = 0;
+            for (int t = 0; t < k.length; t++) {
+                if (k[t] != 0f) {
+                    offs[n] = offset.of(t);
+                    wts[n++] = k[t];
+                }
+            }
+            return new Taps(Arrays.copyOf(offs, n), Arrays.copyOf(wts, n));
+        }
+
+        /** dst[d + i] += sum_t weights[t] * src[offsets[t] + i] for i &lt; count. */
+        void accumulate(float[] dst, int d, float[] src, int count) {
+            if (offsets.length > 0 && count > 0) {
+                ROWS.accumulate(dst, d, src, offsets, weights, offsets.length, count);
+            }
+        }
+    }
+
+    /** Per-thread line buffers, grown on demand and kept (a few lines of floats each). */
+    private static final class Lines {
+        private float[] a = new float[0], b = new float[0], c = new float[0], d = new float[0], weights = new float[0];
+        private int[] rows = new int[0];
+
+        float[] a(int n) {
+            return a.length >= n ? a : (a = new float[n]);
+        }
+
+        float[] b(int n) {
+            return b.length >= n ? b : (b = new float[n]);
+        }
+
+        float[] c(int n) {
+            return c.length >= n ? c : (c = new float[n]);
+        }
+
+        float[] d(int n) {
+            return d.length >= n ? d : (d = new float[n]);
+        }
+
+        float[] weights(int n) {
+            return weights.length >= n ? weights : (weights = new float[n]);
+        }
+
+        int[] rows(int n) {
+            return rows.length >= n ? rows : (rows = new int[n]);
+        }
+    }
+}
