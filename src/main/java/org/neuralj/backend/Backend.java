@@ -75,6 +75,13 @@ public interface Backend extends AutoCloseable {
     Tensor separable(Tensor x, LineFilter alongX, LineFilter alongY, PadMode edge);
 
     /**
+     * Correlation with a dense kernel [kh][kw] (row-major, odd sizes, centred: y[i][j] = sum k[a][b] *
+     * x[i + a - kh/2][j + b - kw/2]), reads beyond the plane following {@code edge} (CONSTANT reads 0), in
+     * one pass (no padded copy). x has rank >= 2; y has x's shape.
+     */
+    Tensor filter2d(Tensor x, float[] kernel, int kh, int kw, PadMode edge);
+
+    /**
      * The Sobel gradient magnitude sqrt(gx^2 + gy^2), gx the correlation with [-1 0 1; -2 0 2; -1 0 1] and
      * gy with its transpose (ImageJ's Find Edges), in one pass. Reads beyond the plane follow {@code edge}
      * (CONSTANT reads 0). x has rank >= 2; y has x's shape.
@@ -184,6 +191,17 @@ public interface Backend extends AutoCloseable {
             out[i] = da == 1 ? db : da;
         }
         return out;
+    }
+
+    /** Fails unless kernel holds kh * kw values and kh, kw are odd and positive (every backend's filter2d check). */
+    static void checkKernel2d(float[] kernel, int kh, int kw) {
+        if (kh < 1 || kw < 1 || kh % 2 == 0 || kw % 2 == 0) {
+            throw new IllegalArgumentException("filter2d: kernel " + kh + "x" + kw + " must have odd, positive sizes");
+        }
+        if (kernel == null || kernel.length != kh * kw) {
+            throw new IllegalArgumentException("filter2d: a " + kh + "x" + kw + " kernel needs " + kh * kw + " values, got "
+                    + (kernel == null ? 0 : kernel.length));
+        }
     }
 
     /**

@@ -1,63 +1,89 @@
 package org.neuralj.filter;
 
-import java.util.List;
+import java.util.stream.IntStream;
 import org.neuralj.backend.Backend;
 import org.neuralj.backend.Tensor;
 
 /**
- * Runs a {@link Filter} over equally sized float planes on a {@link Backend}: the planes go up in batches
- * (one upload of [n, 1, H, W] per batch, not one per plane), are filtered, and come back in place.
+ * Runs a {@link Filter} over equally sized planes on a {@link Backend}: the planes are converted to floats
+ * into one host buffer per batch, which goes to the backend as one tensor [n, 1, H, W] ({@link Backend#view}:
+ * no copy on the CPU, one upload on a device), is filtered, and comes back into the same buffer
+ * ({@link Backend#download(Tensor, float[], int)}), from which the planes are written back. A float plane
+ * that is filtered whole is used in place, without the buffer. The buffer is allocated once per run.
  */
 public final class PlaneFilter {
-    /** Floats per batch (64 MiB of input); the filters need a few such buffers at once. */
-    static final long BATCH_FLOATS = 16L << 20;
+    /**
+     * Floats per batch (16 MiB): on the CPU a batch, its intermediate and its result stay in the last-level
+     * cache between the conversions and the filter; a device still gets few, large uploads.
+     */
+    static final int BATCH_FLOATS = 4 << 20;
 
     /** Told after each batch: planes done so far, of total; may throw to cancel. */
     public interface Progress {
         void done(int planes, int total);
     }
 
+    /** Where the planes come from and go back to (read and write may run in parallel for different planes). */
+    public interface Planes {
+        int count();
+
+        /** Plane i as width x height floats, row-major, into {@code buf} from {@code offset} on. */
+        void read(int i, float[] buf, int offset);
+
+        /** The filtered plane i, from {@code buf} at {@code offset}. */
+        void write(int i, float[] buf, int offset);
+
+        /**
+         * Plane i's own float array when reading and writing it are plain copies of the whole array, so it
+         * can be filtered in place without the conversion buffer; else null.
+         */
+        default float[] direct(int i) {
+            return null;
+        }
+    }
+
     private PlaneFilter() {
     }
 
     /**
-     * Filters every plane (width x height floats, row-major) in place.
+     * Filters every plane (width x height pixels) and writes it back.
      * @param progress may be null
      */
-    public static void run(Backend b, Filter f, EdgeMode edge, int width, int height, List<float[]> planes,
-                           Progress progress) {
+    public static void run(Backend b, Filter f, EdgeMode edge, int width, int height, Planes planes, Progress progress) {
         if (width < 1 || height < 1) {
             throw new FilterException("the image is empty (" + width + "x" + height + ")");
         }
         int plane = width * height;
-        for (float[] p : planes) {
-            if (p.length != plane) {
-                throw new IllegalArgumentException("plane of " + p.length + " floats, expected " + width + "x" + height);
-            }
-        }
-        int total = planes.size();
+        int total = planes.count();
         int perBatch = (int) Math.max(1, Math.min(total, BATCH_FLOATS / plane));
+        float[] full = null;
         for (int start = 0; start < total; start += perBatch) {
             int n = Math.min(perBatch, total - start);
-            float[] batch;
-            if (n == 1) {
-                batch = planes.get(start);
+            float[] direct = n == 1 ? planes.direct(start) : null;
+            if (direct != null) {
+                filter(b, f, edge, direct, 1, height, width);
             } else {
-                batch = new float[n * plane];
-                for (int i = 0; i < n; i++) {
-                    System.arraycopy(planes.get(start + i), 0, batch, i * plane, plane);
-                }
-            }
-            float[] out;
-            try (Tensor x = b.upload(batch, n, 1, height, width); Tensor y = f.apply(b, x, edge)) {
-                out = b.download(y);
-            }
-            for (int i = 0; i < n; i++) {
-                System.arraycopy(out, i * plane, planes.get(start + i), 0, plane);
+                // the buffer of a full batch is reused; a shorter last batch needs its own exact size
+                float[] buf = n == perBatch ? (full = full != null ? full : new float[perBatch * plane]) : new float[n * plane];
+                int first = start;
+                IntStream.range(0, n).parallel().forEach(i -> planes.read(first + i, buf, i * plane));
+                filter(b, f, edge, buf, n, height, width);
+                IntStream.range(0, n).parallel().forEach(i -> planes.write(first + i, buf, i * plane));
             }
             if (progress != null) {
                 progress.done(start + n, total);
             }
+        }
+    }
+
+    /** Filters n planes held in buf, in place. */
+    private static void filter(Backend b, Filter f, EdgeMode edge, float[] buf, int n, int height, int width) {
+        Tensor y;
+        try (Tensor x = b.view(buf, n, 1, height, width)) {
+            y = f.apply(b, x, edge);
+        }
+        try (Tensor out = y) {
+            b.download(out, buf, 0);
         }
     }
 }

@@ -49,46 +49,51 @@ public final class FilterImages {
         if (r.isEmpty()) {
             throw new FilterException("the selection " + roi + " does not overlap the " + w + "x" + h + " image");
         }
+        for (ImageProcessor ip : ips) {
+            if (ip.getWidth() != w || ip.getHeight() != h || ip.getClass() != first.getClass()) {
+                throw new FilterException("all slices must have the same size and type");
+            }
+            if (!supported(ip)) {
+                throw new FilterException("unsupported image type " + ip.getClass().getSimpleName());
+            }
+        }
         // the region read: the roi plus the filter's reach, clipped to the image
         long halo = filter.halo();
         int x0 = (int) Math.max(0, r.x - halo), y0 = (int) Math.max(0, r.y - halo);
         int x1 = (int) Math.min(w, r.x + r.width + halo), y1 = (int) Math.min(h, r.y + r.height + halo);
         Rectangle read = new Rectangle(x0, y0, x1 - x0, y1 - y0);
         int channels = first instanceof ColorProcessor ? 3 : 1;
-        List<float[]> planes = new ArrayList<>(ips.size() * channels);
-        for (ImageProcessor ip : ips) {
-            if (ip.getWidth() != w || ip.getHeight() != h || ip.getClass() != first.getClass()) {
-                throw new FilterException("all slices must have the same size and type");
+        byte[] m = mask == null ? null : (byte[]) mask.getPixels();
+        boolean whole = read.width == w && read.height == h && r.equals(read) && m == null;
+        boolean truncate = filter.truncatesToInteger();
+        PlaneFilter.run(backend, filter, edge, read.width, read.height, new PlaneFilter.Planes() {
+            @Override
+            public int count() {
+                return ips.size() * channels;
             }
-            for (int c = 0; c < channels; c++) {
-                planes.add(toFloat(ip, c, read));
+
+            @Override
+            public void read(int i, float[] buf, int offset) {
+                toFloat(ips.get(i / channels), i % channels, read, buf, offset);
             }
-        }
-        try {
-            PlaneFilter.run(backend, filter, edge, read.width, read.height, planes, progress);
-        } catch (DeviceOutOfMemoryException e) {
-            if (backend instanceof CpuBackend) {
-                throw e;
-            }
-            // the planes may be half filtered: read them again from the (untouched) images, filter on the CPU
-            Warnings.warn("the filter " + filter + " does not fit in the memory of " + backend.name() + " with " + read.width + "x"
-                    + read.height + " planes; running it on the CPU instead (slower, same results). Cause: " + e.getMessage());
-            planes.clear();
-            for (ImageProcessor ip : ips) {
-                for (int c = 0; c < channels; c++) {
-                    planes.add(toFloat(ip, c, read));
+
+            @Override
+            public void write(int i, float[] buf, int offset) {
+                ImageProcessor ip = ips.get(i / channels);
+                if (channels == 1) {
+                    fromFloat(buf, offset, read, ip, 0, r, m, truncate);
+                } else {
+                    synchronized (ip) {         // the channels of an RGB pixel share one int: one writer at a time
+                        fromFloat(buf, offset, read, ip, i % channels, r, m, truncate);
+                    }
                 }
             }
-            try (CpuBackend cpu = new CpuBackend()) {
-                PlaneFilter.run(cpu, filter, edge, read.width, read.height, planes, progress);
+
+            @Override
+            public float[] direct(int i) {
+                return whole && ips.get(i).getPixels() instanceof float[] f ? f : null;
             }
-        }
-        boolean truncate = filter.truncatesToInteger();
-        for (int i = 0; i < ips.size(); i++) {
-            for (int c = 0; c < channels; c++) {
-                fromFloat(planes.get(i * channels + c), read, ips.get(i), c, r, mask, truncate);
-            }
-        }
+        }, progress);
     }
 
     /** Filters one slice or the whole stack of {@code imp} in place (see {@link #filter}). */
@@ -120,84 +125,80 @@ public final class FilterImages {
         return ips;
     }
 
-    /** Channel c of ip inside rect as floats (RGB: c = 0 red, 1 green, 2 blue). */
-    static float[] toFloat(ImageProcessor ip, int c, Rectangle rect) {
+    /** Channel c of ip inside rect as floats (RGB: c = 0 red, 1 green, 2 blue) into out from offset on. */
+    static void toFloat(ImageProcessor ip, int c, Rectangle rect, float[] out, int offset) {
         int w = ip.getWidth();
-        float[] out = new float[rect.width * rect.height];
         Object pixels = ip.getPixels();
         for (int y = 0; y < rect.height; y++) {
             int src = (rect.y + y) * w + rect.x;
-            int dst = y * rect.width;
-            if (pixels instanceof float[] f) {
+            int dst = offset + y * rect.width;
+            if (pixels instanceof float[] f) {                      // one type test per row, not per pixel
                 System.arraycopy(f, src, out, dst, rect.width);
             } else if (pixels instanceof byte[] b) {
-                for (int x = 0; x < rect.width; x++) {
-                    out[dst + x] = b[src + x] & 0xff;
-                }
+                PixelRows.BEST.fromU8(b, src, out, dst, rect.width);
             } else if (pixels instanceof short[] s) {
-                for (int x = 0; x < rect.width; x++) {
-                    out[dst + x] = s[src + x] & 0xffff;
-                }
-            } else if (pixels instanceof int[] rgb) {
+                PixelRows.BEST.fromU16(s, src, out, dst, rect.width);
+            } else {
+                int[] rgb = (int[]) pixels;
                 int shift = 16 - 8 * c;
                 for (int x = 0; x < rect.width; x++) {
                     out[dst + x] = (rgb[src + x] >> shift) & 0xff;
                 }
-            } else {
-                throw new FilterException("unsupported image type " + ip.getClass().getSimpleName());
             }
         }
-        return out;
     }
 
-    /** Writes the roi part of a filtered plane (covering {@code read}) back into channel c of ip. */
-    static void fromFloat(float[] plane, Rectangle read, ImageProcessor ip, int c, Rectangle roi, ImageProcessor mask,
+    /** Writes the roi part of a filtered plane (plane[offset ..], covering {@code read}) back into channel c of ip. */
+    static void fromFloat(float[] plane, int offset, Rectangle read, ImageProcessor ip, int c, Rectangle roi, byte[] mask,
                           boolean truncate) {
         int w = ip.getWidth();
         Object pixels = ip.getPixels();
-        byte[] m = mask == null ? null : (byte[]) mask.getPixels();
         float half = truncate ? 0f : 0.5f;
         int shift = 16 - 8 * c;
         for (int y = roi.y; y < roi.y + roi.height; y++) {
-            int src = (y - read.y) * read.width + (roi.x - read.x);
+            int src = offset + (y - read.y) * read.width + (roi.x - read.x);
             int dst = y * w + roi.x;
             int mRow = (y - roi.y) * roi.width;
             if (pixels instanceof float[] f) {                      // one type test per row, not per pixel
-                for (int x = 0; x < roi.width; x++) {
-                    if (m == null || m[mRow + x] != 0) {
-                        f[dst + x] = plane[src + x];
+                if (mask == null) {
+                    System.arraycopy(plane, src, f, dst, roi.width);
+                } else {
+                    for (int x = 0; x < roi.width; x++) {
+                        if (mask[mRow + x] != 0) {
+                            f[dst + x] = plane[src + x];
+                        }
                     }
                 }
             } else if (pixels instanceof byte[] b) {
-                for (int x = 0; x < roi.width; x++) {
-                    if (m == null || m[mRow + x] != 0) {
-                        b[dst + x] = (byte) toInteger(plane[src + x] + half, 255);
+                if (mask == null) {
+                    PixelRows.BEST.toU8(plane, src, b, dst, roi.width, half);
+                } else {
+                    for (int x = 0; x < roi.width; x++) {
+                        if (mask[mRow + x] != 0) {
+                            b[dst + x] = (byte) PixelRows.toInteger(plane[src + x] + half, 255f);
+                        }
                     }
                 }
             } else if (pixels instanceof short[] sh) {
-                for (int x = 0; x < roi.width; x++) {
-                    if (m == null || m[mRow + x] != 0) {
-                        sh[dst + x] = (short) toInteger(plane[src + x] + half, 65535);
+                if (mask == null) {
+                    PixelRows.BEST.toU16(plane, src, sh, dst, roi.width, half);
+                } else {
+                    for (int x = 0; x < roi.width; x++) {
+                        if (mask[mRow + x] != 0) {
+                            sh[dst + x] = (short) PixelRows.toInteger(plane[src + x] + half, 65535f);
+                        }
                     }
                 }
             } else {
                 int[] rgb = (int[]) pixels;
                 for (int x = 0; x < roi.width; x++) {
-                    if (m == null || m[mRow + x] != 0) {
-                        int v = toInteger(plane[src + x] + half, 255);
+                    if (mask == null || mask[mRow + x] != 0) {
+                        int v = PixelRows.toInteger(plane[src + x] + half, 255f);
                         rgb[dst + x] = (rgb[dst + x] & ~(0xff << shift)) | (v << shift);
                     }
                 }
             }
         }
-    }
-
-    /** ImageJ's float to integer pixel: v (already + 0.5 when rounding) clamped to [0, max], then truncated; NaN gives 0. */
-    static int toInteger(float t, int max) {
-        if (!(t >= 0f)) {
-            return 0;
-        }
-        return t > max ? max : (int) t;
     }
 
     /** The processor types this runner takes (all of ImageJ's). */

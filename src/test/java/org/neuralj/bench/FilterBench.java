@@ -37,6 +37,8 @@ import org.neuralj.image.FilterImages;
 public final class FilterBench {
     private static final int RUNS = Integer.getInteger("bench.runs", 5);
     private static final boolean QUICK = Boolean.getBoolean("bench.quick");
+    /** Only rows whose "image filter" text contains this (for quick looks; the table is then not written). */
+    private static final String ONLY = System.getProperty("bench.only", "");
 
     record Case(String name, Filter filter, IjFilter imagej) {
     }
@@ -71,6 +73,9 @@ public final class FilterBench {
                 List<ImageProcessor> source = stack ? shortStack(stackSide, stackDepth) : List.of(floatImage(big));
                 double mpix = (double) source.size() * source.get(0).getPixelCount() / 1e6;
                 for (Case c : cases) {
+                    if (!(image + " " + c.name()).contains(ONLY)) {
+                        continue;
+                    }
                     double ij = median(() -> {
                         List<ImageProcessor> ips = copies(source);
                         long t0 = System.nanoTime();
@@ -91,11 +96,16 @@ public final class FilterBench {
                 }
             }
         }
-        write(rows, cpuName, clName, big, stackSide, stackDepth);
+        if (ONLY.isEmpty()) {
+            write(rows, cpuName, clName, big, stackSide, stackDepth);
+        }
         System.exit(0); // ImageJ's filters leave non-daemon pool threads behind
     }
 
     private static Backend openCl() {
+        if (Boolean.getBoolean("bench.noOpenCl")) {
+            return null;
+        }
         try {
             return Backends.available().size() > 1 ? Backends.select("opencl") : null;
         } catch (RuntimeException e) {

@@ -187,6 +187,19 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public Tensor filter2d(Tensor x, float[] kernel, int kh, int kw, PadMode edge) {
+        float[] xd = data(x, "x");
+        requireNonNull(edge, "edge");
+        Backend.checkKernel2d(kernel, kh, kw);
+        int[] s = planes(x, "filter2d");
+        float[] y = buffers.take(x.size());
+        if (x.size() > 0) {
+            CpuFilters.filter2d(threads, xd, y, s[0], s[1], s[2], kernel.clone(), kh, kw, edge);
+        }
+        return pooled(y, x.shape());
+    }
+
+    @Override
     public Tensor sobelMagnitude(Tensor x, PadMode edge) {
         float[] xd = data(x, "x");
         requireNonNull(edge, "edge");

@@ -255,6 +255,92 @@ final class CpuFilters {
         });
     }
 
+    // ---- dense 2-D kernels ----------------------------------------------------------------------
+
+    /**
+     * y[p][h][w] = correlation of x[p] with kernel [kh][kw] (odd sizes, centred); y must not be x. Each
+     * output row is one {@link DepthwiseRows#accumulate} over the kh input rows it reads, each extended by
+     * the edge mode once and kept in a small per-task cache while the next output rows still need it.
+     */
+    static void filter2d(CpuThreads threads, float[] x, float[] y, int planes, int h, int w, float[] k, int kh, int kw,
+                         PadMode edge) {
+        int ry = kh / 2, rx = kw / 2;
+        int bands = Math.max(1, Math.min(h, threads.threads() * 4 / Math.max(1, planes)));
+        threads.forEach(planes * bands, task -> {
+            int p = task / bands, band = task % bands;
+            int y0 = (int) ((long) h * band / bands), y1 = (int) ((long) h * (band + 1) / bands);
+            int plane = p * h * w;
+            ExtendedRows rows = new ExtendedRows(kh + 1, w + 2 * rx);
+            int[] offs = new int[kh * kw];
+            float[] wts = new float[kh * kw];
+            for (int yy = y0; yy < y1; yy++) {
+                int taps = 0;
+                for (int ky = 0; ky < kh; ky++) {
+                    int row = CpuMovement.sourceIndex(yy + ky - ry, h, edge);
+                    if (row < 0) {
+                        continue;                                   // a zero row (CONSTANT)
+                    }
+                    int at = rows.get(x, plane, row, w, rx, edge);
+                    for (int kx = 0; kx < kw; kx++) {
+                        float wt = k[ky * kw + kx];
+                        if (wt != 0f) {
+                            offs[taps] = at + kx;
+                            wts[taps++] = wt;
+                        }
+                    }
+                }
+                int d = plane + yy * w;
+                Arrays.fill(y, d, d + w, 0f);
+                if (taps > 0) {
+                    ROWS.accumulate(y, d, rows.buffer(), offs, wts, taps, w);
+                }
+            }
+        });
+    }
+
+    /**
+     * Rows of one plane extended by the edge mode (rad on each side), the least recently used one replaced:
+     * an output row's rows are all fetched before they are read, so capacity above the rows one output row
+     * reads is enough whatever rows the edge mode maps to.
+     */
+    private static final class ExtendedRows {
+        private final float[] buf;
+        private final int[] tag;
+        private final long[] used;
+        private final int len;
+        private long clock;
+
+        ExtendedRows(int capacity, int len) {
+            this.buf = new float[capacity * len];
+            this.tag = new int[capacity];
+            this.used = new long[capacity];
+            this.len = len;
+            Arrays.fill(tag, -1);
+        }
+
+        float[] buffer() {
+            return buf;
+        }
+
+        /** The offset in {@link #buffer} of input row {@code row} of the plane at x[plane], extended. */
+        int get(float[] x, int plane, int row, int w, int rad, PadMode edge) {
+            int slot = 0;
+            for (int i = 0; i < tag.length; i++) {
+                if (tag[i] == row) {
+                    used[i] = ++clock;
+                    return i * len;
+                }
+                if (used[i] < used[slot]) {
+                    slot = i;
+                }
+            }
+            extendInto(x, plane + row * w, w, rad, edge, buf, slot * len);
+            tag[slot] = row;
+            used[slot] = ++clock;
+            return slot * len;
+        }
+    }
+
     // ---- Sobel --------------------------------------------------------------------------------
 
     /** y[p][h][w] = Sobel gradient magnitude of x[p]; y must not be x. */
@@ -294,11 +380,16 @@ final class CpuFilters {
 
     /** Writes line[off .. off + n) extended by rad on each side (edge mode) into ext[0 .. n + 2 rad). */
     private static void extend(float[] line, int off, int n, int rad, PadMode edge, float[] ext) {
+        extendInto(line, off, n, rad, edge, ext, 0);
+    }
+
+    /** As {@link #extend}, into ext[e0 ..]. */
+    private static void extendInto(float[] line, int off, int n, int rad, PadMode edge, float[] ext, int e0) {
         for (int j = 0; j < rad; j++) {
-            ext[j] = read(line, off, n, j - rad, edge);
-            ext[rad + n + j] = read(line, off, n, n + j, edge);
+            ext[e0 + j] = read(line, off, n, j - rad, edge);
+            ext[e0 + rad + n + j] = read(line, off, n, n + j, edge);
         }
-        System.arraycopy(line, off, ext, rad, n);
+        System.arraycopy(line, off, ext, e0 + rad, n);
     }
 
     /** The value at position i of the line line[off .. off + n), read beyond its ends by the edge mode. */

@@ -13,6 +13,11 @@ public final class CpuKernels {
         return Sgemm.describe();
     }
 
+    /** The inner loops of the image-filter ops (separable, Sobel): Vector API or plain Java. */
+    public static String filters() {
+        return CpuFilters.describe();
+    }
+
     /** True when the Vector API SGEMM is in use. */
     public static boolean vectorSgemm() {
         return Sgemm.vector() != null;

@@ -773,6 +773,21 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
+    public Tensor filter2d(Tensor x, float[] kernel, int kh, int kw, PadMode edge) {
+        Backend.checkKernel2d(kernel, kh, kw);
+        int[] p = planes(x, edge, "filter2d");
+        Tensor y = allocate(x.shape());
+        try (Tensor k = upload(kernel, kernel.length)) {
+            run("filters.cl", "", "filter2d", range(p[2], p[1], p[0]), null, mem(x), mem(y), mem(k), kh, kw, p[2], p[1],
+                    padCode(edge));
+        } catch (RuntimeException e) {
+            y.close();
+            throw e;
+        }
+        return y;
+    }
+
+    @Override
     public Tensor sobelMagnitude(Tensor x, PadMode edge) {
         int[] p = planes(x, edge, "sobelMagnitude");
         Tensor y = allocate(x.shape());

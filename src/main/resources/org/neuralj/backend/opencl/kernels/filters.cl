@@ -142,6 +142,32 @@ void cols_tiled(__global const float* x, __global float* y, __global const float
     }
 }
 
+// Correlation with a dense kernel k [kh][kw] (odd sizes, centred). global (W, H, planes)
+__kernel void filter2d(__global const float* x, __global float* y, __global const float* k, const int kh, const int kw,
+                       const int W, const int H, const int mode) {
+    const int c = get_global_id(0), r = get_global_id(1), p = get_global_id(2);
+    if (c >= W || r >= H) return;
+    __global const float* plane = x + (size_t)p * H * W;
+    const int r0 = r - kh / 2, c0 = c - kw / 2;
+    float acc = 0.0f;
+    if (r0 >= 0 && r0 + kh <= H && c0 >= 0 && c0 + kw <= W) {      // inside: no mapping
+        for (int a = 0; a < kh; a++) {
+            __global const float* row = plane + (size_t)(r0 + a) * W + c0;
+            for (int b = 0; b < kw; b++) acc = fma(k[a * kw + b], row[b], acc);
+        }
+    } else {
+        for (int a = 0; a < kh; a++) {
+            const int rr = edge_index(r0 + a, H, mode);
+            if (rr < 0) continue;
+            for (int b = 0; b < kw; b++) {
+                const int cc = edge_index(c0 + b, W, mode);
+                if (cc >= 0) acc = fma(k[a * kw + b], plane[(size_t)rr * W + cc], acc);
+            }
+        }
+    }
+    y[(size_t)p * H * W + (size_t)r * W + c] = acc;
+}
+
 // Sobel gradient magnitude (ImageJ's Find Edges) in one pass. global (W, H, planes)
 __kernel void sobel_magnitude(__global const float* x, __global float* y, const int W, const int H, const int mode) {
     const int c = get_global_id(0), r = get_global_id(1), p = get_global_id(2);
