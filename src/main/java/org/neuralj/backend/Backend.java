@@ -43,6 +43,13 @@ public interface Backend extends AutoCloseable {
     /** Host/device traffic so far. */
     TransferStats transfers();
 
+    /**
+     * Floats per call that a runner of many equal calls (a stack filtered batch by batch) should hand
+     * over: the CPU wants a batch, its intermediates and its result to stay in the cache between the
+     * passes; a device wants few, large transfers.
+     */
+    int preferredBatchFloats();
+
     // ---- element-wise -------------------------------------------------------------------------
 
     /** y = f(x), element-wise. */

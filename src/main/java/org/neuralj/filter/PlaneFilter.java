@@ -9,15 +9,10 @@ import org.neuralj.backend.Tensor;
  * into one host buffer per batch, which goes to the backend as one tensor [n, 1, H, W] ({@link Backend#view}:
  * no copy on the CPU, one upload on a device), is filtered, and comes back into the same buffer
  * ({@link Backend#download(Tensor, float[], int)}), from which the planes are written back. A float plane
- * that is filtered whole is used in place, without the buffer. The buffer is allocated once per run.
+ * that is filtered whole is used in place, without the buffer. The buffer is allocated once per run; its
+ * size is the backend's {@link Backend#preferredBatchFloats} (cache-sized on the CPU, large on a device).
  */
 public final class PlaneFilter {
-    /**
-     * Floats per batch (16 MiB): on the CPU a batch, its intermediate and its result stay in the last-level
-     * cache between the conversions and the filter; a device still gets few, large uploads.
-     */
-    static final int BATCH_FLOATS = 4 << 20;
-
     /** Told after each batch: planes done so far, of total; may throw to cancel. */
     public interface Progress {
         void done(int planes, int total);
@@ -55,7 +50,7 @@ public final class PlaneFilter {
         }
         int plane = width * height;
         int total = planes.count();
-        int perBatch = (int) Math.max(1, Math.min(total, BATCH_FLOATS / plane));
+        int perBatch = Math.max(1, Math.min(total, b.preferredBatchFloats() / plane));   // at least one plane
         float[] full = null;
         for (int start = 0; start < total; start += perBatch) {
             int n = Math.min(perBatch, total - start);

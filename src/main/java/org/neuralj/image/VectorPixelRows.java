@@ -51,34 +51,54 @@ final class VectorPixelRows implements PixelRows {
         }
     }
 
+    // JDK 17 intrinsifies neither float-to-int conversion (F2I) nor narrowing to a smaller shape (I2S, I2B)
+    // for 512-bit vectors: both fall back to per-lane Java, 10x slower than scalar code. So the clamped
+    // floats are truncated with the 2^23 trick (adding 2^23 leaves the integer part in the low mantissa
+    // bits, exact below 2^23) into a per-thread int row, which HotSpot then narrows into the pixels itself.
+    private static final float MAGIC = 8388608f;    // 2^23
+    private static final int MAGIC_BITS = 0x4B000000;
+    private static final ThreadLocal<int[]> INTS = ThreadLocal.withInitial(() -> new int[4096]);
+
     @Override
     public void toU8(float[] src, int so, byte[] dst, int d0, int n, float add) {
-        int i = 0;
-        if (B.length() == L) {
-            for (; i + L <= n; i += L) {
-                ((ByteVector) toInts(src, so + i, add, 255f).convertShape(VectorOperators.I2B, B, 0)).intoArray(dst, d0 + i);
-            }
-        }
-        for (; i < n; i++) {
-            dst[d0 + i] = (byte) PixelRows.toInteger(src[so + i] + add, 255f);
+        int[] t = ints(n);
+        toInts(src, so, t, n, add, 255f);
+        for (int i = 0; i < n; i++) {
+            dst[d0 + i] = (byte) t[i];
         }
     }
 
     @Override
     public void toU16(float[] src, int so, short[] dst, int d0, int n, float add) {
-        int i = 0;
-        for (; i + L <= n; i += L) {
-            ((ShortVector) toInts(src, so + i, add, 65535f).convertShape(VectorOperators.I2S, S, 0)).intoArray(dst, d0 + i);
-        }
-        for (; i < n; i++) {
-            dst[d0 + i] = (short) PixelRows.toInteger(src[so + i] + add, 65535f);
+        int[] t = ints(n);
+        toInts(src, so, t, n, add, 65535f);
+        for (int i = 0; i < n; i++) {
+            dst[d0 + i] = (short) t[i];
         }
     }
 
-    /** (int) clamp(v + add, 0, max) with NaN as 0, a vector of L floats from src[at]. */
-    private static IntVector toInts(float[] src, int at, float add, float max) {
-        FloatVector v = FloatVector.fromArray(F, src, at).add(add);
-        v = v.blend(0f, v.test(VectorOperators.IS_NAN)).max(0f).min(max);
-        return (IntVector) v.convert(VectorOperators.F2I, 0);
+    private static int[] ints(int n) {
+        int[] t = INTS.get();
+        if (t.length < n) {
+            t = new int[n];
+            INTS.set(t);
+        }
+        return t;
     }
+
+    /** t[i] = (int) clamp(src[so + i] + add, 0, max) with NaN as 0, for i < n. */
+    private static void toInts(float[] src, int so, int[] t, int n, float add, float max) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector v = FloatVector.fromArray(F, src, so + i).add(add);
+            v = v.blend(0f, v.test(VectorOperators.IS_NAN)).max(0f).min(max);
+            FloatVector r = v.add(MAGIC).sub(MAGIC);                        // v rounded to nearest
+            r = r.blend(r.sub(1f), r.compare(VectorOperators.GT, v));     // rounded up: one less, so truncated
+            r.add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS).intoArray(t, i);
+        }
+        for (; i < n; i++) {
+            t[i] = PixelRows.toInteger(src[so + i] + add, max);
+        }
+    }
+
 }

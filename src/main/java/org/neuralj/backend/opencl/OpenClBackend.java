@@ -365,6 +365,12 @@ public final class OpenClBackend implements Backend {
         return transfers;
     }
 
+    /** 16 Mi floats (64 MiB) per transfer, or an eighth of the device's largest buffer if that is less. */
+    @Override
+    public int preferredBatchFloats() {
+        return (int) Math.max(1 << 16, Math.min(16L << 20, info.maxAllocationBytes() / 32));
+    }
+
     cl_mem mem(Tensor t) {
         if (t.backend() != this) {
             throw new IllegalArgumentException("tensor " + t + " lives on " + t.backend().name() + ", not on " + name);
