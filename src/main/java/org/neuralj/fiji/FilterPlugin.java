@@ -2,6 +2,7 @@ package org.neuralj.fiji;
 
 import ij.IJ;
 import ij.ImagePlus;
+import ij.ImageStack;
 import ij.Prefs;
 import ij.Undo;
 import ij.measure.Calibration;
@@ -29,7 +30,8 @@ import org.neuralj.image.FilterImages;
  * argument from plugins.config picks it (gaussian, mean, unsharp, sharpen, edges, sobel-x, sobel-y,
  * laplacian, log, dog, emboss, custom). Every bit depth (RGB per channel), the current slice or the whole
  * stack ("stack", sent to the backend in batches), a rectangular or masked selection limits the output,
- * undo for one slice, edge mode, backend (remembered; macro key {@code backend}). Recordable, e.g.
+ * Edit › Undo for one slice and for whole stacks ({@link StackUndo}), edge mode, backend (remembered; macro
+ * key {@code backend}). Recordable, e.g.
  * {@code run("NeuralJ Gaussian Blur", "sigma=2 edge=edge backend=auto stack");}
  */
 public class FilterPlugin implements ExtendedPlugInFilter {
@@ -43,10 +45,19 @@ public class FilterPlugin implements ExtendedPlugInFilter {
     private EdgeMode edge = EdgeMode.EDGE;
     private String backendSpec = "auto";
     private boolean wholeStack;
+    /** The stack as it was before a whole-stack run, for Edit › Undo (null: none kept). */
+    private ImageStack stackBefore;
     private boolean done;
 
     @Override
     public int setup(String arg, ImagePlus imp) {
+        if ("final".equals(arg)) {                  // after a whole-stack run (FINAL_PROCESSING)
+            if (stackBefore != null) {
+                StackUndo.register(imp, stackBefore);
+                stackBefore = null;
+            }
+            return DONE;
+        }
         this.kind = arg == null || arg.isEmpty() ? "gaussian" : arg;
         this.imp = imp;
         if (imp == null) {
@@ -194,8 +205,9 @@ public class FilterPlugin implements ExtendedPlugInFilter {
             IJ.error(title, e.getMessage());
             return DONE;
         }
-        // a whole stack is filtered in one call (batched uploads); ImageJ keeps no undo for stacks
-        return wholeStack ? DOES_ALL | NO_UNDO : DOES_ALL;
+        // One slice: ImageJ's runner snapshots it for Undo. A whole stack is filtered in one call (batched
+        // uploads); its undo copy is made by run() and handed to ImageJ's Undo in setup("final").
+        return wholeStack ? DOES_ALL | NO_UNDO | FINAL_PROCESSING : DOES_ALL;
     }
 
     @Override
@@ -215,6 +227,7 @@ public class FilterPlugin implements ExtendedPlugInFilter {
             List<ImageProcessor> ips = FilterImages.processors(imp, wholeStack);
             if (wholeStack) {
                 Undo.reset();
+                stackBefore = StackUndo.copyIfAffordable(imp);
             }
             Rectangle roi = ip.getRoi();
             ImageProcessor mask = ip.getMask();

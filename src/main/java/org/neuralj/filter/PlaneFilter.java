@@ -18,15 +18,18 @@ public final class PlaneFilter {
         void done(int planes, int total);
     }
 
-    /** Where the planes come from and go back to (read and write may run in parallel for different planes). */
+    /**
+     * Where the planes come from and go back to, a band of rows at a time (bands of one plane or of
+     * different planes are read and written in parallel).
+     */
     public interface Planes {
         int count();
 
-        /** Plane i as width x height floats, row-major, into {@code buf} from {@code offset} on. */
-        void read(int i, float[] buf, int offset);
+        /** Rows [y0, y1) of plane i as floats, row-major, into {@code buf} from {@code offset} (row y0) on. */
+        void read(int i, int y0, int y1, float[] buf, int offset);
 
-        /** The filtered plane i, from {@code buf} at {@code offset}. */
-        void write(int i, float[] buf, int offset);
+        /** Rows [y0, y1) of the filtered plane i, from {@code buf} at {@code offset} (row y0). */
+        void write(int i, int y0, int y1, float[] buf, int offset);
 
         /**
          * Plane i's own float array when reading and writing it are plain copies of the whole array, so it
@@ -36,6 +39,9 @@ public final class PlaneFilter {
             return null;
         }
     }
+
+    /** The conversions of a batch are split into at least this many tasks (bands of rows), for all cores. */
+    private static final int CONVERSION_TASKS = 4 * Runtime.getRuntime().availableProcessors();
 
     private PlaneFilter() {
     }
@@ -61,9 +67,16 @@ public final class PlaneFilter {
                 // the buffer of a full batch is reused; a shorter last batch needs its own exact size
                 float[] buf = n == perBatch ? (full = full != null ? full : new float[perBatch * plane]) : new float[n * plane];
                 int first = start;
-                IntStream.range(0, n).parallel().forEach(i -> planes.read(first + i, buf, i * plane));
+                int bands = Math.max(1, Math.min(height, CONVERSION_TASKS / n));
+                IntStream.range(0, n * bands).parallel().forEach(t -> {
+                    int i = t / bands, y0 = height * (t % bands) / bands, y1 = height * (t % bands + 1) / bands;
+                    planes.read(first + i, y0, y1, buf, i * plane + y0 * width);
+                });
                 filter(b, f, edge, buf, n, height, width);
-                IntStream.range(0, n).parallel().forEach(i -> planes.write(first + i, buf, i * plane));
+                IntStream.range(0, n * bands).parallel().forEach(t -> {
+                    int i = t / bands, y0 = height * (t % bands) / bands, y1 = height * (t % bands + 1) / bands;
+                    planes.write(first + i, y0, y1, buf, i * plane + y0 * width);
+                });
             }
             if (progress != null) {
                 progress.done(start + n, total);

@@ -73,18 +73,26 @@ public final class FilterImages {
             }
 
             @Override
-            public void read(int i, float[] buf, int offset) {
-                toFloat(ips.get(i / channels), i % channels, read, buf, offset);
+            public void read(int i, int y0, int y1, float[] buf, int offset) {
+                toFloat(ips.get(i / channels), i % channels, new Rectangle(read.x, read.y + y0, read.width, y1 - y0), buf, offset);
             }
 
             @Override
-            public void write(int i, float[] buf, int offset) {
+            public void write(int i, int y0, int y1, float[] buf, int offset) {
+                // the roi rows inside these rows of the read region
+                int from = Math.max(r.y, read.y + y0), to = Math.min(r.y + r.height, read.y + y1);
+                if (from >= to) {
+                    return;
+                }
+                Rectangle rows = new Rectangle(read.x, read.y + y0, read.width, y1 - y0);
+                Rectangle part = new Rectangle(r.x, from, r.width, to - from);
+                byte[] partMask = m == null ? null : java.util.Arrays.copyOfRange(m, (from - r.y) * r.width, (to - r.y) * r.width);
                 ImageProcessor ip = ips.get(i / channels);
                 if (channels == 1) {
-                    fromFloat(buf, offset, read, ip, 0, r, m, truncate);
+                    fromFloat(buf, offset, rows, ip, 0, part, partMask, truncate);
                 } else {
                     synchronized (ip) {         // the channels of an RGB pixel share one int: one writer at a time
-                        fromFloat(buf, offset, read, ip, i % channels, r, m, truncate);
+                        fromFloat(buf, offset, rows, ip, i % channels, part, partMask, truncate);
                     }
                 }
             }

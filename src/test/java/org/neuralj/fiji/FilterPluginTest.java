@@ -2,11 +2,14 @@ package org.neuralj.fiji;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ij.ImagePlus;
 import ij.ImageStack;
 import ij.Macro;
+import ij.Prefs;
+import ij.Undo;
 import ij.WindowManager;
 import ij.gui.Roi;
 import ij.measure.Calibration;
@@ -15,6 +18,7 @@ import ij.plugin.filter.PlugInFilterRunner;
 import ij.process.ByteProcessor;
 import ij.process.FloatProcessor;
 import ij.process.ImageProcessor;
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -68,6 +72,40 @@ class FilterPluginTest {
                 worst = Math.max(worst, Math.abs((e[i] & 0xff) - (a[i] & 0xff)));
             }
             assertTrue(worst <= 1, "slice " + s + ": sigma 1 um = 2 px, max difference to ImageJ " + worst + " grey levels");
+        }
+    }
+
+    @Test
+    void undoAfterAWholeStackRunPutsTheStackBack() {
+        ImagePlus imp = new ImagePlus("u", randomStack(40, 30, 3));
+        ImageStack before = imp.getStack().duplicate();
+        run(imp, "gaussian", "NeuralJ Gaussian Blur", "sigma=2 edge=edge backend=cpu stack");
+        for (int s = 1; s <= 3; s++) {
+            assertFalse(Arrays.equals((byte[]) before.getPixels(s), (byte[]) imp.getStack().getPixels(s)), "slice " + s + " filtered");
+        }
+        undo(imp);
+        for (int s = 1; s <= 3; s++) {
+            assertArrayEquals((byte[]) before.getPixels(s), (byte[]) imp.getStack().getPixels(s), "slice " + s + " back after Undo");
+        }
+        // with undo switched off (Edit > Options > Misc) no copy is kept, as for ImageJ's own filters
+        boolean disabled = Prefs.disableUndo;
+        Prefs.disableUndo = true;
+        try {
+            run(imp, "edges", "NeuralJ Find Edges", "edge=edge backend=cpu stack");
+            byte[] edges = ((byte[]) imp.getStack().getPixels(2)).clone();
+            undo(imp);
+            assertArrayEquals(edges, (byte[]) imp.getStack().getPixels(2), "nothing to undo when undo is disabled");
+        } finally {
+            Prefs.disableUndo = disabled;
+        }
+    }
+
+    static void undo(ImagePlus imp) {
+        WindowManager.setTempCurrentImage(imp);
+        try {
+            Undo.undo();
+        } finally {
+            WindowManager.setTempCurrentImage(null);
         }
     }
 
