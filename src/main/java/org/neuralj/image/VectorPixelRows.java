@@ -1,54 +1,32 @@
 package org.neuralj.image;
 
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link PixelRows} on the Vector API: a vector of pixels widened (or narrowed) per step; the same numbers as
- * {@link PixelRows.Plain}. Loaded only when the JVM has {@code jdk.incubator.vector}.
+ * {@link PixelRows} on the Vector API where it pays on JDK 17: clamping, rounding and truncating floats to
+ * integer pixels a vector at a time (the plain loop does not vectorise: Math.min/max and the float-to-int
+ * cast stop HotSpot); the same numbers as {@link PixelRows.Plain}. Loaded only when the JVM has
+ * {@code jdk.incubator.vector}.
  */
 final class VectorPixelRows implements PixelRows {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
-    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, L * 8)));
 
-    VectorPixelRows() {
-        if (I.length() != L || S.length() != L || B.length() < L) {
-            throw new IllegalStateException("no matching vector shapes for " + L + " float lanes");
-        }
-    }
+    // Widening (convertShape S2I / B2I to a larger shape) is intrinsified in JDK 17 only in some compiled
+    // contexts: inlined into a large caller it falls back to per-lane Java (measured 4x slower than the
+    // plain loop, which HotSpot vectorises by itself). So pixels are read by the plain loops.
+    private static final PixelRows PLAIN = new PixelRows.Plain();
 
     @Override
     public void fromU8(byte[] src, int so, float[] dst, int d0, int n) {
-        int i = 0;
-        if (B.length() == L) {
-            for (; i + L <= n; i += L) {
-                IntVector v = (IntVector) ByteVector.fromArray(B, src, so + i).convertShape(VectorOperators.B2I, I, 0);
-                v.and(0xff).convert(VectorOperators.I2F, 0).reinterpretAsFloats().intoArray(dst, d0 + i);
-            }
-        }
-        for (; i < n; i++) {
-            dst[d0 + i] = src[so + i] & 0xff;
-        }
+        PLAIN.fromU8(src, so, dst, d0, n);
     }
 
     @Override
     public void fromU16(short[] src, int so, float[] dst, int d0, int n) {
-        int i = 0;
-        for (; i + L <= n; i += L) {
-            IntVector v = (IntVector) ShortVector.fromArray(S, src, so + i).convertShape(VectorOperators.S2I, I, 0);
-            v.and(0xffff).convert(VectorOperators.I2F, 0).reinterpretAsFloats().intoArray(dst, d0 + i);
-        }
-        for (; i < n; i++) {
-            dst[d0 + i] = src[so + i] & 0xffff;
-        }
+        PLAIN.fromU16(src, so, dst, d0, n);
     }
 
     // JDK 17 intrinsifies neither float-to-int conversion (F2I) nor narrowing to a smaller shape (I2S, I2B)
