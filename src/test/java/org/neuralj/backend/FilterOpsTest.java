@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.neuralj.conformance.Tolerances;
@@ -25,12 +26,25 @@ class FilterOpsTest {
     private static final Map<String, Backend> BACKENDS = new HashMap<>();
     private static final int[][] SIZES = {{1, 1}, {1, 9}, {6, 1}, {3, 2}, {23, 37}, {70, 600}, {150, 41}};
 
+    /** Every backend; OpenCL devices twice, with each style of filter kernels (vector for CPU drivers, tiled for GPUs). */
     static Stream<String> backends() {
-        return Backends.available().stream();
+        return Backends.available().stream().flatMap(b -> b.startsWith("opencl") ? Stream.of(b + " vector", b + " tiled") : Stream.of(b));
     }
 
+    /** The backend of a spec from {@link #backends}, its kernel style switched on. */
     static Backend backend(String spec) {
-        return BACKENDS.computeIfAbsent(spec, Backends::select);
+        String[] parts = spec.split(" ");
+        if (parts.length > 1) {
+            System.setProperty(STYLE, parts[1]);
+        }
+        return BACKENDS.computeIfAbsent(parts[0], Backends::select);
+    }
+
+    private static final String STYLE = "neuralj.opencl.filterKernels";
+
+    @AfterEach
+    void autoStyle() {
+        System.clearProperty(STYLE);
     }
 
     @AfterAll

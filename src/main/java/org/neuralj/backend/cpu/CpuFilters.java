@@ -38,6 +38,14 @@ final class CpuFilters {
     /** y[p][h][w] = alongY(alongX(x[p])) (either may be null); y must not be x. */
     static void separable(CpuThreads threads, float[] x, float[] y, int planes, int h, int w,
                           LineFilter fx, LineFilter fy, PadMode edge) {
+        if (fx != null && fy != null) {
+            if (fy.resamples()) {
+                fusedPyramid(threads, x, y, planes, h, w, fx, fy, edge);
+            } else {
+                fused(threads, x, y, planes, h, w, fx, fy, edge);
+            }
+            return;
+        }
         int plane = h * w;
         int group = Math.max(1, Math.min(planes, GROUP_PIXELS / Math.max(1, plane)));
         float[] between = fx != null && fy != null ? threads.borrow(group * plane) : null;
@@ -63,6 +71,135 @@ final class CpuFilters {
         }
     }
 
+    /** Output rows per group and floats per strip of the fused column pass (a group's strip of input rows stays in L1). */
+    private static final int GROUP_ROWS = 8, STRIP = 256;
+
+    /**
+     * Both passes of a plain column filter fused: a task takes a band of output rows of one plane and
+     * row-filters the input rows it needs on demand into a small cache (L2); the column pass then goes
+     * through the output rows in groups of {@link #GROUP_ROWS} and each group in strips of {@link #STRIP}
+     * columns, so the input rows' strips are loaded into L1 once per group rather than once per output
+     * row. The row-filtered plane is never written out; each band's first rows cost the column window's
+     * rows again (a few per cent).
+     */
+    private static void fused(CpuThreads threads, float[] x, float[] y, int planes, int h, int w, LineFilter fx,
+                              LineFilter fy, PadMode edge) {
+        RowPlan plan = new RowPlan(fx, w);
+        float[] k = fy.kernel();
+        int kRad = k.length / 2;
+        int bands = Math.max(1, Math.min(Math.max(1, h / k.length), (threads.threads() * 4 + planes - 1) / planes));
+        threads.forEach(planes * bands, task -> {
+            int p = task / bands, band = task % bands;
+            int y0 = (int) ((long) h * band / bands), y1 = (int) ((long) h * (band + 1) / bands);
+            int plane = p * h * w;
+            Lines s = LINES.get();
+            RowCache rows = new RowCache(GROUP_ROWS + k.length, w, (row, buf, off) -> plan.run(x, plane + row * w, buf, off, edge, s));
+            int[][] offs = new int[GROUP_ROWS][k.length];
+            float[][] wts = new float[GROUP_ROWS][k.length];
+            int[] taps = new int[GROUP_ROWS];
+            int[] shifted = new int[k.length];
+            for (int g0 = y0; g0 < y1; g0 += GROUP_ROWS) {
+                int g = Math.min(GROUP_ROWS, y1 - g0);
+                for (int j = 0; j < g; j++) {           // every row of the group in the cache before any is read
+                    taps[j] = 0;
+                    for (int t = 0; t < k.length; t++) {
+                        int row = CpuMovement.sourceIndex(g0 + j + t - kRad, h, edge);
+                        if (row >= 0 && k[t] != 0f) {
+                            offs[j][taps[j]] = rows.get(row);
+                            wts[j][taps[j]++] = k[t];
+                        }
+                    }
+                }
+                for (int x0 = 0; x0 < w; x0 += STRIP) {
+                    int n = Math.min(STRIP, w - x0);
+                    for (int j = 0; j < g; j++) {
+                        int d = plane + (g0 + j) * w + x0;
+                        Arrays.fill(y, d, d + n, 0f);
+                        for (int t = 0; t < taps[j]; t++) {
+                            shifted[t] = offs[j][t] + x0;
+                        }
+                        if (taps[j] > 0) {
+                            ROWS.accumulate(y, d, rows.buffer(), shifted, wts[j], taps[j], n);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * Both passes fused when the column filter is a pyramid step: the same idea as {@link #fused} with a
+     * cascade of row caches, each row made on demand from the level below: row-filtered input rows, then
+     * decimated rows, then blurred decimated rows, from which each output row is interpolated. Nothing
+     * plane-sized is written but the output; a band's first output row makes the decimated window (about
+     * the kernel's length) again, so bands are few and tall.
+     */
+    private static void fusedPyramid(CpuThreads threads, float[] x, float[] y, int planes, int h, int w, LineFilter fx,
+                                     LineFilter fy, PadMode edge) {
+        RowPlan plan = new RowPlan(fx, w);
+        float[] k = fy.kernel(), d = fy.down(), u = fy.up();
+        int r = fy.factor(), m = fy.margin(), n = fy.smallLength(h);
+        int kRad = k.length / 2, dc = d.length / 2, uc = u.length / 2;
+        int bands = Math.max(1, Math.min(Math.max(1, h / (4 * k.length * r)), (threads.threads() * 2 + planes - 1) / planes));
+        threads.forEach(planes * bands, task -> {
+            int p = task / bands, band = task % bands;
+            int y0 = (int) ((long) h * band / bands), y1 = (int) ((long) h * (band + 1) / bands);
+            int plane = p * h * w;
+            Lines s = LINES.get();
+            RowCache in = new RowCache(d.length + r + 1, w, (row, buf, off) -> plan.run(x, plane + row * w, buf, off, edge, s));
+            RowCache small = new RowCache(k.length + 2, w, new Combine(in, d.length, (i, rows, wts) -> {
+                int taps = mappedTaps(d, (i - m) * r - dc, h, edge, rows, wts);
+                return taps;
+            }));
+            RowCache blurred = new RowCache(u.length / r + 3, w, new Combine(small, k.length,
+                    (i, rows, wts) -> mappedTaps(k, i - kRad, n, edge, rows, wts)));
+            Combine out = new Combine(blurred, u.length / r + 2, (yy, rows, wts) -> {
+                int iLo = Math.max(0, Math.floorDiv(yy + uc - u.length + m * r, r) + 1);
+                int iHi = Math.min(n - 1, Math.floorDiv(yy + uc + m * r, r));
+                int taps = 0;
+                for (int i = iLo; i <= iHi; i++) {
+                    float wt = u[yy - (i - m) * r + uc];
+                    if (wt != 0f) {
+                        rows[taps] = i;
+                        wts[taps++] = wt;
+                    }
+                }
+                return taps;
+            });
+            for (int yy = y0; yy < y1; yy++) {
+                out.make(yy, y, plane + yy * w);
+            }
+        });
+    }
+
+    /** Makes a row as a weighted sum of rows of a cache (the taps say which), for a {@link RowCache} or the output. */
+    private static final class Combine implements RowCache.Maker {
+        private final RowCache from;
+        private final RowTaps taps;
+        private final int[] rows;
+        private final float[] wts;
+
+        Combine(RowCache from, int maxTaps, RowTaps taps) {
+            this.from = from;
+            this.taps = taps;
+            this.rows = new int[maxTaps];
+            this.wts = new float[maxTaps];
+        }
+
+        @Override
+        public void make(int row, float[] buf, int offset) {
+            int n = taps.taps(row, rows, wts);
+            for (int t = 0; t < n; t++) {
+                rows[t] = from.get(rows[t]);        // all fetched before any is read (the cache keeps them)
+            }
+            int w = from.rowLength();
+            Arrays.fill(buf, offset, offset + w, 0f);
+            if (n > 0) {
+                ROWS.accumulate(buf, offset, from.buffer(), rows, wts, n, w);
+            }
+        }
+    }
+
     /** The row pass: each of {@code lines} rows of length w from src to dst. */
     private static void rows(CpuThreads threads, float[] src, int srcOff, float[] dst, int dstOff, int lines, int w,
                              LineFilter f, PadMode edge) {
@@ -75,16 +212,22 @@ final class CpuFilters {
         });
     }
 
-    /** Precomputed taps of a {@link LineFilter} over rows of length w (shared by all threads, read only). */
+    /**
+     * Precomputed taps of a {@link LineFilter} over rows of length w (shared by all threads, read only). A
+     * pyramid step runs at full resolution where that keeps the loops unit-stride: the decimation is a
+     * correlation with {@code down} of which every r-th output is kept, and the interpolation a correlation
+     * of the zero-stuffed blurred line (blurred[i] at position p_i) with {@code up} reversed; the only
+     * strided loops pick n = w / r values and put them back.
+     */
     private static final class RowPlan {
         final int w, r, m, n;
         final Taps kernel;            // over an extended line: tap t reads ext[i + t]
         final int kRad;
         // pyramid only
-        final int phaseLen, sLo, zPad;
-        final Taps down;              // over the phases: tap t reads ph[(t % r) * phaseLen + i + t / r]
-        final Taps[] up;              // per output phase q, over the zero-padded blurred line
-        final int[] phaseCount;       // outputs y = j * r + q per phase q
+        final int sLo, extLen;        // the input positions [sLo, sLo + extLen) the decimation reads
+        final Taps down;              // over those: tap t reads ext[j + t] for full-resolution output j
+        final int zo, zLen;           // the zero-stuffed line: blurred[i] at zo + (i - m) * r
+        final Taps up;                // over it: tap reads z[y + offset]
 
         RowPlan(LineFilter f, int w) {
             this.w = w;
@@ -95,38 +238,26 @@ final class CpuFilters {
             m = f.margin();
             n = f.smallLength(w);
             if (r == 1) {
-                phaseLen = sLo = zPad = 0;
+                sLo = extLen = zo = zLen = 0;
                 down = null;
                 up = null;
-                phaseCount = null;
                 return;
             }
             float[] d = f.down();
-            int step = r, len = n + (d.length - 1) / r + 1;
-            phaseLen = len;
-            sLo = -m * r - d.length / 2;                 // input position of phase 0, element 0
-            down = Taps.of(d, t -> (t % step) * len + t / step);
+            sLo = -m * r - d.length / 2;                 // input position read by tap 0 of small pixel 0
+            extLen = (n - 1) * r + d.length;
+            down = Taps.of(d, t -> t);
             float[] u = f.up();
-            int uc = u.length / 2;
-            zPad = u.length / r + 2;                     // zeros around blurred: out-of-line terms drop out
-            up = new Taps[r];
-            phaseCount = new int[r];
-            for (int q = 0; q < r; q++) {
-                phaseCount[q] = q < w ? (w - q + r - 1) / r : 0;
-                // u index = d * r + q + uc for blurred index j + m - d
-                int dLo = Math.floorDiv(-q - uc, r) - 1, dHi = Math.floorDiv(u.length - 1 - q - uc, r) + 1;
-                float[] wts = new float[dHi - dLo + 1];
-                int[] offs = new int[wts.length];
-                int taps = 0;
-                for (int dd = dLo; dd <= dHi; dd++) {
-                    int ui = dd * r + q + uc;
-                    if (ui >= 0 && ui < u.length && u[ui] != 0f) {
-                        offs[taps] = zPad + m - dd;
-                        wts[taps++] = u[ui];
-                    }
-                }
-                up[q] = new Taps(Arrays.copyOf(offs, taps), Arrays.copyOf(wts, taps));
+            int uc = u.length / 2, ul = u.length;
+            // out[y] = sum_t u[t] * z[zo + y + uc - t]: tap t' = U - 1 - t reads z[y + zo + uc - (U - 1) + t']
+            zo = Math.max(m * r, ul - 1 - uc);
+            zLen = zo + Math.max(w + uc, (n - 1 - m) * r + 1);
+            int base = zo + uc - (ul - 1);
+            float[] rev = new float[ul];
+            for (int t = 0; t < ul; t++) {
+                rev[t] = u[ul - 1 - t];
             }
+            up = Taps.of(rev, t -> base + t);
         }
 
         void run(float[] src, int so, float[] dst, int d0, PadMode edge, Lines s) {
@@ -137,36 +268,44 @@ final class CpuFilters {
                 kernel.accumulate(dst, d0, ext, w);
                 return;
             }
-            // split the extended input into r phases: ph[q * phaseLen + j] = in[sLo + j * r + q]
-            float[] ph = s.a(r * phaseLen);
-            for (int q = 0; q < r; q++) {
-                int base = q * phaseLen;
-                for (int j = 0, pos = sLo + q; j < phaseLen; j++, pos += r) {
-                    ph[base + j] = pos >= 0 && pos < w ? src[so + pos] : read(src, so, w, pos, edge);
-                }
+            // the input over [sLo, sLo + extLen), then the decimation at full resolution
+            float[] ext = s.a(extLen);
+            int inLo = Math.max(0, -sLo), inHi = Math.min(extLen, w - sLo);      // ext indices inside the row
+            for (int j = 0; j < Math.min(inLo, extLen); j++) {
+                ext[j] = read(src, so, w, sLo + j, edge);
             }
-            // decimate into the middle of the extended small line, then extend it by the edge mode
-            float[] ext = s.b(n + 2 * kRad);
-            Arrays.fill(ext, kRad, kRad + n, 0f);
-            down.accumulate(ext, kRad, ph, n);
+            if (inHi > inLo) {
+                System.arraycopy(src, so + sLo + inLo, ext, inLo, inHi - inLo);
+            }
+            for (int j = Math.max(inHi, inLo); j < extLen; j++) {
+                ext[j] = read(src, so, w, sLo + j, edge);
+            }
+            int full = (n - 1) * r + 1;
+            float[] dec = s.b(full);
+            Arrays.fill(dec, 0, full, 0f);
+            down.accumulate(dec, 0, ext, full);
+            // every r-th value into the middle of the extended small line, then extend it by the edge mode
+            float[] sm = s.c(n + 2 * kRad);
+            for (int i = 0; i < n; i++) {
+                sm[kRad + i] = dec[i * r];
+            }
             for (int j = 0; j < kRad; j++) {
-                ext[j] = read(ext, kRad, n, j - kRad, edge);
-                ext[kRad + n + j] = read(ext, kRad, n, n + j, edge);
+                sm[j] = read(sm, kRad, n, j - kRad, edge);
+                sm[kRad + n + j] = read(sm, kRad, n, n + j, edge);
             }
-            // blur into a zero-padded line
-            float[] bl = s.c(n + 2 * zPad);
-            Arrays.fill(bl, 0, n + 2 * zPad, 0f);
-            kernel.accumulate(bl, zPad, ext, n);
-            // interpolate each output phase, then interleave the phases into the row
-            float[] op = s.d((w + r - 1) / r);
-            for (int q = 0; q < r; q++) {
-                int cnt = phaseCount[q];
-                Arrays.fill(op, 0, cnt, 0f);
-                up[q].accumulate(op, 0, bl, cnt);
-                for (int j = 0, yi = d0 + q; j < cnt; j++, yi += r) {
-                    dst[yi] = op[j];
+            // blur, put the values into a zero line at their positions, interpolate at full resolution
+            float[] bl = s.b(n);                         // (the decimation buffer is used up)
+            Arrays.fill(bl, 0, n, 0f);
+            kernel.accumulate(bl, 0, sm, n);
+            float[] z = s.d(zLen);
+            Arrays.fill(z, 0, zLen, 0f);
+            for (int i = 0, at = zo - m * r; i < n; i++, at += r) {
+                if (at >= 0 && at < zLen) {
+                    z[at] = bl[i];
                 }
             }
+            Arrays.fill(dst, d0, d0 + w, 0f);
+            up.accumulate(dst, d0, z, w);
         }
     }
 
@@ -270,7 +409,7 @@ final class CpuFilters {
             int p = task / bands, band = task % bands;
             int y0 = (int) ((long) h * band / bands), y1 = (int) ((long) h * (band + 1) / bands);
             int plane = p * h * w;
-            ExtendedRows rows = new ExtendedRows(kh + 1, w + 2 * rx);
+            RowCache rows = new RowCache(kh + 1, w + 2 * rx, (row, buf, off) -> extendInto(x, plane + row * w, w, rx, edge, buf, off));
             int[] offs = new int[kh * kw];
             float[] wts = new float[kh * kw];
             for (int yy = y0; yy < y1; yy++) {
@@ -280,7 +419,7 @@ final class CpuFilters {
                     if (row < 0) {
                         continue;                                   // a zero row (CONSTANT)
                     }
-                    int at = rows.get(x, plane, row, w, rx, edge);
+                    int at = rows.get(row);
                     for (int kx = 0; kx < kw; kx++) {
                         float wt = k[ky * kw + kx];
                         if (wt != 0f) {
@@ -299,22 +438,28 @@ final class CpuFilters {
     }
 
     /**
-     * Rows of one plane extended by the edge mode (rad on each side), the least recently used one replaced:
-     * an output row's rows are all fetched before they are read, so capacity above the rows one output row
-     * reads is enough whatever rows the edge mode maps to.
+     * Rows of one plane made on demand (row-filtered, or extended by the edge mode) and kept, the least
+     * recently used one replaced: an output row fetches all the rows it reads before reading them, so a
+     * capacity above that count is enough whatever rows the edge mode maps to.
      */
-    private static final class ExtendedRows {
+    private static final class RowCache {
+        interface Maker {
+            void make(int row, float[] buf, int offset);
+        }
+
         private final float[] buf;
         private final int[] tag;
         private final long[] used;
         private final int len;
+        private final Maker maker;
         private long clock;
 
-        ExtendedRows(int capacity, int len) {
+        RowCache(int capacity, int len, Maker maker) {
             this.buf = new float[capacity * len];
             this.tag = new int[capacity];
             this.used = new long[capacity];
             this.len = len;
+            this.maker = maker;
             Arrays.fill(tag, -1);
         }
 
@@ -322,8 +467,12 @@ final class CpuFilters {
             return buf;
         }
 
-        /** The offset in {@link #buffer} of input row {@code row} of the plane at x[plane], extended. */
-        int get(float[] x, int plane, int row, int w, int rad, PadMode edge) {
+        int rowLength() {
+            return len;
+        }
+
+        /** The offset in {@link #buffer} of row {@code row}, made now if it is not kept. */
+        int get(int row) {
             int slot = 0;
             for (int i = 0; i < tag.length; i++) {
                 if (tag[i] == row) {
@@ -334,7 +483,7 @@ final class CpuFilters {
                     slot = i;
                 }
             }
-            extendInto(x, plane + row * w, w, rad, edge, buf, slot * len);
+            maker.make(row, buf, slot * len);
             tag[slot] = row;
             used[slot] = ++clock;
             return slot * len;

@@ -701,6 +701,17 @@ public final class OpenClBackend implements Backend {
     private static final int FILTER_WG_Y = 4;
     private static final int FILTER_WG_COLS = 32;
     private static final int FILTER_LOCAL_N = 4096;
+    /** Outputs per work-item of the vector filter kernels (filters.cl's VW). */
+    private static final int FILTER_VW = 16;
+
+    /**
+     * The filter kernel style: "vector" (VW outputs per work-item, for CPU drivers), "tiled" (local memory,
+     * for GPUs) or "auto" (by device type). A system property read per call, so tests can run both.
+     */
+    private boolean vectorFilters() {
+        String style = System.getProperty("neuralj.opencl.filterKernels", "auto");
+        return style.equals("auto") ? info.type().contains("CPU") : style.equals("vector");
+    }
 
     @Override
     public Tensor separable(Tensor x, LineFilter alongX, LineFilter alongY, PadMode edge) {
@@ -709,14 +720,15 @@ public final class OpenClBackend implements Backend {
             return strided(x, 0, Tensor.stridesOf(x.shape()), x.shape());      // a copy
         }
         int mode = padCode(edge);
+        boolean vec = vectorFilters();
         Tensor cur = x;
         try {
             if (alongX != null) {
-                cur = lineFilter(x, alongX, true, p[0], p[1], p[2], mode);
+                cur = alongX(x, alongX, p[0], p[1], p[2], mode, vec);
             }
             if (alongY != null) {
                 Tensor in = cur;
-                cur = lineFilter(in, alongY, false, p[0], p[1], p[2], mode);
+                cur = alongY(in, alongY, p[0], p[1], p[2], mode, vec);
                 if (in != x) {
                     in.close();
                 }
@@ -732,48 +744,91 @@ public final class OpenClBackend implements Backend {
         }
     }
 
-    /** One {@link LineFilter} along x or y over planes [planes][h][w]; the result has the same shape. */
-    private Tensor lineFilter(Tensor x, LineFilter f, boolean alongX, int planes, int h, int w, int mode) {
-        int len = alongX ? w : h;
+    /** A {@link LineFilter} along the rows of planes [planes][h][w]; the result has the same shape. */
+    private Tensor alongX(Tensor x, LineFilter f, int planes, int h, int w, int mode, boolean vec) {
         float[] kernel = f.kernel();
         try (Tensor k = upload(kernel, kernel.length)) {
             if (!f.resamples()) {
-                return correlate(x, k, kernel.length, len, alongX, planes, h, w, mode);
+                return rows(x, k, kernel.length, planes, h, w, mode, vec);
             }
-            int r = f.factor(), m = f.margin(), n = f.smallLength(len);
+            // decimate and interpolate one output per work-item (strided along the row); blur as a plain row pass
+            int r = f.factor(), m = f.margin(), n = f.smallLength(w);
             float[] down = f.down(), up = f.up();
-            int lines = alongX ? h : w;
-            try (Tensor d = upload(down, down.length); Tensor small = allocate(alongX ? new int[] {planes, h, n} : new int[] {planes, n, w})) {
-                run("filters.cl", "", "line_correlate", alongX ? range(n, lines, planes) : range(lines, n, planes), null,
-                        mem(x), mem(small), mem(d), down.length, r, m * r + down.length / 2, len, n, lines, alongX ? 1 : 0, mode);
-                try (Tensor blurred = correlate(small, k, kernel.length, n, alongX, planes, alongX ? h : n, alongX ? n : w, mode);
-                     Tensor u = upload(up, up.length)) {
+            try (Tensor d = upload(down, down.length); Tensor small = allocate(planes, h, n)) {
+                run("filters.cl", "", "line_correlate", range(n, h, planes), null, mem(x), mem(small), mem(d), down.length, r,
+                        m * r + down.length / 2, w, n, h, 1, mode);
+                try (Tensor blurred = rows(small, k, kernel.length, planes, h, n, mode, vec); Tensor u = upload(up, up.length)) {
                     Tensor y = allocate(planes, h, w);
-                    run("filters.cl", "", "line_interpolate", alongX ? range(len, lines, planes) : range(lines, len, planes), null,
-                            mem(blurred), mem(y), mem(u), up.length, r, m, n, len, lines, alongX ? 1 : 0);
+                    run("filters.cl", "", "line_interpolate", range(w, h, planes), null, mem(blurred), mem(y), mem(u), up.length,
+                            r, m, n, w, h, 1);
                     return y;
                 }
             }
         }
     }
 
-    /** Correlation with k (K taps, centred) along x or y of planes [planes][h][w] (len = w or h): tiled when the span fits local memory. */
-    private Tensor correlate(Tensor x, Tensor k, int taps, int len, boolean alongX, int planes, int h, int w, int mode) {
+    /** A {@link LineFilter} along the columns of planes [planes][h][w]; the result has the same shape. */
+    private Tensor alongY(Tensor x, LineFilter f, int planes, int h, int w, int mode, boolean vec) {
+        float[] kernel = f.kernel();
+        try (Tensor k = upload(kernel, kernel.length)) {
+            if (!f.resamples()) {
+                return columns(x, k, kernel.length, 1, kernel.length / 2, planes, h, h, w, mode, vec);
+            }
+            int r = f.factor(), m = f.margin(), n = f.smallLength(h);
+            float[] down = f.down(), up = f.up();
+            try (Tensor d = upload(down, down.length);
+                 Tensor small = columns(x, d, down.length, r, m * r + down.length / 2, planes, h, n, w, mode, vec);
+                 Tensor blurred = columns(small, k, kernel.length, 1, kernel.length / 2, planes, n, n, w, mode, vec);
+                 Tensor u = upload(up, up.length)) {
+                Tensor y = allocate(planes, h, w);
+                if (vec) {
+                    run("filters.cl", "", "cols_interpolate_vec", range((w + FILTER_VW - 1) / FILTER_VW, h, planes), null,
+                            mem(blurred), mem(y), mem(u), up.length, r, m, w, n, h);
+                } else {
+                    run("filters.cl", "", "line_interpolate", range(w, h, planes), null, mem(blurred), mem(y), mem(u), up.length,
+                            r, m, n, h, w, 0);
+                }
+                return y;
+            }
+        }
+    }
+
+    /** Correlation with k (taps, centred) along the rows of [planes][h][w]. */
+    private Tensor rows(Tensor x, Tensor k, int taps, int planes, int h, int w, int mode, boolean vec) {
         Tensor y = allocate(planes, h, w);
-        int lines = alongX ? h : w;
-        if (alongX && taps - 1 + FILTER_WG <= FILTER_LOCAL_N) {
+        if (vec) {
+            run("filters.cl", "", "rows_vec", range((w + FILTER_VW - 1) / FILTER_VW, h, planes), null,
+                    mem(x), mem(y), mem(k), taps, w, h, mode);
+        } else if (taps - 1 + FILTER_WG <= FILTER_LOCAL_N) {
             int per = Math.min(8, (FILTER_LOCAL_N - (taps - 1)) / FILTER_WG);
             long groups = (w + (long) per * FILTER_WG - 1) / ((long) per * FILTER_WG);
             run("filters.cl", "", "rows_tiled", range(groups * FILTER_WG, h, planes), range(FILTER_WG, 1, 1),
                     mem(x), mem(y), mem(k), taps, w, h, mode, per);
-        } else if (!alongX && (taps - 1 + FILTER_WG_Y) * FILTER_WG_COLS <= FILTER_LOCAL_N) {
-            int per = Math.min(16, (FILTER_LOCAL_N / FILTER_WG_COLS - (taps - 1)) / FILTER_WG_Y);
-            long groups = (h + (long) per * FILTER_WG_Y - 1) / ((long) per * FILTER_WG_Y);
-            run("filters.cl", "", "cols_tiled", range(w, groups * FILTER_WG_Y, planes), range(FILTER_WG_COLS, FILTER_WG_Y, 1),
-                    mem(x), mem(y), mem(k), taps, w, h, mode, per);
         } else {
-            run("filters.cl", "", "line_correlate", alongX ? range(len, lines, planes) : range(lines, len, planes), null,
-                    mem(x), mem(y), mem(k), taps, 1, taps / 2, len, len, lines, alongX ? 1 : 0, mode);
+            run("filters.cl", "", "line_correlate", range(w, h, planes), null, mem(x), mem(y), mem(k), taps, 1, taps / 2,
+                    w, w, h, 1, mode);
+        }
+        return y;
+    }
+
+    /**
+     * Along the columns of x [planes][inH][w] into [planes][outH][w]: output row o reads input rows
+     * o * step - first + t (a correlation with step 1, first = taps / 2, or a decimation).
+     */
+    private Tensor columns(Tensor x, Tensor k, int taps, int step, int first, int planes, int inH, int outH, int w, int mode,
+                           boolean vec) {
+        Tensor y = allocate(planes, outH, w);
+        if (vec) {
+            run("filters.cl", "", "cols_vec", range((w + FILTER_VW - 1) / FILTER_VW, outH, planes), null,
+                    mem(x), mem(y), mem(k), taps, step, first, w, inH, outH, mode);
+        } else if (step == 1 && (taps - 1 + FILTER_WG_Y) * FILTER_WG_COLS <= FILTER_LOCAL_N) {
+            int per = Math.min(16, (FILTER_LOCAL_N / FILTER_WG_COLS - (taps - 1)) / FILTER_WG_Y);
+            long groups = (outH + (long) per * FILTER_WG_Y - 1) / ((long) per * FILTER_WG_Y);
+            run("filters.cl", "", "cols_tiled", range(w, groups * FILTER_WG_Y, planes), range(FILTER_WG_COLS, FILTER_WG_Y, 1),
+                    mem(x), mem(y), mem(k), taps, w, outH, mode, per);
+        } else {
+            run("filters.cl", "", "line_correlate", range(w, outH, planes), null, mem(x), mem(y), mem(k), taps, step, first,
+                    inH, outH, w, 0, mode);
         }
         return y;
     }
@@ -784,8 +839,13 @@ public final class OpenClBackend implements Backend {
         int[] p = planes(x, edge, "filter2d");
         Tensor y = allocate(x.shape());
         try (Tensor k = upload(kernel, kernel.length)) {
-            run("filters.cl", "", "filter2d", range(p[2], p[1], p[0]), null, mem(x), mem(y), mem(k), kh, kw, p[2], p[1],
-                    padCode(edge));
+            if (vectorFilters()) {
+                run("filters.cl", "", "filter2d_vec", range((p[2] + FILTER_VW - 1) / FILTER_VW, p[1], p[0]), null,
+                        mem(x), mem(y), mem(k), kh, kw, p[2], p[1], padCode(edge));
+            } else {
+                run("filters.cl", "", "filter2d", range(p[2], p[1], p[0]), null, mem(x), mem(y), mem(k), kh, kw, p[2], p[1],
+                        padCode(edge));
+            }
         } catch (RuntimeException e) {
             y.close();
             throw e;
@@ -797,7 +857,12 @@ public final class OpenClBackend implements Backend {
     public Tensor sobelMagnitude(Tensor x, PadMode edge) {
         int[] p = planes(x, edge, "sobelMagnitude");
         Tensor y = allocate(x.shape());
-        run("filters.cl", "", "sobel_magnitude", range(p[2], p[1], p[0]), null, mem(x), mem(y), p[2], p[1], padCode(edge));
+        if (vectorFilters()) {
+            run("filters.cl", "", "sobel_magnitude_vec", range((p[2] + FILTER_VW - 1) / FILTER_VW, p[1], p[0]), null,
+                    mem(x), mem(y), p[2], p[1], padCode(edge));
+        } else {
+            run("filters.cl", "", "sobel_magnitude", range(p[2], p[1], p[0]), null, mem(x), mem(y), p[2], p[1], padCode(edge));
+        }
         return y;
     }
 
