@@ -14,9 +14,11 @@ final class VectorPixelRows implements PixelRows {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
 
-    // Widening (convertShape S2I / B2I to a larger shape) is intrinsified in JDK 17 only in some compiled
-    // contexts: inlined into a large caller it falls back to per-lane Java (measured 4x slower than the
-    // plain loop, which HotSpot vectorises by itself). So pixels are read by the plain loops.
+    // Every shape-changing operation (convertShape S2I / B2I, reinterpretShape, and narrowing back) is
+    // intrinsified by JDK 17 only in some compiled contexts: once inlined into a large caller it falls back
+    // to per-lane Java, 4-10x slower than the plain loop (measured; the slow phases come and go with
+    // recompilation). So pixels are read by the plain loops, which HotSpot vectorises by itself, and only
+    // same-shape operations are used below.
     private static final PixelRows PLAIN = new PixelRows.Plain();
 
     @Override
