@@ -95,6 +95,14 @@ public interface Backend extends AutoCloseable {
      */
     Tensor sobelMagnitude(Tensor x, PadMode edge);
 
+    /**
+     * Runs {@code op} on every plane of host pixels {@code rows}, writing the result back through it. The
+     * CPU backend streams the rows, converting each as its first pass reads it and as its last pass writes
+     * it; a device goes batch by batch through tensors ({@link PlaneBatches}).
+     * @param planesDone told the number of planes written so far (may be null; may throw to cancel)
+     */
+    void filterRows(PlaneRows rows, PlaneOp op, PadMode edge, java.util.function.IntConsumer planesDone);
+
     // ---- reductions and normalisation ---------------------------------------------------------
 
     /**

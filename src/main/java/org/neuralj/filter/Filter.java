@@ -2,6 +2,7 @@ package org.neuralj.filter;
 
 import org.neuralj.backend.Backend;
 import org.neuralj.backend.BinaryOp;
+import org.neuralj.backend.PlaneOp;
 import org.neuralj.backend.Tensor;
 
 /**
@@ -22,6 +23,20 @@ public sealed interface Filter {
 
     /** The filtered planes, a new tensor; x stays open. */
     Tensor apply(Backend b, Tensor x, EdgeMode edge);
+
+    /**
+     * The one backend op this filter is on planes of width x height (a Gaussian, a kernel, Find Edges), or
+     * null for filters built from several ops (they run through {@link #apply}). With an op, a backend can
+     * stream an image's rows through it ({@link Backend#filterRows}).
+     */
+    default PlaneOp planeOp(int width, int height) {
+        return null;
+    }
+
+    /** A single-op filter applied to tensor planes x [..., H, W]. */
+    private static Tensor applyOp(Filter f, Backend b, Tensor x, EdgeMode edge) {
+        return f.planeOp(x.dim(-1), x.dim(-2)).apply(b, x, edge.padMode());
+    }
 
     /** True when ImageJ truncates (rather than rounds) this filter's result to 8/16-bit (Find Edges). */
     default boolean truncatesToInteger() {
@@ -53,8 +68,13 @@ public sealed interface Filter {
         }
 
         @Override
+        public PlaneOp planeOp(int width, int height) {
+            return Convolutions.gaussian(sigmaX, sigmaY, accuracy, width, height);
+        }
+
+        @Override
         public Tensor apply(Backend b, Tensor x, EdgeMode edge) {
-            return Convolutions.gaussian(b, x, sigmaX, sigmaY, accuracy, edge);
+            return applyOp(this, b, x, edge);
         }
     }
 
@@ -77,10 +97,15 @@ public sealed interface Filter {
         }
 
         @Override
-        public Tensor apply(Backend b, Tensor x, EdgeMode edge) {
+        public PlaneOp planeOp(int width, int height) {
             float[] k = new float[2 * radius + 1];
             java.util.Arrays.fill(k, 1f / k.length);
-            return Convolutions.separable(b, x, k, k, edge);
+            return Convolutions.separable(k, k);
+        }
+
+        @Override
+        public Tensor apply(Backend b, Tensor x, EdgeMode edge) {
+            return applyOp(this, b, x, edge);
         }
     }
 
@@ -108,7 +133,7 @@ public sealed interface Filter {
 
         @Override
         public Tensor apply(Backend b, Tensor x, EdgeMode edge) {
-            try (Tensor g = Convolutions.gaussian(b, x, sigma, sigma, 0.01, edge);
+            try (Tensor g = Convolutions.gaussian(sigma, sigma, 0.01, x.dim(-1), x.dim(-2)).apply(b, x, edge.padMode());
                  Tensor wgt = b.upload(new float[] {(float) weight}, 1);
                  Tensor gw = b.binary(g, wgt, BinaryOp.MUL);
                  Tensor d = b.binary(x, gw, BinaryOp.SUB);
@@ -153,8 +178,13 @@ public sealed interface Filter {
         }
 
         @Override
+        public PlaneOp planeOp(int width, int height) {
+            return Convolutions.kernel(kernel);
+        }
+
+        @Override
         public Tensor apply(Backend b, Tensor x, EdgeMode edge) {
-            return Convolutions.kernel(b, x, kernel, edge);
+            return applyOp(this, b, x, edge);
         }
     }
 
@@ -177,8 +207,13 @@ public sealed interface Filter {
         }
 
         @Override
+        public PlaneOp planeOp(int width, int height) {
+            return Convolutions.kernel(normalize ? kernel.normalized() : kernel);
+        }
+
+        @Override
         public Tensor apply(Backend b, Tensor x, EdgeMode edge) {
-            return Convolutions.kernel(b, x, normalize ? kernel.normalized() : kernel, edge);
+            return applyOp(this, b, x, edge);
         }
     }
 
@@ -200,8 +235,13 @@ public sealed interface Filter {
         }
 
         @Override
+        public PlaneOp planeOp(int width, int height) {
+            return new PlaneOp.SobelMagnitude();
+        }
+
+        @Override
         public Tensor apply(Backend b, Tensor x, EdgeMode edge) {
-            return b.sobelMagnitude(x, edge.padMode());
+            return applyOp(this, b, x, edge);
         }
     }
 
@@ -233,8 +273,8 @@ public sealed interface Filter {
             int r = halo();
             float[] g = GaussianKernels.sampled(sigma, r);
             float[] d2 = secondDerivative(sigma, r);
-            try (Tensor xx = Convolutions.separable(b, x, d2, g, edge);
-                 Tensor yy = Convolutions.separable(b, x, g, d2, edge)) {
+            try (Tensor xx = Convolutions.separable(d2, g).apply(b, x, edge.padMode());
+                 Tensor yy = Convolutions.separable(g, d2).apply(b, x, edge.padMode())) {
                 return b.binary(xx, yy, BinaryOp.ADD);
             }
         }
@@ -287,8 +327,9 @@ public sealed interface Filter {
 
         @Override
         public Tensor apply(Backend b, Tensor x, EdgeMode edge) {
-            try (Tensor g1 = Convolutions.gaussian(b, x, sigma1, sigma1, accuracy, edge);
-                 Tensor g2 = Convolutions.gaussian(b, x, sigma2, sigma2, accuracy, edge)) {
+            PlaneOp o1 = Convolutions.gaussian(sigma1, sigma1, accuracy, x.dim(-1), x.dim(-2));
+            PlaneOp o2 = Convolutions.gaussian(sigma2, sigma2, accuracy, x.dim(-1), x.dim(-2));
+            try (Tensor g1 = o1.apply(b, x, edge.padMode()); Tensor g2 = o2.apply(b, x, edge.padMode())) {
                 return b.binary(g1, g2, BinaryOp.SUB);
             }
         }

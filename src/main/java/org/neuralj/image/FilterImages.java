@@ -10,9 +10,14 @@ import ij.process.ShortProcessor;
 import java.awt.Rectangle;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.neuralj.backend.Backend;
 import org.neuralj.backend.DeviceOutOfMemoryException;
 import org.neuralj.backend.cpu.CpuBackend;
+import org.neuralj.backend.PlaneRows;
 import org.neuralj.filter.EdgeMode;
 import org.neuralj.filter.Filter;
 import org.neuralj.filter.FilterException;
@@ -65,43 +70,8 @@ public final class FilterImages {
         int channels = first instanceof ColorProcessor ? 3 : 1;
         byte[] m = mask == null ? null : (byte[]) mask.getPixels();
         boolean whole = read.width == w && read.height == h && r.equals(read) && m == null;
-        boolean truncate = filter.truncatesToInteger();
-        PlaneFilter.run(backend, filter, edge, read.width, read.height, new PlaneFilter.Planes() {
-            @Override
-            public int count() {
-                return ips.size() * channels;
-            }
-
-            @Override
-            public void read(int i, int y0, int y1, float[] buf, int offset) {
-                toFloat(ips.get(i / channels), i % channels, new Rectangle(read.x, read.y + y0, read.width, y1 - y0), buf, offset);
-            }
-
-            @Override
-            public void write(int i, int y0, int y1, float[] buf, int offset) {
-                // the roi rows inside these rows of the read region
-                int from = Math.max(r.y, read.y + y0), to = Math.min(r.y + r.height, read.y + y1);
-                if (from >= to) {
-                    return;
-                }
-                Rectangle rows = new Rectangle(read.x, read.y + y0, read.width, y1 - y0);
-                Rectangle part = new Rectangle(r.x, from, r.width, to - from);
-                byte[] partMask = m == null ? null : java.util.Arrays.copyOfRange(m, (from - r.y) * r.width, (to - r.y) * r.width);
-                ImageProcessor ip = ips.get(i / channels);
-                if (channels == 1) {
-                    fromFloat(buf, offset, rows, ip, 0, part, partMask, truncate);
-                } else {
-                    synchronized (ip) {         // the channels of an RGB pixel share one int: one writer at a time
-                        fromFloat(buf, offset, rows, ip, i % channels, part, partMask, truncate);
-                    }
-                }
-            }
-
-            @Override
-            public float[] direct(int i) {
-                return whole && ips.get(i).getPixels() instanceof float[] f ? f : null;
-            }
-        }, progress);
+        PlaneFilter.run(backend, filter, edge, new ImageRows(ips, channels, read, r, m, filter.truncatesToInteger(), whole),
+                progress);
     }
 
     /** Filters one slice or the whole stack of {@code imp} in place (see {@link #filter}). */
@@ -133,77 +103,165 @@ public final class FilterImages {
         return ips;
     }
 
-    /** Channel c of ip inside rect as floats (RGB: c = 0 red, 1 green, 2 blue) into out from offset on. */
-    static void toFloat(ImageProcessor ip, int c, Rectangle rect, float[] out, int offset) {
-        int w = ip.getWidth();
-        Object pixels = ip.getPixels();
-        for (int y = 0; y < rect.height; y++) {
-            int src = (rect.y + y) * w + rect.x;
-            int dst = offset + y * rect.width;
-            if (pixels instanceof float[] f) {                      // one type test per row, not per pixel
-                System.arraycopy(f, src, out, dst, rect.width);
-            } else if (pixels instanceof byte[] b) {
-                PixelRows.BEST.fromU8(b, src, out, dst, rect.width);
-            } else if (pixels instanceof short[] s) {
-                PixelRows.BEST.fromU16(s, src, out, dst, rect.width);
+    /**
+     * The planes of the processors (RGB: three channel planes per processor) inside the read region, as
+     * {@link PlaneRows}: rows read as floats and written back into the roi part only (and only where the
+     * mask is set), rounded and clamped as ImageJ does. An opened plane is read from a copy of its pixels
+     * taken when it was opened, so it can be written in place while its rows are still being read.
+     */
+    private static final class ImageRows implements PlaneRows {
+        private final List<ImageProcessor> ips;
+        private final int channels;
+        private final Rectangle read, roi;
+        private final byte[] mask;
+        private final float add;
+        private final boolean whole;
+        private final Map<Integer, Object> copies = new ConcurrentHashMap<>();
+        private final Queue<Object> spare = new ConcurrentLinkedQueue<>();
+
+        ImageRows(List<ImageProcessor> ips, int channels, Rectangle read, Rectangle roi, byte[] mask, boolean truncate,
+                  boolean whole) {
+            this.ips = ips;
+            this.channels = channels;
+            this.read = read;
+            this.roi = roi;
+            this.mask = mask;
+            this.add = truncate ? 0f : 0.5f;
+            this.whole = whole;
+        }
+
+        @Override
+        public int planes() {
+            return ips.size() * channels;
+        }
+
+        @Override
+        public int height() {
+            return read.height;
+        }
+
+        @Override
+        public int width() {
+            return read.width;
+        }
+
+        @Override
+        public void read(int p, int y, float[] dst, int offset) {
+            Object copy = copies.get(p);
+            if (copy != null) {
+                toFloat(copy, y * read.width, read.width, p % channels, dst, offset);
             } else {
-                int[] rgb = (int[]) pixels;
-                int shift = 16 - 8 * c;
-                for (int x = 0; x < rect.width; x++) {
-                    out[dst + x] = (rgb[src + x] >> shift) & 0xff;
+                ImageProcessor ip = ips.get(p / channels);
+                toFloat(ip.getPixels(), (read.y + y) * ip.getWidth() + read.x, read.width, p % channels, dst, offset);
+            }
+        }
+
+        @Override
+        public void write(int p, int y, float[] src, int offset) {
+            int row = read.y + y;
+            if (row < roi.y || row >= roi.y + roi.height) {
+                return;                                     // context rows around the roi stay as they are
+            }
+            ImageProcessor ip = ips.get(p / channels);
+            int s = offset + roi.x - read.x, d = row * ip.getWidth() + roi.x, m = (row - roi.y) * roi.width;
+            if (channels == 1) {
+                fromFloat(src, s, ip.getPixels(), d, roi.width, 0, mask, m, add);
+            } else {
+                synchronized (ip) {         // the channels of an RGB pixel share one int: one writer at a time
+                    fromFloat(src, s, ip.getPixels(), d, roi.width, p % channels, mask, m, add);
                 }
+            }
+        }
+
+        /** Keeps a copy of the plane's read region (its own pixel type, one array reused plane after plane). */
+        @Override
+        public void open(int p) {
+            ImageProcessor ip = ips.get(p / channels);
+            Object pixels = ip.getPixels();
+            int n = read.width * read.height;
+            Object copy = spare.poll();
+            if (copy == null || copy.getClass() != pixels.getClass() || java.lang.reflect.Array.getLength(copy) != n) {
+                copy = java.lang.reflect.Array.newInstance(pixels.getClass().getComponentType(), n);
+            }
+            for (int y = 0; y < read.height; y++) {
+                System.arraycopy(pixels, (read.y + y) * ip.getWidth() + read.x, copy, y * read.width, read.width);
+            }
+            copies.put(p, copy);
+        }
+
+        @Override
+        public void close(int p) {
+            Object copy = copies.remove(p);
+            if (copy != null) {
+                spare.add(copy);
+            }
+        }
+
+        @Override
+        public float[] floats(int p) {
+            return whole && ips.get(p).getPixels() instanceof float[] f ? f : null;
+        }
+    }
+
+    /** n pixels of channel c (RGB: 0 red, 1 green, 2 blue) from pixels[from ..] as floats into out[offset ..]. */
+    static void toFloat(Object pixels, int from, int n, int c, float[] out, int offset) {
+        if (pixels instanceof float[] f) {
+            System.arraycopy(f, from, out, offset, n);
+        } else if (pixels instanceof byte[] b) {
+            PixelRows.BEST.fromU8(b, from, out, offset, n);
+        } else if (pixels instanceof short[] s) {
+            PixelRows.BEST.fromU16(s, from, out, offset, n);
+        } else {
+            int[] rgb = (int[]) pixels;
+            int shift = 16 - 8 * c;
+            for (int x = 0; x < n; x++) {
+                out[offset + x] = (rgb[from + x] >> shift) & 0xff;
             }
         }
     }
 
-    /** Writes the roi part of a filtered plane (plane[offset ..], covering {@code read}) back into channel c of ip. */
-    static void fromFloat(float[] plane, int offset, Rectangle read, ImageProcessor ip, int c, Rectangle roi, byte[] mask,
-                          boolean truncate) {
-        int w = ip.getWidth();
-        Object pixels = ip.getPixels();
-        float half = truncate ? 0f : 0.5f;
-        int shift = 16 - 8 * c;
-        for (int y = roi.y; y < roi.y + roi.height; y++) {
-            int src = offset + (y - read.y) * read.width + (roi.x - read.x);
-            int dst = y * w + roi.x;
-            int mRow = (y - roi.y) * roi.width;
-            if (pixels instanceof float[] f) {                      // one type test per row, not per pixel
-                if (mask == null) {
-                    System.arraycopy(plane, src, f, dst, roi.width);
-                } else {
-                    for (int x = 0; x < roi.width; x++) {
-                        if (mask[mRow + x] != 0) {
-                            f[dst + x] = plane[src + x];
-                        }
-                    }
-                }
-            } else if (pixels instanceof byte[] b) {
-                if (mask == null) {
-                    PixelRows.BEST.toU8(plane, src, b, dst, roi.width, half);
-                } else {
-                    for (int x = 0; x < roi.width; x++) {
-                        if (mask[mRow + x] != 0) {
-                            b[dst + x] = (byte) PixelRows.toInteger(plane[src + x] + half, 255f);
-                        }
-                    }
-                }
-            } else if (pixels instanceof short[] sh) {
-                if (mask == null) {
-                    PixelRows.BEST.toU16(plane, src, sh, dst, roi.width, half);
-                } else {
-                    for (int x = 0; x < roi.width; x++) {
-                        if (mask[mRow + x] != 0) {
-                            sh[dst + x] = (short) PixelRows.toInteger(plane[src + x] + half, 65535f);
-                        }
-                    }
-                }
+    /**
+     * n filtered values from plane[s ..] into channel c of pixels[d ..], integers as value + add clamped and
+     * truncated; where mask is not null only pixels whose mask[m + x] is set change.
+     */
+    static void fromFloat(float[] plane, int s, Object pixels, int d, int n, int c, byte[] mask, int m, float add) {
+        if (pixels instanceof float[] f) {
+            if (mask == null) {
+                System.arraycopy(plane, s, f, d, n);
             } else {
-                int[] rgb = (int[]) pixels;
-                for (int x = 0; x < roi.width; x++) {
-                    if (mask == null || mask[mRow + x] != 0) {
-                        int v = PixelRows.toInteger(plane[src + x] + half, 255f);
-                        rgb[dst + x] = (rgb[dst + x] & ~(0xff << shift)) | (v << shift);
+                for (int x = 0; x < n; x++) {
+                    if (mask[m + x] != 0) {
+                        f[d + x] = plane[s + x];
                     }
+                }
+            }
+        } else if (pixels instanceof byte[] b) {
+            if (mask == null) {
+                PixelRows.BEST.toU8(plane, s, b, d, n, add);
+            } else {
+                for (int x = 0; x < n; x++) {
+                    if (mask[m + x] != 0) {
+                        b[d + x] = (byte) PixelRows.toInteger(plane[s + x] + add, 255f);
+                    }
+                }
+            }
+        } else if (pixels instanceof short[] sh) {
+            if (mask == null) {
+                PixelRows.BEST.toU16(plane, s, sh, d, n, add);
+            } else {
+                for (int x = 0; x < n; x++) {
+                    if (mask[m + x] != 0) {
+                        sh[d + x] = (short) PixelRows.toInteger(plane[s + x] + add, 65535f);
+                    }
+                }
+            }
+        } else {
+            int[] rgb = (int[]) pixels;
+            int shift = 16 - 8 * c;
+            for (int x = 0; x < n; x++) {
+                if (mask == null || mask[m + x] != 0) {
+                    int v = PixelRows.toInteger(plane[s + x] + add, 255f);
+                    rgb[d + x] = (rgb[d + x] & ~(0xff << shift)) | (v << shift);
                 }
             }
         }

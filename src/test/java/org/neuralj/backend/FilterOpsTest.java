@@ -277,6 +277,89 @@ class FilterOpsTest {
         }
     }
 
+    /** Float planes filtered in place through {@link PlaneRows}: open() keeps a copy, as an image's pixels need. */
+    static final class InPlace implements PlaneRows {
+        final float[][] planes;
+        final int h, w;
+        final Map<Integer, float[]> copies = new java.util.concurrent.ConcurrentHashMap<>();
+        int opened;
+
+        InPlace(float[][] planes, int h, int w) {
+            this.planes = planes;
+            this.h = h;
+            this.w = w;
+        }
+
+        @Override
+        public int planes() {
+            return planes.length;
+        }
+
+        @Override
+        public int height() {
+            return h;
+        }
+
+        @Override
+        public int width() {
+            return w;
+        }
+
+        @Override
+        public void read(int p, int y, float[] dst, int offset) {
+            float[] src = copies.getOrDefault(p, planes[p]);
+            System.arraycopy(src, y * w, dst, offset, w);
+        }
+
+        @Override
+        public void write(int p, int y, float[] src, int offset) {
+            System.arraycopy(src, offset, planes[p], y * w, w);
+        }
+
+        @Override
+        public synchronized void open(int p) {
+            opened++;
+            copies.put(p, planes[p].clone());
+        }
+
+        @Override
+        public void close(int p) {
+            copies.remove(p);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void filterRowsWritesTheOpsResultsInPlace(String spec) {
+        Backend b = backend(spec);
+        int planes = 3, h = 41, w = 37;
+        PlaneOp[] ops = {new PlaneOp.Separable(LineFilter.of(random(1, 9)), LineFilter.of(random(2, 5))),
+            new PlaneOp.Separable(GaussianKernels.line(9, 0.0002, w), GaussianKernels.line(13, 0.0002, h)),
+            new PlaneOp.Separable(null, LineFilter.of(random(3, 7))), new PlaneOp.Dense(random(4, 15), 5, 3),
+            new PlaneOp.SobelMagnitude()};
+        for (PlaneOp op : ops) {
+            for (PadMode m : new PadMode[] {PadMode.EDGE, PadMode.REFLECT, PadMode.WRAP}) {
+                float[] x = random(7, planes * h * w);
+                float[] expected = run(b, x, planes, h, w, (bb, t) -> op.apply(bb, t, m));
+                float[][] split = new float[planes][];
+                for (int p = 0; p < planes; p++) {
+                    split[p] = java.util.Arrays.copyOfRange(x, p * h * w, (p + 1) * h * w);
+                }
+                InPlace rows = new InPlace(split, h, w);
+                java.util.List<Integer> done = new java.util.ArrayList<>();
+                b.filterRows(rows, op, m, done::add);
+                float[] actual = new float[x.length];
+                for (int p = 0; p < planes; p++) {
+                    System.arraycopy(split[p], 0, actual, p * h * w, h * w);
+                }
+                String what = "filterRows " + op + " " + m + " (" + spec + ")";
+                check(expected, actual, what);
+                assertEquals(planes, (int) done.get(done.size() - 1), what + ": progress reaches every plane");
+                assertEquals(0, rows.copies.size(), what + ": every opened plane closed");
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("backends")
     void viewAndDownloadIntoAnArray(String spec) {

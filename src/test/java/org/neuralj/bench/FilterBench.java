@@ -18,6 +18,7 @@ import org.neuralj.backend.Backend;
 import org.neuralj.backend.Backends;
 import org.neuralj.backend.Tensor;
 import org.neuralj.backend.cpu.CpuBackend;
+import org.neuralj.backend.cpu.CpuKernels;
 import org.neuralj.backend.opencl.OpenClBackend;
 import org.neuralj.filter.EdgeMode;
 import org.neuralj.filter.Filter;
@@ -62,6 +63,7 @@ public final class FilterBench {
         cases.add(new Case("Find Edges", new Filter.FindEdges(), ImageProcessor::findEdges));
 
         List<String> rows = new ArrayList<>();
+        String loadBefore = loadAverage();
         String cpuName;
         String clName = null;
         try (Backend cpu = new CpuBackend(); Backend cl = openCl()) {
@@ -97,7 +99,7 @@ public final class FilterBench {
             }
         }
         if (ONLY.isEmpty()) {
-            write(rows, cpuName, clName, big, stackSide, stackDepth);
+            write(rows, cpuName, clName, loadBefore);
         }
         System.exit(0); // ImageJ's filters leave non-daemon pool threads behind
     }
@@ -211,7 +213,7 @@ public final class FilterBench {
         }
     }
 
-    private static void write(List<String> rows, String cpu, String cl, int big, int side, int depth) throws IOException {
+    private static void write(List<String> rows, String cpu, String cl, String loadBefore) throws IOException {
         Path out = Path.of(System.getProperty("bench.out", "bench/RESULTS-filters.md"));
         StringBuilder sb = new StringBuilder();
         sb.append("# Filters: NeuralJ vs ImageJ\n\n");
@@ -219,12 +221,13 @@ public final class FilterBench {
                 .append(RUNS).append(" runs after 2 warm-up runs, one process, same images. ")
                 .append(Runtime.getRuntime().availableProcessors()).append(" cores, ")
                 .append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.version"))
-                .append(", ImageJ ").append(ij.IJ.getVersion()).append(", load average at the end ").append(loadAverage())
-                .append(" (a shared machine: compare ratios within one run).\n\n");
+                .append(", ImageJ ").append(ij.IJ.getVersion()).append(". Load average (1 min) ").append(loadBefore)
+                .append(" at the start, ").append(loadAverage()).append(" at the end: the machine is shared, so compare ")
+                .append("ratios within one run, not absolute times across runs.\n\n");
         sb.append("- ImageJ: `GaussianBlur.blurGaussian` (accuracy 0.0002), `Convolver.convolve` (normalised), ")
                 .append("`ImageProcessor.findEdges`, slice by slice for the stack.\n");
-        sb.append("- NeuralJ CPU: `FilterImages.filter` on `").append(cpu).append("` — ImageJ pixels in and out, ")
-                .append("conversions included, the whole stack in batches.\n");
+        sb.append("- NeuralJ CPU: `FilterImages.filter` on `").append(cpu).append("` (").append(CpuKernels.filters())
+                .append(") — ImageJ pixels in and out, conversions included, the whole stack in batches.\n");
         sb.append("- NeuralJ OpenCL: ").append(cl == null ? "no device" : "`" + cl + "`")
                 .append("; \"with transfers\" is the same call as the CPU column; \"kernels only\" has the planes ")
                 .append("already on the device and leaves the result there.\n");

@@ -2,12 +2,16 @@ package org.neuralj.backend.cpu;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntConsumer;
 import org.neuralj.backend.Activation;
 import org.neuralj.backend.Backend;
 import org.neuralj.backend.BinaryOp;
 import org.neuralj.backend.ConvSpec;
 import org.neuralj.backend.LineFilter;
 import org.neuralj.backend.PadMode;
+import org.neuralj.backend.PlaneBatches;
+import org.neuralj.backend.PlaneOp;
+import org.neuralj.backend.PlaneRows;
 import org.neuralj.backend.PoolSpec;
 import org.neuralj.backend.ReduceOp;
 import org.neuralj.backend.ResizeSpec;
@@ -188,7 +192,7 @@ public final class CpuBackend implements Backend {
         int[] s = planes(x, "separable");
         float[] y = buffers.take(x.size());
         if (x.size() > 0) {
-            CpuFilters.separable(threads, xd, y, s[0], s[1], s[2], alongX, alongY, edge);
+            CpuFilters.stream(threads, CpuFilters.floats(xd, y, s[0], s[1], s[2]), new PlaneOp.Separable(alongX, alongY), edge, null);
         }
         return pooled(y, x.shape());
     }
@@ -201,7 +205,7 @@ public final class CpuBackend implements Backend {
         int[] s = planes(x, "filter2d");
         float[] y = buffers.take(x.size());
         if (x.size() > 0) {
-            CpuFilters.filter2d(threads, xd, y, s[0], s[1], s[2], kernel.clone(), kh, kw, edge);
+            CpuFilters.stream(threads, CpuFilters.floats(xd, y, s[0], s[1], s[2]), new PlaneOp.Dense(kernel, kh, kw), edge, null);
         }
         return pooled(y, x.shape());
     }
@@ -213,9 +217,25 @@ public final class CpuBackend implements Backend {
         int[] s = planes(x, "sobelMagnitude");
         float[] y = buffers.take(x.size());
         if (x.size() > 0) {
-            CpuFilters.sobelMagnitude(threads, xd, y, s[0], s[1], s[2], edge);
+            CpuFilters.stream(threads, CpuFilters.floats(xd, y, s[0], s[1], s[2]), new PlaneOp.SobelMagnitude(), edge, null);
         }
         return pooled(y, x.shape());
+    }
+
+    /** Streams the rows through the op (conversions inside its first and last pass, nothing plane-sized in between). */
+    @Override
+    public void filterRows(PlaneRows rows, PlaneOp op, PadMode edge, IntConsumer planesDone) {
+        checkOpen();
+        requireNonNull(rows, "rows");
+        requireNonNull(op, "op");
+        requireNonNull(edge, "edge");
+        if (rows.planes() > 0 && rows.floats(0) != null) {
+            // whole float planes need no conversion: filtered from the array itself into a pooled result
+            // and copied back over all cores, without the copy an in-place stream would keep
+            PlaneBatches.run(this, rows, x -> op.apply(this, x, edge), planesDone);
+            return;
+        }
+        CpuFilters.stream(threads, rows, op, edge, planesDone);
     }
 
     /** {planes, H, W} of x [..., H, W]. */

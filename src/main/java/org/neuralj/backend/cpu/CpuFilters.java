@@ -1,28 +1,36 @@
 package org.neuralj.backend.cpu;
 
 import java.util.Arrays;
+import java.util.function.IntConsumer;
 import org.neuralj.backend.LineFilter;
 import org.neuralj.backend.PadMode;
+import org.neuralj.backend.PlaneOp;
+import org.neuralj.backend.PlaneRows;
 
 /**
- * The image-filter ops of {@link CpuBackend}: separable filtering ({@link LineFilter} along rows, then along
- * columns) and the Sobel gradient magnitude, over planes x [planes][h][w].
+ * The image-filter ops of {@link CpuBackend} ({@link PlaneOp}: separable filtering with {@link LineFilter}s,
+ * dense 2-D kernels, the Sobel gradient magnitude), streamed over {@link PlaneRows}: host pixels converted as
+ * the first pass reads a row and as the last pass writes one, or the planes of a float tensor.
  *
- * <p>Every inner loop is {@link DepthwiseRows#accumulate} (vectorised, a block of outputs in registers across
- * all taps) or {@link SobelRows}. The row pass extends each row by the edge mode into a small line buffer,
- * so the taps never branch; a pyramid step splits the extended row into its {@code factor} phases, which
- * turns the strided decimation and the interpolation into unit-stride correlations. The column pass
- * combines whole rows (a column filter is a weighted sum of rows), which is unit-stride by nature. Planes
- * go in groups of about {@link #GROUP_PIXELS}, so the row pass's output is still in the cache when the column
- * pass reads it; rows are spread over all threads.
+ * <p>A plane is split into bands of rows, one task each, over all cores. A task makes the rows it reads on
+ * demand into small per-task caches ({@link RowCache}: the rows of one column window stay in L2) and writes
+ * each output row as soon as it is complete, so nothing plane-sized is written in between: a separable
+ * filter row-filters input rows into a cache and the column pass combines them (output rows in groups of
+ * {@link #GROUP_ROWS}, each group in strips of {@link #STRIP} columns, so input strips are loaded into L1
+ * once per group); a pyramid step along y is a cascade of caches (row-filtered rows, decimated rows,
+ * blurred decimated rows). Every inner loop is {@link DepthwiseRows#accumulate} (vectorised, a block of
+ * outputs in registers across all taps) or {@link SobelRows}. Reads beyond a line follow the edge mode,
+ * by index mapping, so the taps never branch. A band's first rows cost the column window's rows again (a
+ * few per cent); planes smaller than {@link #GROUP_PIXELS} go in groups, bands of all planes of a group
+ * in one parallel step.
  */
 final class CpuFilters {
     private static final DepthwiseRows ROWS = DepthwiseRows.best();
     private static final SobelRows SOBEL = SobelRows.best();
-    /** Planes are filtered in groups of about this many pixels (4 MiB of floats: in, between and out fit the L3). */
+    /** Planes are processed in groups of about this many pixels. */
     static final int GROUP_PIXELS = 1 << 20;
-    /** Rows per task at least (a task must outweigh its scheduling). */
-    private static final int GRAIN_ROWS = 4;
+    /** Output rows per group and floats per strip of the column pass (a group's strip of input rows stays in L1). */
+    private static final int GROUP_ROWS = 8, STRIP = 256;
     private static final ThreadLocal<Lines> LINES = ThreadLocal.withInitial(Lines::new);
 
     private CpuFilters() {
@@ -33,143 +41,223 @@ final class CpuFilters {
         return ROWS.describe() + (SOBEL instanceof SobelRows.Plain ? ", plain Java Sobel" : ", Vector API Sobel");
     }
 
-    // ---- separable ----------------------------------------------------------------------------
-
-    /** y[p][h][w] = alongY(alongX(x[p])) (either may be null); y must not be x. */
-    static void separable(CpuThreads threads, float[] x, float[] y, int planes, int h, int w,
-                          LineFilter fx, LineFilter fy, PadMode edge) {
-        if (fx != null && fy != null) {
-            if (fy.resamples()) {
-                fusedPyramid(threads, x, y, planes, h, w, fx, fy, edge);
-            } else {
-                fused(threads, x, y, planes, h, w, fx, fy, edge);
+    /** {@link PlaneRows} over float planes: rows of x read, rows of y written (x and y distinct). */
+    static PlaneRows floats(float[] x, float[] y, int planes, int h, int w) {
+        return new PlaneRows() {
+            @Override
+            public int planes() {
+                return planes;
             }
+
+            @Override
+            public int height() {
+                return h;
+            }
+
+            @Override
+            public int width() {
+                return w;
+            }
+
+            @Override
+            public void read(int p, int yy, float[] dst, int offset) {
+                System.arraycopy(x, (p * h + yy) * w, dst, offset, w);
+            }
+
+            @Override
+            public void write(int p, int yy, float[] src, int offset) {
+                System.arraycopy(src, offset, y, (p * h + yy) * w, w);
+            }
+
+            @Override
+            public void open(int p) {
+                // x is not y: nothing to keep
+            }
+
+            @Override
+            public void close(int p) {
+            }
+        };
+    }
+
+    /** Runs op on every plane of rows; planesDone (may be null) is told the planes written so far after each group. */
+    static void stream(CpuThreads threads, PlaneRows rows, PlaneOp op, PadMode edge, IntConsumer planesDone) {
+        int planes = rows.planes(), h = rows.height(), w = rows.width();
+        if (planes == 0 || h == 0 || w == 0) {
             return;
         }
-        int plane = h * w;
-        int group = Math.max(1, Math.min(planes, GROUP_PIXELS / Math.max(1, plane)));
-        float[] between = fx != null && fy != null ? threads.borrow(group * plane) : null;
-        try {
-            for (int p0 = 0; p0 < planes; p0 += group) {
-                int np = Math.min(group, planes - p0);
-                int off = p0 * plane;
-                if (fx == null && fy == null) {
-                    System.arraycopy(x, off, y, off, np * plane);
-                } else if (fy == null) {
-                    rows(threads, x, off, y, off, np * h, w, fx, edge);
-                } else if (fx == null) {
-                    columns(threads, x, off, y, off, np, h, w, fy, edge);
-                } else {
-                    rows(threads, x, off, between, 0, np * h, w, fx, edge);
-                    columns(threads, between, 0, y, off, np, h, w, fy, edge);
-                }
+        Band band = band(op, h, w, edge);
+        int group = Math.max(1, Math.min(planes, GROUP_PIXELS / (h * w)));
+        int bands = Math.max(1, Math.min(band.maxBands(h), (threads.threads() * 4 + group - 1) / group));
+        for (int p0 = 0; p0 < planes; p0 += group) {
+            int first = p0, np = Math.min(group, planes - p0);
+            for (int p = first; p < first + np; p++) {
+                rows.open(p);
             }
-        } finally {
-            if (between != null) {
-                threads.giveBack(between);
+            threads.forEach(np * bands, task -> {
+                int b = task % bands;
+                band.run(rows, first + task / bands, (int) ((long) h * b / bands), (int) ((long) h * (b + 1) / bands), LINES.get());
+            });
+            for (int p = first; p < first + np; p++) {
+                rows.close(p);
+            }
+            if (planesDone != null) {
+                planesDone.accept(first + np);
             }
         }
     }
 
-    /** Output rows per group and floats per strip of the fused column pass (a group's strip of input rows stays in L1). */
-    private static final int GROUP_ROWS = 8, STRIP = 256;
+    /** The work of one task: output rows [y0, y1) of plane p. */
+    private interface Band {
+        void run(PlaneRows rows, int p, int y0, int y1, Lines s);
 
-    /**
-     * Both passes of a plain column filter fused: a task takes a band of output rows of one plane and
-     * row-filters the input rows it needs on demand into a small cache (L2); the column pass then goes
-     * through the output rows in groups of {@link #GROUP_ROWS} and each group in strips of {@link #STRIP}
-     * columns, so the input rows' strips are loaded into L1 once per group rather than once per output
-     * row. The row-filtered plane is never written out; each band's first rows cost the column window's
-     * rows again (a few per cent).
-     */
-    private static void fused(CpuThreads threads, float[] x, float[] y, int planes, int h, int w, LineFilter fx,
-                              LineFilter fy, PadMode edge) {
-        RowPlan plan = new RowPlan(fx, w);
+        /** At most this many bands for a plane of h rows (a band should outweigh its window's extra rows). */
+        int maxBands(int h);
+    }
+
+    private static Band band(PlaneOp op, int h, int w, PadMode edge) {
+        if (op instanceof PlaneOp.Separable sep) {
+            LineFilter fx = sep.alongX(), fy = sep.alongY();
+            if (fy == null) {
+                return rowsOnly(fx, w, edge);
+            }
+            return fy.resamples() ? pyramidColumns(fx, fy, h, w, edge) : columns(fx, fy, h, w, edge);
+        }
+        if (op instanceof PlaneOp.Dense d) {
+            return dense(d.kernel(), d.kh(), d.kw(), h, w, edge);
+        }
+        return sobel(h, w, edge);
+    }
+
+    // ---- separable ----------------------------------------------------------------------------
+
+    /** Row i of the plane, row-filtered with plan (or as read when plan is null), into buf at off. */
+    private static void rowFiltered(PlaneRows rows, int p, int row, RowPlan plan, PadMode edge, float[] buf, int off, Lines s) {
+        if (plan == null) {
+            rows.read(p, row, buf, off);
+            return;
+        }
+        float[] in = s.in(rows.width());
+        rows.read(p, row, in, 0);
+        plan.run(in, 0, buf, off, edge, s);
+    }
+
+    /** Only a row filter: each row read, filtered, written. */
+    private static Band rowsOnly(LineFilter fx, int w, PadMode edge) {
+        RowPlan plan = fx == null ? null : new RowPlan(fx, w);
+        return new Band() {
+            @Override
+            public void run(PlaneRows rows, int p, int y0, int y1, Lines s) {
+                float[] out = s.out(w);
+                for (int yy = y0; yy < y1; yy++) {
+                    rowFiltered(rows, p, yy, plan, edge, out, 0, s);
+                    rows.write(p, yy, out, 0);
+                }
+            }
+
+            @Override
+            public int maxBands(int h) {
+                return h;
+            }
+        };
+    }
+
+    /** A plain column filter (after an optional row filter), in groups of output rows and strips of columns. */
+    private static Band columns(LineFilter fx, LineFilter fy, int h, int w, PadMode edge) {
+        RowPlan plan = fx == null ? null : new RowPlan(fx, w);
         float[] k = fy.kernel();
         int kRad = k.length / 2;
-        int bands = Math.max(1, Math.min(Math.max(1, h / k.length), (threads.threads() * 4 + planes - 1) / planes));
-        threads.forEach(planes * bands, task -> {
-            int p = task / bands, band = task % bands;
-            int y0 = (int) ((long) h * band / bands), y1 = (int) ((long) h * (band + 1) / bands);
-            int plane = p * h * w;
-            Lines s = LINES.get();
-            RowCache rows = new RowCache(GROUP_ROWS + k.length, w, (row, buf, off) -> plan.run(x, plane + row * w, buf, off, edge, s));
-            int[][] offs = new int[GROUP_ROWS][k.length];
-            float[][] wts = new float[GROUP_ROWS][k.length];
-            int[] taps = new int[GROUP_ROWS];
-            int[] shifted = new int[k.length];
-            for (int g0 = y0; g0 < y1; g0 += GROUP_ROWS) {
-                int g = Math.min(GROUP_ROWS, y1 - g0);
-                for (int j = 0; j < g; j++) {           // every row of the group in the cache before any is read
-                    taps[j] = 0;
-                    for (int t = 0; t < k.length; t++) {
-                        int row = CpuMovement.sourceIndex(g0 + j + t - kRad, h, edge);
-                        if (row >= 0 && k[t] != 0f) {
-                            offs[j][taps[j]] = rows.get(row);
-                            wts[j][taps[j]++] = k[t];
+        return new Band() {
+            @Override
+            public void run(PlaneRows rows, int p, int y0, int y1, Lines s) {
+                RowCache cache = new RowCache(GROUP_ROWS + k.length, w, (row, buf, off) -> rowFiltered(rows, p, row, plan, edge, buf, off, s));
+                float[] out = s.out(GROUP_ROWS * w);
+                int[][] offs = new int[GROUP_ROWS][k.length];
+                float[][] wts = new float[GROUP_ROWS][k.length];
+                int[] taps = new int[GROUP_ROWS];
+                int[] shifted = new int[k.length];
+                for (int g0 = y0; g0 < y1; g0 += GROUP_ROWS) {
+                    int g = Math.min(GROUP_ROWS, y1 - g0);
+                    for (int j = 0; j < g; j++) {           // every row of the group in the cache before any is read
+                        taps[j] = 0;
+                        for (int t = 0; t < k.length; t++) {
+                            int row = CpuMovement.sourceIndex(g0 + j + t - kRad, h, edge);
+                            if (row >= 0 && k[t] != 0f) {
+                                offs[j][taps[j]] = cache.get(row);
+                                wts[j][taps[j]++] = k[t];
+                            }
                         }
                     }
-                }
-                for (int x0 = 0; x0 < w; x0 += STRIP) {
-                    int n = Math.min(STRIP, w - x0);
+                    Arrays.fill(out, 0, g * w, 0f);
+                    for (int x0 = 0; x0 < w; x0 += STRIP) {
+                        int n = Math.min(STRIP, w - x0);
+                        for (int j = 0; j < g; j++) {
+                            for (int t = 0; t < taps[j]; t++) {
+                                shifted[t] = offs[j][t] + x0;
+                            }
+                            if (taps[j] > 0) {
+                                ROWS.accumulate(out, j * w + x0, cache.buffer(), shifted, wts[j], taps[j], n);
+                            }
+                        }
+                    }
                     for (int j = 0; j < g; j++) {
-                        int d = plane + (g0 + j) * w + x0;
-                        Arrays.fill(y, d, d + n, 0f);
-                        for (int t = 0; t < taps[j]; t++) {
-                            shifted[t] = offs[j][t] + x0;
-                        }
-                        if (taps[j] > 0) {
-                            ROWS.accumulate(y, d, rows.buffer(), shifted, wts[j], taps[j], n);
-                        }
+                        rows.write(p, g0 + j, out, j * w);
                     }
                 }
             }
-        });
+
+            @Override
+            public int maxBands(int h) {
+                return Math.max(1, h / k.length);
+            }
+        };
     }
 
     /**
-     * Both passes fused when the column filter is a pyramid step: the same idea as {@link #fused} with a
-     * cascade of row caches, each row made on demand from the level below: row-filtered input rows, then
-     * decimated rows, then blurred decimated rows, from which each output row is interpolated. Nothing
-     * plane-sized is written but the output; a band's first output row makes the decimated window (about
-     * the kernel's length) again, so bands are few and tall.
+     * A pyramid step along y (after an optional row filter): a cascade of caches, each row made on demand
+     * from the level below (row-filtered rows, decimated rows, blurred decimated rows), from which each
+     * output row is interpolated. A band's first output row makes the decimated window (about the kernel's
+     * length) again, so bands are few and tall.
      */
-    private static void fusedPyramid(CpuThreads threads, float[] x, float[] y, int planes, int h, int w, LineFilter fx,
-                                     LineFilter fy, PadMode edge) {
-        RowPlan plan = new RowPlan(fx, w);
+    private static Band pyramidColumns(LineFilter fx, LineFilter fy, int h, int w, PadMode edge) {
+        RowPlan plan = fx == null ? null : new RowPlan(fx, w);
         float[] k = fy.kernel(), d = fy.down(), u = fy.up();
         int r = fy.factor(), m = fy.margin(), n = fy.smallLength(h);
         int kRad = k.length / 2, dc = d.length / 2, uc = u.length / 2;
-        int bands = Math.max(1, Math.min(Math.max(1, h / (4 * k.length * r)), (threads.threads() * 2 + planes - 1) / planes));
-        threads.forEach(planes * bands, task -> {
-            int p = task / bands, band = task % bands;
-            int y0 = (int) ((long) h * band / bands), y1 = (int) ((long) h * (band + 1) / bands);
-            int plane = p * h * w;
-            Lines s = LINES.get();
-            RowCache in = new RowCache(d.length + r + 1, w, (row, buf, off) -> plan.run(x, plane + row * w, buf, off, edge, s));
-            RowCache small = new RowCache(k.length + 2, w, new Combine(in, d.length, (i, rows, wts) -> {
-                int taps = mappedTaps(d, (i - m) * r - dc, h, edge, rows, wts);
-                return taps;
-            }));
-            RowCache blurred = new RowCache(u.length / r + 3, w, new Combine(small, k.length,
-                    (i, rows, wts) -> mappedTaps(k, i - kRad, n, edge, rows, wts)));
-            Combine out = new Combine(blurred, u.length / r + 2, (yy, rows, wts) -> {
-                int iLo = Math.max(0, Math.floorDiv(yy + uc - u.length + m * r, r) + 1);
-                int iHi = Math.min(n - 1, Math.floorDiv(yy + uc + m * r, r));
-                int taps = 0;
-                for (int i = iLo; i <= iHi; i++) {
-                    float wt = u[yy - (i - m) * r + uc];
-                    if (wt != 0f) {
-                        rows[taps] = i;
-                        wts[taps++] = wt;
+        return new Band() {
+            @Override
+            public void run(PlaneRows rows, int p, int y0, int y1, Lines s) {
+                RowCache in = new RowCache(d.length + r + 1, w, (row, buf, off) -> rowFiltered(rows, p, row, plan, edge, buf, off, s));
+                RowCache small = new RowCache(k.length + 2, w, new Combine(in, d.length,
+                        (i, rws, wts) -> mappedTaps(d, (i - m) * r - dc, h, edge, rws, wts)));
+                RowCache blurred = new RowCache(u.length / r + 3, w, new Combine(small, k.length,
+                        (i, rws, wts) -> mappedTaps(k, i - kRad, n, edge, rws, wts)));
+                Combine out = new Combine(blurred, u.length / r + 2, (yy, rws, wts) -> {
+                    // decimated rows i with 0 <= yy - (i - m) * r + uc < u.length
+                    int iLo = Math.max(0, Math.floorDiv(yy + uc - u.length + m * r, r) + 1);
+                    int iHi = Math.min(n - 1, Math.floorDiv(yy + uc + m * r, r));
+                    int taps = 0;
+                    for (int i = iLo; i <= iHi; i++) {
+                        float wt = u[yy - (i - m) * r + uc];
+                        if (wt != 0f) {
+                            rws[taps] = i;
+                            wts[taps++] = wt;
+                        }
                     }
+                    return taps;
+                });
+                float[] row = s.out(w);
+                for (int yy = y0; yy < y1; yy++) {
+                    out.make(yy, row, 0);
+                    rows.write(p, yy, row, 0);
                 }
-                return taps;
-            });
-            for (int yy = y0; yy < y1; yy++) {
-                out.make(yy, y, plane + yy * w);
             }
-        });
+
+            @Override
+            public int maxBands(int h) {
+                return Math.max(1, h / (4 * k.length * r));
+            }
+        };
     }
 
     /** Makes a row as a weighted sum of rows of a cache (the taps say which), for a {@link RowCache} or the output. */
@@ -198,18 +286,6 @@ final class CpuFilters {
                 ROWS.accumulate(buf, offset, from.buffer(), rows, wts, n, w);
             }
         }
-    }
-
-    /** The row pass: each of {@code lines} rows of length w from src to dst. */
-    private static void rows(CpuThreads threads, float[] src, int srcOff, float[] dst, int dstOff, int lines, int w,
-                             LineFilter f, PadMode edge) {
-        RowPlan plan = new RowPlan(f, w);
-        threads.forRange(lines, GRAIN_ROWS, (from, to) -> {
-            Lines s = LINES.get();
-            for (int r = from; r < to; r++) {
-                plan.run(src, srcOff + r * w, dst, dstOff + r * w, edge, s);
-            }
-        });
     }
 
     /**
@@ -309,47 +385,6 @@ final class CpuFilters {
         }
     }
 
-    /** The column pass over np planes of h rows: rows of the output are weighted sums of input rows. */
-    private static void columns(CpuThreads threads, float[] src, int srcOff, float[] dst, int dstOff, int np, int h, int w,
-                                LineFilter f, PadMode edge) {
-        float[] k = f.kernel();
-        int kRad = k.length / 2;
-        if (f.factor() == 1) {
-            combineRows(threads, src, srcOff, h, dst, dstOff, h, np, w, k.length,
-                    (y, rows, wts) -> mappedTaps(k, y - kRad, h, edge, rows, wts));
-            return;
-        }
-        int r = f.factor(), m = f.margin(), n = f.smallLength(h);
-        float[] d = f.down();
-        float[] u = f.up();
-        int dc = d.length / 2, uc = u.length / 2;
-        float[] small = threads.borrow(np * n * w);
-        float[] blurred = threads.borrow(np * n * w);
-        try {
-            combineRows(threads, src, srcOff, h, small, 0, n, np, w, d.length,
-                    (i, rows, wts) -> mappedTaps(d, (i - m) * r - dc, h, edge, rows, wts));
-            combineRows(threads, small, 0, n, blurred, 0, n, np, w, k.length,
-                    (i, rows, wts) -> mappedTaps(k, i - kRad, n, edge, rows, wts));
-            combineRows(threads, blurred, 0, n, dst, dstOff, h, np, w, u.length / r + 2, (y, rows, wts) -> {
-                // small rows i with 0 <= y - (i - m) * r + uc < u.length
-                int iLo = Math.max(0, Math.floorDiv(y + uc - u.length + m * r, r) + 1);
-                int iHi = Math.min(n - 1, Math.floorDiv(y + uc + m * r, r));
-                int taps = 0;
-                for (int i = iLo; i <= iHi; i++) {
-                    float wt = u[y - (i - m) * r + uc];
-                    if (wt != 0f) {
-                        rows[taps] = i;
-                        wts[taps++] = wt;
-                    }
-                }
-                return taps;
-            });
-        } finally {
-            threads.giveBack(small);
-            threads.giveBack(blurred);
-        }
-    }
-
     /** The rows (and weights) that output row o combines; returns how many. */
     private interface RowTaps {
         int taps(int o, int[] rows, float[] weights);
@@ -368,73 +403,51 @@ final class CpuFilters {
         return taps;
     }
 
-    /**
-     * dst[p][o][:] = sum_taps weight * src[p][row][:] for every plane p &lt; np and output row o &lt; dstRows,
-     * rows of w floats; {@code taps} gives at most {@code maxTaps} (row, weight) pairs per output row.
-     */
-    private static void combineRows(CpuThreads threads, float[] src, int srcOff, int srcRows, float[] dst, int dstOff,
-                                    int dstRows, int np, int w, int maxTaps, RowTaps taps) {
-        threads.forRange(np * dstRows, GRAIN_ROWS, (from, to) -> {
-            Lines s = LINES.get();
-            for (int row = from; row < to; row++) {
-                int p = row / dstRows, o = row % dstRows;
-                int[] rows = s.rows(maxTaps);
-                float[] wts = s.weights(maxTaps);
-                int n = taps.taps(o, rows, wts);
-                int base = srcOff + p * srcRows * w;
-                for (int t = 0; t < n; t++) {
-                    rows[t] = base + rows[t] * w;
-                }
-                int d = dstOff + row * w;
-                Arrays.fill(dst, d, d + w, 0f);
-                if (n > 0) {
-                    ROWS.accumulate(dst, d, src, rows, wts, n, w);
-                }
-            }
-        });
-    }
 
     // ---- dense 2-D kernels ----------------------------------------------------------------------
 
-    /**
-     * y[p][h][w] = correlation of x[p] with kernel [kh][kw] (odd sizes, centred); y must not be x. Each
-     * output row is one {@link DepthwiseRows#accumulate} over the kh input rows it reads, each extended by
-     * the edge mode once and kept in a small per-task cache while the next output rows still need it.
-     */
-    static void filter2d(CpuThreads threads, float[] x, float[] y, int planes, int h, int w, float[] k, int kh, int kw,
-                         PadMode edge) {
+    /** Correlation with kernel [kh][kw]: each output row one accumulate over the kh extended input rows it reads. */
+    private static Band dense(float[] k, int kh, int kw, int h, int w, PadMode edge) {
         int ry = kh / 2, rx = kw / 2;
-        int bands = Math.max(1, Math.min(h, threads.threads() * 4 / Math.max(1, planes)));
-        threads.forEach(planes * bands, task -> {
-            int p = task / bands, band = task % bands;
-            int y0 = (int) ((long) h * band / bands), y1 = (int) ((long) h * (band + 1) / bands);
-            int plane = p * h * w;
-            RowCache rows = new RowCache(kh + 1, w + 2 * rx, (row, buf, off) -> extendInto(x, plane + row * w, w, rx, edge, buf, off));
-            int[] offs = new int[kh * kw];
-            float[] wts = new float[kh * kw];
-            for (int yy = y0; yy < y1; yy++) {
-                int taps = 0;
-                for (int ky = 0; ky < kh; ky++) {
-                    int row = CpuMovement.sourceIndex(yy + ky - ry, h, edge);
-                    if (row < 0) {
-                        continue;                                   // a zero row (CONSTANT)
-                    }
-                    int at = rows.get(row);
-                    for (int kx = 0; kx < kw; kx++) {
-                        float wt = k[ky * kw + kx];
-                        if (wt != 0f) {
-                            offs[taps] = at + kx;
-                            wts[taps++] = wt;
+        return new Band() {
+            @Override
+            public void run(PlaneRows rows, int p, int y0, int y1, Lines s) {
+                RowCache cache = new RowCache(kh + 1, w + 2 * rx, (row, buf, off) -> {
+                    rows.read(p, row, buf, off + rx);
+                    extendInPlace(buf, off, w, rx, edge);
+                });
+                int[] offs = new int[kh * kw];
+                float[] wts = new float[kh * kw];
+                float[] out = s.out(w);
+                for (int yy = y0; yy < y1; yy++) {
+                    int taps = 0;
+                    for (int ky = 0; ky < kh; ky++) {
+                        int row = CpuMovement.sourceIndex(yy + ky - ry, h, edge);
+                        if (row < 0) {
+                            continue;                                   // a zero row (CONSTANT)
+                        }
+                        int at = cache.get(row);
+                        for (int kx = 0; kx < kw; kx++) {
+                            float wt = k[ky * kw + kx];
+                            if (wt != 0f) {
+                                offs[taps] = at + kx;
+                                wts[taps++] = wt;
+                            }
                         }
                     }
-                }
-                int d = plane + yy * w;
-                Arrays.fill(y, d, d + w, 0f);
-                if (taps > 0) {
-                    ROWS.accumulate(y, d, rows.buffer(), offs, wts, taps, w);
+                    Arrays.fill(out, 0, w, 0f);
+                    if (taps > 0) {
+                        ROWS.accumulate(out, 0, cache.buffer(), offs, wts, taps, w);
+                    }
+                    rows.write(p, yy, out, 0);
                 }
             }
-        });
+
+            @Override
+            public int maxBands(int h) {
+                return Math.max(1, h / kh);
+            }
+        };
     }
 
     /**
@@ -492,26 +505,35 @@ final class CpuFilters {
 
     // ---- Sobel --------------------------------------------------------------------------------
 
-    /** y[p][h][w] = Sobel gradient magnitude of x[p]; y must not be x. */
-    static void sobelMagnitude(CpuThreads threads, float[] x, float[] y, int planes, int h, int w, PadMode edge) {
+    /** The Sobel gradient magnitude: the three rows an output row reads kept in a cache, interior columns vectorised. */
+    private static Band sobel(int h, int w, PadMode edge) {
         float[] zeros = new float[w];                   // the rows beyond the plane in CONSTANT mode
-        threads.forRange(planes * h, GRAIN_ROWS * 4, (from, to) -> {
-            for (int row = from; row < to; row++) {
-                int p = row / h, yy = row % h;
-                int plane = p * h * w;
-                int above = CpuMovement.sourceIndex(yy - 1, h, edge), below = CpuMovement.sourceIndex(yy + 1, h, edge);
-                float[] a = above < 0 ? zeros : x, c = below < 0 ? zeros : x;
-                int aOff = above < 0 ? 0 : plane + above * w, bOff = plane + yy * w, cOff = below < 0 ? 0 : plane + below * w;
-                int d = plane + yy * w;
-                if (w >= 3) {
-                    SOBEL.magnitude(y, d + 1, a, aOff, x, bOff, c, cOff, w - 2);
-                }
-                y[d] = sobelAt(0, w, edge, a, aOff, x, bOff, c, cOff);
-                if (w > 1) {
-                    y[d + w - 1] = sobelAt(w - 1, w, edge, a, aOff, x, bOff, c, cOff);
+        return new Band() {
+            @Override
+            public void run(PlaneRows rows, int p, int y0, int y1, Lines s) {
+                RowCache cache = new RowCache(4, w, (row, buf, off) -> rows.read(p, row, buf, off));
+                float[] out = s.out(w);
+                for (int yy = y0; yy < y1; yy++) {
+                    int above = CpuMovement.sourceIndex(yy - 1, h, edge), below = CpuMovement.sourceIndex(yy + 1, h, edge);
+                    int aOff = above < 0 ? 0 : cache.get(above), bOff = cache.get(yy), cOff = below < 0 ? 0 : cache.get(below);
+                    float[] x = cache.buffer();
+                    float[] a = above < 0 ? zeros : x, c = below < 0 ? zeros : x;
+                    if (w >= 3) {
+                        SOBEL.magnitude(out, 1, a, aOff, x, bOff, c, cOff, w - 2);
+                    }
+                    out[0] = sobelAt(0, w, edge, a, aOff, x, bOff, c, cOff);
+                    if (w > 1) {
+                        out[w - 1] = sobelAt(w - 1, w, edge, a, aOff, x, bOff, c, cOff);
+                    }
+                    rows.write(p, yy, out, 0);
                 }
             }
-        });
+
+            @Override
+            public int maxBands(int h) {
+                return Math.max(1, h / 4);
+            }
+        };
     }
 
     /** The magnitude at column xx, its neighbours mapped by the edge mode (for the two border columns). */
@@ -530,6 +552,14 @@ final class CpuFilters {
     /** Writes line[off .. off + n) extended by rad on each side (edge mode) into ext[0 .. n + 2 rad). */
     private static void extend(float[] line, int off, int n, int rad, PadMode edge, float[] ext) {
         extendInto(line, off, n, rad, edge, ext, 0);
+    }
+
+    /** Fills the rad values on each side of buf[off + rad .. off + rad + n) by the edge mode. */
+    private static void extendInPlace(float[] buf, int off, int n, int rad, PadMode edge) {
+        for (int j = 0; j < rad; j++) {
+            buf[off + j] = read(buf, off + rad, n, j - rad, edge);
+            buf[off + rad + n + j] = read(buf, off + rad, n, n + j, edge);
+        }
     }
 
     /** As {@link #extend}, into ext[e0 ..]. */
@@ -577,6 +607,7 @@ final class CpuFilters {
     /** Per-thread line buffers, grown on demand and kept (a few lines of floats each). */
     private static final class Lines {
         private float[] a = new float[0], b = new float[0], c = new float[0], d = new float[0], weights = new float[0];
+        private float[] in = new float[0], out = new float[0];
         private int[] rows = new int[0];
 
         float[] a(int n) {
@@ -601,6 +632,16 @@ final class CpuFilters {
 
         int[] rows(int n) {
             return rows.length >= n ? rows : (rows = new int[n]);
+        }
+
+        /** A row as read, before the row filter. */
+        float[] in(int n) {
+            return in.length >= n ? in : (in = new float[n]);
+        }
+
+        /** Output rows before they are written. */
+        float[] out(int n) {
+            return out.length >= n ? out : (out = new float[n]);
         }
     }
 }

@@ -21,6 +21,9 @@ import org.neuralj.backend.ConvSpec;
 import org.neuralj.backend.DeviceInfo;
 import org.neuralj.backend.DeviceUnavailableException;
 import org.neuralj.backend.LineFilter;
+import org.neuralj.backend.PlaneBatches;
+import org.neuralj.backend.PlaneOp;
+import org.neuralj.backend.PlaneRows;
 import org.neuralj.backend.PadMode;
 import org.neuralj.backend.PoolSpec;
 import org.neuralj.backend.ReduceOp;
@@ -864,6 +867,12 @@ public final class OpenClBackend implements Backend {
             run("filters.cl", "", "sobel_magnitude", range(p[2], p[1], p[0]), null, mem(x), mem(y), p[2], p[1], padCode(edge));
         }
         return y;
+    }
+
+    /** Batch by batch through device tensors (the planes' conversions on the host, see {@link PlaneBatches}). */
+    @Override
+    public void filterRows(PlaneRows rows, PlaneOp op, PadMode edge, java.util.function.IntConsumer planesDone) {
+        PlaneBatches.run(this, rows, x -> op.apply(this, x, edge), planesDone);
     }
 
     /** {planes, H, W} of x [..., H, W]. */
