@@ -4,8 +4,9 @@ package org.neuralj.backend;
  * Equally sized planes of host pixels in their own type (an image stack: 8 or 16-bit, one channel of RGB,
  * float), read and written a row at a time as floats; how pixels convert (clamping, rounding) is the
  * implementation's. {@link Backend#filterRows} runs a filter on them with the conversions inside its first
- * and last pass, so no float copy of the planes is made. Different rows, and rows of different planes, may
- * be read and written from several threads at once.
+ * and last pass, so no float copy of the planes is made. Rows may be written in place: after write(p, y),
+ * read(p, y) may give the new values, and a backend keeps what it still needs. Different rows, and rows of
+ * different planes, may be read and written from several threads at once.
  */
 public interface PlaneRows {
     int planes();
@@ -19,16 +20,6 @@ public interface PlaneRows {
 
     /** The filtered row y of plane p, {@link #width} floats from src at offset. */
     void write(int p, int y, float[] src, int offset);
-
-    /**
-     * Announces that reads and writes of plane p will interleave: from now until {@link #close} a read must
-     * give the plane as it was before, whatever was written (an in-place implementation keeps a copy).
-     * A backend that reads a whole batch of planes before it writes any of them does not call it.
-     */
-    void open(int p);
-
-    /** Every row of plane p, opened with {@link #open}, has been written. */
-    void close(int p);
 
     /**
      * Plane p's own float array when reading and writing it are plain copies of the whole array (a 32-bit

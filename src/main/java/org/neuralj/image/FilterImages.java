@@ -10,10 +10,6 @@ import ij.process.ShortProcessor;
 import java.awt.Rectangle;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import org.neuralj.backend.Backend;
 import org.neuralj.backend.DeviceOutOfMemoryException;
 import org.neuralj.backend.cpu.CpuBackend;
@@ -106,8 +102,7 @@ public final class FilterImages {
     /**
      * The planes of the processors (RGB: three channel planes per processor) inside the read region, as
      * {@link PlaneRows}: rows read as floats and written back into the roi part only (and only where the
-     * mask is set), rounded and clamped as ImageJ does. An opened plane is read from a copy of its pixels
-     * taken when it was opened, so it can be written in place while its rows are still being read.
+     * mask is set), rounded and clamped as ImageJ does; in place (the backend keeps the rows it still needs).
      */
     private static final class ImageRows implements PlaneRows {
         private final List<ImageProcessor> ips;
@@ -116,8 +111,6 @@ public final class FilterImages {
         private final byte[] mask;
         private final float add;
         private final boolean whole;
-        private final Map<Integer, Object> copies = new ConcurrentHashMap<>();
-        private final Queue<Object> spare = new ConcurrentLinkedQueue<>();
 
         ImageRows(List<ImageProcessor> ips, int channels, Rectangle read, Rectangle roi, byte[] mask, boolean truncate,
                   boolean whole) {
@@ -147,13 +140,8 @@ public final class FilterImages {
 
         @Override
         public void read(int p, int y, float[] dst, int offset) {
-            Object copy = copies.get(p);
-            if (copy != null) {
-                toFloat(copy, y * read.width, read.width, p % channels, dst, offset);
-            } else {
-                ImageProcessor ip = ips.get(p / channels);
-                toFloat(ip.getPixels(), (read.y + y) * ip.getWidth() + read.x, read.width, p % channels, dst, offset);
-            }
+            ImageProcessor ip = ips.get(p / channels);
+            toFloat(ip.getPixels(), (read.y + y) * ip.getWidth() + read.x, read.width, p % channels, dst, offset);
         }
 
         @Override
@@ -170,30 +158,6 @@ public final class FilterImages {
                 synchronized (ip) {         // the channels of an RGB pixel share one int: one writer at a time
                     fromFloat(src, s, ip.getPixels(), d, roi.width, p % channels, mask, m, add);
                 }
-            }
-        }
-
-        /** Keeps a copy of the plane's read region (its own pixel type, one array reused plane after plane). */
-        @Override
-        public void open(int p) {
-            ImageProcessor ip = ips.get(p / channels);
-            Object pixels = ip.getPixels();
-            int n = read.width * read.height;
-            Object copy = spare.poll();
-            if (copy == null || copy.getClass() != pixels.getClass() || java.lang.reflect.Array.getLength(copy) != n) {
-                copy = java.lang.reflect.Array.newInstance(pixels.getClass().getComponentType(), n);
-            }
-            for (int y = 0; y < read.height; y++) {
-                System.arraycopy(pixels, (read.y + y) * ip.getWidth() + read.x, copy, y * read.width, read.width);
-            }
-            copies.put(p, copy);
-        }
-
-        @Override
-        public void close(int p) {
-            Object copy = copies.remove(p);
-            if (copy != null) {
-                spare.add(copy);
             }
         }
 

@@ -9,7 +9,6 @@ import org.neuralj.backend.BinaryOp;
 import org.neuralj.backend.ConvSpec;
 import org.neuralj.backend.LineFilter;
 import org.neuralj.backend.PadMode;
-import org.neuralj.backend.PlaneBatches;
 import org.neuralj.backend.PlaneOp;
 import org.neuralj.backend.PlaneRows;
 import org.neuralj.backend.PoolSpec;
@@ -229,12 +228,6 @@ public final class CpuBackend implements Backend {
         requireNonNull(rows, "rows");
         requireNonNull(op, "op");
         requireNonNull(edge, "edge");
-        if (rows.planes() > 0 && rows.floats(0) != null) {
-            // whole float planes need no conversion: filtered from the array itself into a pooled result
-            // and copied back over all cores, without the copy an in-place stream would keep
-            PlaneBatches.run(this, rows, x -> op.apply(this, x, edge), planesDone);
-            return;
-        }
         CpuFilters.stream(threads, rows, op, edge, planesDone);
     }
 

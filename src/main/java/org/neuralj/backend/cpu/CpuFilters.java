@@ -43,41 +43,31 @@ final class CpuFilters {
 
     /** {@link PlaneRows} over float planes: rows of x read, rows of y written (x and y distinct). */
     static PlaneRows floats(float[] x, float[] y, int planes, int h, int w) {
-        return new PlaneRows() {
-            @Override
-            public int planes() {
-                return planes;
-            }
+        return new FloatRows(x, y, planes, h, w);
+    }
 
-            @Override
-            public int height() {
-                return h;
-            }
+    /** Float planes x [planes][h][w] read, y written; the Sobel reads x and writes y directly (no row copies). */
+    private record FloatRows(float[] x, float[] y, int planes, int h, int w) implements PlaneRows {
+        @Override
+        public int height() {
+            return h;
+        }
 
-            @Override
-            public int width() {
-                return w;
-            }
+        @Override
+        public int width() {
+            return w;
+        }
 
-            @Override
-            public void read(int p, int yy, float[] dst, int offset) {
-                System.arraycopy(x, (p * h + yy) * w, dst, offset, w);
-            }
+        @Override
+        public void read(int p, int yy, float[] dst, int offset) {
+            System.arraycopy(x, (p * h + yy) * w, dst, offset, w);
+        }
 
-            @Override
-            public void write(int p, int yy, float[] src, int offset) {
-                System.arraycopy(src, offset, y, (p * h + yy) * w, w);
-            }
+        @Override
+        public void write(int p, int yy, float[] src, int offset) {
+            System.arraycopy(src, offset, y, (p * h + yy) * w, w);
+        }
 
-            @Override
-            public void open(int p) {
-                // x is not y: nothing to keep
-            }
-
-            @Override
-            public void close(int p) {
-            }
-        };
     }
 
     /** Runs op on every plane of rows; planesDone (may be null) is told the planes written so far after each group. */
@@ -89,21 +79,91 @@ final class CpuFilters {
         Band band = band(op, h, w, edge);
         int group = Math.max(1, Math.min(planes, GROUP_PIXELS / (h * w)));
         int bands = Math.max(1, Math.min(band.maxBands(h), (threads.threads() * 4 + group - 1) / group));
+        SavedRows[] saved = new SavedRows[group * bands];
         for (int p0 = 0; p0 < planes; p0 += group) {
             int first = p0, np = Math.min(group, planes - p0);
-            for (int p = first; p < first + np; p++) {
-                rows.open(p);
-            }
+            // rows may be written in place: every band first keeps the rows of other bands it will read
             threads.forEach(np * bands, task -> {
                 int b = task % bands;
-                band.run(rows, first + task / bands, (int) ((long) h * b / bands), (int) ((long) h * (b + 1) / bands), LINES.get());
+                saved[task] = new SavedRows(rows, first + task / bands, (int) ((long) h * b / bands),
+                        (int) ((long) h * (b + 1) / bands), band.halo(), edge);
             });
-            for (int p = first; p < first + np; p++) {
-                rows.close(p);
-            }
+            threads.forEach(np * bands, task -> {
+                SavedRows sr = saved[task];
+                band.run(sr, sr.p, sr.y0, sr.y1, LINES.get());
+            });
             if (planesDone != null) {
                 planesDone.accept(first + np);
             }
+        }
+    }
+
+    /**
+     * The rows of a band's plane as the band reads them when rows are written in place: rows of other bands
+     * within {@code halo} of the band (as the edge mode maps them) and, for WRAP, the {@code halo} rows at
+     * each end of the plane are copied before any band writes; the band's own rows are read before it writes
+     * them (an output row reads every row it needs first, and a row is read again only while it is still in
+     * the band's row cache, which holds a column window).
+     */
+    private static final class SavedRows implements PlaneRows {
+        private final PlaneRows rows;
+        final int p, y0, y1;
+        private final java.util.Map<Integer, float[]> kept = new java.util.HashMap<>();
+
+        SavedRows(PlaneRows rows, int p, int y0, int y1, int halo, PadMode edge) {
+            this.rows = rows;
+            this.p = p;
+            this.y0 = y0;
+            this.y1 = y1;
+            int h = rows.height();
+            for (int d = 1; d <= halo; d++) {
+                keep(CpuMovement.sourceIndex(y0 - d, h, edge), false);
+                keep(CpuMovement.sourceIndex(y1 - 1 + d, h, edge), false);
+            }
+            if (edge == PadMode.WRAP) {
+                for (int d = 0; d < Math.min(halo, h); d++) {
+                    keep(d, true);
+                    keep(h - 1 - d, true);
+                }
+            }
+        }
+
+        private void keep(int row, boolean evenOwn) {
+            if (row >= 0 && (evenOwn || row < y0 || row >= y1) && !kept.containsKey(row)) {
+                float[] r = new float[rows.width()];
+                rows.read(p, row, r, 0);
+                kept.put(row, r);
+            }
+        }
+
+        @Override
+        public int planes() {
+            return rows.planes();
+        }
+
+        @Override
+        public int height() {
+            return rows.height();
+        }
+
+        @Override
+        public int width() {
+            return rows.width();
+        }
+
+        @Override
+        public void read(int plane, int y, float[] dst, int offset) {
+            float[] r = kept.get(y);
+            if (r != null) {
+                System.arraycopy(r, 0, dst, offset, r.length);
+            } else {
+                rows.read(plane, y, dst, offset);
+            }
+        }
+
+        @Override
+        public void write(int plane, int y, float[] src, int offset) {
+            rows.write(plane, y, src, offset);
         }
     }
 
@@ -113,6 +173,9 @@ final class CpuFilters {
 
         /** At most this many bands for a plane of h rows (a band should outweigh its window's extra rows). */
         int maxBands(int h);
+
+        /** Rows beyond the band (on each side, before the edge mode maps them) that its output rows may read. */
+        int halo();
     }
 
     private static Band band(PlaneOp op, int h, int w, PadMode edge) {
@@ -158,6 +221,11 @@ final class CpuFilters {
             @Override
             public int maxBands(int h) {
                 return h;
+            }
+
+            @Override
+            public int halo() {
+                return 0;
             }
         };
     }
@@ -210,6 +278,11 @@ final class CpuFilters {
             public int maxBands(int h) {
                 return Math.max(1, h / k.length);
             }
+
+            @Override
+            public int halo() {
+                return kRad;
+            }
         };
     }
 
@@ -256,6 +329,11 @@ final class CpuFilters {
             @Override
             public int maxBands(int h) {
                 return Math.max(1, h / (4 * k.length * r));
+            }
+
+            @Override
+            public int halo() {
+                return (kRad + u.length / r + 2 + m) * r + d.length;
             }
         };
     }
@@ -447,6 +525,11 @@ final class CpuFilters {
             public int maxBands(int h) {
                 return Math.max(1, h / kh);
             }
+
+            @Override
+            public int halo() {
+                return ry;
+            }
         };
     }
 
@@ -511,27 +594,40 @@ final class CpuFilters {
         return new Band() {
             @Override
             public void run(PlaneRows rows, int p, int y0, int y1, Lines s) {
-                RowCache cache = new RowCache(4, w, (row, buf, off) -> rows.read(p, row, buf, off));
-                float[] out = s.out(w);
+                // float planes are read and written where they are; other rows go through a small cache
+                FloatRows direct = rows instanceof FloatRows f ? f : null;
+                RowCache cache = direct != null ? null : new RowCache(4, w, (row, buf, off) -> rows.read(p, row, buf, off));
+                float[] x = direct != null ? direct.x() : cache.buffer();
+                int plane = direct != null ? p * h * w : 0;
+                float[] out = direct != null ? direct.y() : s.out(w);
                 for (int yy = y0; yy < y1; yy++) {
                     int above = CpuMovement.sourceIndex(yy - 1, h, edge), below = CpuMovement.sourceIndex(yy + 1, h, edge);
-                    int aOff = above < 0 ? 0 : cache.get(above), bOff = cache.get(yy), cOff = below < 0 ? 0 : cache.get(below);
-                    float[] x = cache.buffer();
+                    int aOff = above < 0 ? 0 : direct != null ? plane + above * w : cache.get(above);
+                    int bOff = direct != null ? plane + yy * w : cache.get(yy);
+                    int cOff = below < 0 ? 0 : direct != null ? plane + below * w : cache.get(below);
                     float[] a = above < 0 ? zeros : x, c = below < 0 ? zeros : x;
+                    int d = direct != null ? plane + yy * w : 0;
                     if (w >= 3) {
-                        SOBEL.magnitude(out, 1, a, aOff, x, bOff, c, cOff, w - 2);
+                        SOBEL.magnitude(out, d + 1, a, aOff, x, bOff, c, cOff, w - 2);
                     }
-                    out[0] = sobelAt(0, w, edge, a, aOff, x, bOff, c, cOff);
+                    out[d] = sobelAt(0, w, edge, a, aOff, x, bOff, c, cOff);
                     if (w > 1) {
-                        out[w - 1] = sobelAt(w - 1, w, edge, a, aOff, x, bOff, c, cOff);
+                        out[d + w - 1] = sobelAt(w - 1, w, edge, a, aOff, x, bOff, c, cOff);
                     }
-                    rows.write(p, yy, out, 0);
+                    if (direct == null) {
+                        rows.write(p, yy, out, 0);
+                    }
                 }
             }
 
             @Override
             public int maxBands(int h) {
                 return Math.max(1, h / 4);
+            }
+
+            @Override
+            public int halo() {
+                return 1;
             }
         };
     }
