@@ -12,8 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.neuralj.backend.Backend;
 import org.neuralj.backend.DeviceOutOfMemoryException;
-import org.neuralj.backend.cpu.CpuBackend;
 import org.neuralj.backend.PlaneRows;
+import org.neuralj.backend.cpu.CpuBackend;
 import org.neuralj.filter.EdgeMode;
 import org.neuralj.filter.Filter;
 import org.neuralj.filter.FilterException;
@@ -66,8 +66,31 @@ public final class FilterImages {
         int channels = first instanceof ColorProcessor ? 3 : 1;
         byte[] m = mask == null ? null : (byte[]) mask.getPixels();
         boolean whole = read.width == w && read.height == h && r.equals(read) && m == null;
-        PlaneFilter.run(backend, filter, edge, new ImageRows(ips, channels, read, r, m, filter.truncatesToInteger(), whole),
-                progress);
+        int total = ips.size() * channels;
+        int[] written = {0};                            // planes finished so far (a batch is written when it is done)
+        PlaneFilter.Progress track = (planes, all) -> {
+            written[0] = planes;
+            if (progress != null) {
+                progress.done(planes, all);
+            }
+        };
+        try {
+            PlaneFilter.run(backend, filter, edge, new ImageRows(ips, channels, 0, read, r, m, filter.truncatesToInteger(), whole),
+                    track);
+        } catch (DeviceOutOfMemoryException e) {
+            if (backend instanceof CpuBackend) {
+                throw e;
+            }
+            // the planes written so far are done; the others are untouched (a device batch is written back
+            // only after it is filtered): filter them on the CPU
+            Warnings.warn("the filter " + filter + " does not fit in the memory of " + backend.name() + " with " + read.width + "x"
+                    + read.height + " planes; running it on the CPU instead (slower, same results). Cause: " + e.getMessage());
+            int done = written[0];
+            try (CpuBackend cpu = new CpuBackend()) {
+                PlaneFilter.run(cpu, filter, edge, new ImageRows(ips, channels, done, read, r, m, filter.truncatesToInteger(), whole),
+                        progress == null ? null : (planes, all) -> progress.done(done + planes, total));
+            }
+        }
     }
 
     /** Filters one slice or the whole stack of {@code imp} in place (see {@link #filter}). */
@@ -107,15 +130,17 @@ public final class FilterImages {
     private static final class ImageRows implements PlaneRows {
         private final List<ImageProcessor> ips;
         private final int channels;
+        private final int first;                        // plane p here is plane first + p of the processors
         private final Rectangle read, roi;
         private final byte[] mask;
         private final float add;
         private final boolean whole;
 
-        ImageRows(List<ImageProcessor> ips, int channels, Rectangle read, Rectangle roi, byte[] mask, boolean truncate,
+        ImageRows(List<ImageProcessor> ips, int channels, int first, Rectangle read, Rectangle roi, byte[] mask, boolean truncate,
                   boolean whole) {
             this.ips = ips;
             this.channels = channels;
+            this.first = first;
             this.read = read;
             this.roi = roi;
             this.mask = mask;
@@ -125,7 +150,7 @@ public final class FilterImages {
 
         @Override
         public int planes() {
-            return ips.size() * channels;
+            return ips.size() * channels - first;
         }
 
         @Override
@@ -140,8 +165,9 @@ public final class FilterImages {
 
         @Override
         public void read(int p, int y, float[] dst, int offset) {
-            ImageProcessor ip = ips.get(p / channels);
-            toFloat(ip.getPixels(), (read.y + y) * ip.getWidth() + read.x, read.width, p % channels, dst, offset);
+            int q = first + p;
+            ImageProcessor ip = ips.get(q / channels);
+            toFloat(ip.getPixels(), (read.y + y) * ip.getWidth() + read.x, read.width, q % channels, dst, offset);
         }
 
         @Override
@@ -150,20 +176,21 @@ public final class FilterImages {
             if (row < roi.y || row >= roi.y + roi.height) {
                 return;                                     // context rows around the roi stay as they are
             }
-            ImageProcessor ip = ips.get(p / channels);
+            int q = first + p;
+            ImageProcessor ip = ips.get(q / channels);
             int s = offset + roi.x - read.x, d = row * ip.getWidth() + roi.x, m = (row - roi.y) * roi.width;
             if (channels == 1) {
                 fromFloat(src, s, ip.getPixels(), d, roi.width, 0, mask, m, add);
             } else {
                 synchronized (ip) {         // the channels of an RGB pixel share one int: one writer at a time
-                    fromFloat(src, s, ip.getPixels(), d, roi.width, p % channels, mask, m, add);
+                    fromFloat(src, s, ip.getPixels(), d, roi.width, q % channels, mask, m, add);
                 }
             }
         }
 
         @Override
         public float[] floats(int p) {
-            return whole && ips.get(p).getPixels() instanceof float[] f ? f : null;
+            return whole && ips.get(first + p).getPixels() instanceof float[] f ? f : null;
         }
     }
 

@@ -347,6 +347,14 @@ class FilterOpsTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void theCpuKernelsThisJvmShouldRun() {
+        if (System.getProperty("neuralj.expectVector") != null) {   // set by the build: a Vector API run and a plain-Java run
+            String kernels = org.neuralj.backend.cpu.CpuKernels.filters();
+            assertEquals(Boolean.getBoolean("neuralj.expectVector"), kernels.contains("Vector API"), kernels);
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("backends")
     void viewAndDownloadIntoAnArray(String spec) {

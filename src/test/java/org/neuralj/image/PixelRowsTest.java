@@ -36,6 +36,14 @@ class PixelRowsTest {
     }
 
     @Test
+    void theFormThisJvmShouldRun() {
+        if (System.getProperty("neuralj.expectVector") != null) {   // set by the build: a Vector API run and a plain-Java run
+            assertEquals(Boolean.getBoolean("neuralj.expectVector"), PixelRows.BEST instanceof VectorPixelRows,
+                    PixelRows.BEST.getClass().getSimpleName());
+        }
+    }
+
+    @Test
     void floatToIntegerPixelsFollowImageJsRuleInBothForms() {
         PixelRows plain = new PixelRows.Plain();
         for (int n : new int[] {TRICKY.length, 1, 15, 16, 17, 64, 1000}) {
