@@ -21,14 +21,15 @@ import org.neuralj.backend.PlaneRows;
  * blurred decimated rows). Every inner loop is {@link DepthwiseRows#accumulate} (vectorised, a block of
  * outputs in registers across all taps) or {@link SobelRows}. Reads beyond a line follow the edge mode,
  * by index mapping, so the taps never branch. A band's first rows cost the column window's rows again (a
- * few per cent); planes smaller than {@link #GROUP_PIXELS} go in groups, bands of all planes of a group
- * in one parallel step.
+ * few per cent). Planes go in groups of up to {@link #GROUP_PIXELS} pixels, all bands of a group in one
+ * parallel step: a stack of 1024x1024 planes becomes one task per plane, 16 planes a step (measured 30 %
+ * faster for 16-bit Find Edges than bands of one plane at a time, which pay a parallel step per plane).
  */
 final class CpuFilters {
     private static final DepthwiseRows ROWS = DepthwiseRows.best();
     private static final SobelRows SOBEL = SobelRows.best();
-    /** Planes are processed in groups of about this many pixels. */
-    static final int GROUP_PIXELS = 1 << 20;
+    /** Planes are processed in groups of about this many pixels (nothing plane-sized is held, only pixels are touched). */
+    static final int GROUP_PIXELS = 1 << 24;
     /** Output rows per group and floats per strip of the column pass (a group's strip of input rows stays in L1). */
     private static final int GROUP_ROWS = 8, STRIP = 256;
     private static final ThreadLocal<Lines> LINES = ThreadLocal.withInitial(Lines::new);
