@@ -25,7 +25,8 @@ import org.neuralj.filter.PlaneFilter;
  * it only where {@code mask} is set) changes, but pixels around it are read as context; 8/16-bit results
  * are rounded and clamped as ImageJ's {@code setPixels(channel, FloatProcessor)} does (add 0.5, clamp to
  * the type's range, truncate), or truncated where ImageJ's own filter truncates (Find Edges).
- * All planes of a call go to the backend in batches ({@link PlaneFilter}).
+ * The pixels go to the backend a row at a time ({@link PlaneFilter}: streamed through the op on the CPU,
+ * in batches of planes on a device), written back in place.
  */
 public final class FilterImages {
     private FilterImages() {

@@ -23,7 +23,9 @@ import org.neuralj.backend.TransferStats;
  * fallback when no OpenCL device exists. Tensors are {@code float[]}s on the Java heap; ops run on a
  * fork/join pool owned by this backend (closed in {@link #close()}). This class validates arguments
  * and shapes; the op families live in {@link CpuElementwise}, {@link CpuConv} (on {@link Sgemm}),
- * {@link CpuPool}, {@link CpuReduce}, {@link CpuMatmul}, {@link CpuMovement} and {@link CpuResize}.
+ * {@link CpuPool}, {@link CpuReduce}, {@link CpuMatmul}, {@link CpuMovement}, {@link CpuResize} and
+ * {@link CpuFilters} (the image filters). Uploads and filter results take their arrays from a small pool
+ * ({@link CpuBuffers}) that their tensors give back when closed.
  */
 public final class CpuBackend implements Backend {
     private final CpuThreads threads;
