@@ -4,11 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.neuralj.cli.CliRun.neuralj;
 
 import ij.IJ;
 import ij.ImagePlus;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,16 +27,6 @@ import org.neuralj.samples.SampleData;
 /** The batch layer of the command line (folders, list files, resume, shards, JSON, exit codes), in-process. */
 class BatchCliTest {
     private static final String MODEL = "sample-data/models/blob-detector.onnx";
-
-    private record Outcome(int code, String out, String err) {
-    }
-
-    private static Outcome neuralj(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
 
     /** in/a.tif, in/b.png, in/sub/c.jpg, in/sub/deeper/d.tif, in/sub/broken.tif (not an image), in/notes.md. */
     private static Path inputTree(Path tmp) throws Exception {
@@ -67,7 +56,7 @@ class BatchCliTest {
     void aFolderIsSearchedRecursivelyTheTreeMirroredAndABadFileDoesNotStopTheBatch(@TempDir Path tmp) throws Exception {
         Path in = inputTree(tmp);
         Path out = tmp.resolve("out");
-        Outcome r = neuralj("apply", MODEL, in.toString(), "--output", out.toString(), "--backend", "cpu");
+        CliRun r = neuralj("apply", MODEL, in.toString(), "--output", out.toString(), "--backend", "cpu");
         assertEquals(1, r.code(), "one input failed: exit 1\n" + r.out() + r.err());
         assertEquals(Set.of("a.tif", "b.tif", "sub/c.tif", "sub/deeper/d.tif"), relativeFiles(out));
         assertTrue(r.out().contains("4 written, 0 skipped") && r.out().contains("1 failed"), r.out());
@@ -98,7 +87,7 @@ class BatchCliTest {
         FileTime before = FileTime.fromMillis(1_000_000L);
         Files.setLastModifiedTime(out.resolve("a.tif"), before);
 
-        Outcome again = neuralj("apply", MODEL, in.toString(), "--glob", "a.tif", "--glob", "**/d.tif", "--output", out.toString(),
+        CliRun again = neuralj("apply", MODEL, in.toString(), "--glob", "a.tif", "--glob", "**/d.tif", "--output", out.toString(),
                 "--backend", "cpu");
         assertEquals(0, again.code(), again.err());
         assertTrue(again.out().contains("1 written, 1 skipped"), again.out());
@@ -107,7 +96,7 @@ class BatchCliTest {
         assertFalse(Files.exists(stale), "the stale temporary is removed");
         assertEquals(Set.of("a.tif", "sub/deeper/d.tif"), relativeFiles(out));
 
-        Outcome forced = neuralj("apply", MODEL, in.resolve("a.tif").toString(), "--output", out.toString(), "--overwrite",
+        CliRun forced = neuralj("apply", MODEL, in.resolve("a.tif").toString(), "--output", out.toString(), "--overwrite",
                 "--backend", "cpu");
         assertEquals(0, forced.code(), forced.err());
         assertTrue(Files.getLastModifiedTime(out.resolve("a.tif")).compareTo(before) > 0, "--overwrite redoes it");
@@ -116,10 +105,10 @@ class BatchCliTest {
     @Test
     void theSingleFileFormSkipsAnExistingOutputAndSaysHowToRedoIt(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("deep/new/folder/blobs.tif");
-        Outcome first = neuralj("apply", MODEL, "sample-data/images/synthetic-nuclei.tif", "--output", out.toString(), "--backend", "cpu");
+        CliRun first = neuralj("apply", MODEL, "sample-data/images/synthetic-nuclei.tif", "--output", out.toString(), "--backend", "cpu");
         assertEquals(0, first.code(), first.err());
         assertTrue(Files.isRegularFile(out));
-        Outcome again = neuralj("apply", MODEL, "sample-data/images/synthetic-nuclei.tif", "--output", out.toString(), "--backend", "cpu");
+        CliRun again = neuralj("apply", MODEL, "sample-data/images/synthetic-nuclei.tif", "--output", out.toString(), "--backend", "cpu");
         assertEquals(0, again.code(), again.err());
         assertTrue(again.out().contains("skipped") && again.out().contains("--overwrite"), again.out());
     }
@@ -136,7 +125,7 @@ class BatchCliTest {
         Path sharded = tmp.resolve("sharded");
         List<String> written = new ArrayList<>();
         for (int i = 1; i <= 3; i++) {
-            Outcome r = neuralj("apply", MODEL, in.toString(), "--output", sharded.toString(), "--backend", "cpu", "--shard", i + "/3",
+            CliRun r = neuralj("apply", MODEL, in.toString(), "--output", sharded.toString(), "--backend", "cpu", "--shard", i + "/3",
                     "--json");
             assertEquals(0, r.code(), r.err());
             Matcher m = Pattern.compile("\"input\":\"([^\"]+)\",\"output\":\"[^\"]+\",\"status\":\"written\"").matcher(r.out());
@@ -174,7 +163,7 @@ class BatchCliTest {
         Path in = inputTree(tmp);
         Files.writeString(in.resolve("todo.txt"), "# inputs for tonight\na.tif\n\nsub/c.jpg\nsub/missing.tif\n");
         Path out = tmp.resolve("out");
-        Outcome r = neuralj("apply", MODEL, "@" + in.resolve("todo.txt"), "--output", out.toString(), "--backend", "cpu");
+        CliRun r = neuralj("apply", MODEL, "@" + in.resolve("todo.txt"), "--output", out.toString(), "--backend", "cpu");
         assertEquals(1, r.code(), r.out());
         assertEquals(Set.of("a.tif", "sub/c.tif"), relativeFiles(out));
         assertTrue(r.out().contains("missing.tif: no such file"), r.out());
@@ -186,20 +175,20 @@ class BatchCliTest {
         assertEquals(2, neuralj("apply", MODEL, in.toString(), "--output", tmp.resolve("o").toString(), "--shard", "5/4").code());
         assertEquals(2, neuralj("apply", MODEL, in.toString(), "--output", tmp.resolve("o").toString(), "--shard", "x").code());
         assertEquals(2, neuralj("apply", MODEL, tmp.resolve("nothing-here").toString(), "--output", tmp.resolve("o").toString()).code());
-        Outcome none = neuralj("apply", MODEL, in.toString(), "--glob", "*.nd2", "--output", tmp.resolve("o").toString());
+        CliRun none = neuralj("apply", MODEL, in.toString(), "--glob", "*.nd2", "--output", tmp.resolve("o").toString());
         assertEquals(2, none.code());
         assertTrue(none.err().contains("no input images found"), none.err());
         IJ.saveAsTiff(SampleData.syntheticNuclei(30, 30, 2, 9), in.resolve("a.png.tif").toString());
         Files.copy(in.resolve("a.tif"), in.resolve("sub/a.tif"));
         Files.copy(in.resolve("b.png"), in.resolve("a.png"));
-        Outcome clash = neuralj("apply", MODEL, in.toString(), "--output", tmp.resolve("o").toString());
+        CliRun clash = neuralj("apply", MODEL, in.toString(), "--output", tmp.resolve("o").toString());
         assertEquals(2, clash.code());
         assertTrue(clash.err().contains("would both write"), clash.err());
-        Outcome inPlace = neuralj("apply", MODEL, in.resolve("a.tif").toString(), "--output", in.resolve("a.tif").toString());
+        CliRun inPlace = neuralj("apply", MODEL, in.resolve("a.tif").toString(), "--output", in.resolve("a.tif").toString());
         assertEquals(2, inPlace.code());
         assertTrue(inPlace.err().contains("would replace it"), inPlace.err());
         assertFalse(Files.exists(tmp.resolve("o")), "nothing written on bad usage");
-        Outcome help = neuralj("apply", "--help");
+        CliRun help = neuralj("apply", "--help");
         assertEquals(0, help.code());
         assertTrue(help.out().contains("--shard I/N") && help.out().contains("--glob"), help.out());
     }
@@ -209,7 +198,7 @@ class BatchCliTest {
         Path in = inputTree(tmp);
         Path out = in.resolve("results");
         assertEquals(1, neuralj("apply", MODEL, in.toString(), "--glob", "*.tif", "--output", out.toString(), "--backend", "cpu").code());
-        Outcome again = neuralj("apply", MODEL, in.toString(), "--glob", "*.tif", "--output", out.toString(), "--backend", "cpu", "--json");
+        CliRun again = neuralj("apply", MODEL, in.toString(), "--glob", "*.tif", "--output", out.toString(), "--backend", "cpu", "--json");
         assertTrue(again.out().contains("\"total_inputs\":3"), "a.tif, d.tif, broken.tif; not the outputs: " + again.out());
     }
 
@@ -227,7 +216,7 @@ class BatchCliTest {
     @Test
     void slurmWritesASubmittableJobArrayScript(@TempDir Path tmp) throws Exception {
         Path script = tmp.resolve("job.sbatch");
-        Outcome r = neuralj("slurm", "--tasks", "4", "--max-running", "2", "--partition", "gpu", "--gpus", "1", "--mem", "16G",
+        CliRun r = neuralj("slurm", "--tasks", "4", "--max-running", "2", "--partition", "gpu", "--gpus", "1", "--mem", "16G",
                 "--time", "02:00:00", "--cpus", "8", "--setup", "module load Java/17", "--log-dir", tmp.resolve("logs").toString(),
                 "--script", script.toString(), "--", "apply", MODEL, "in dir", "--output", "out");
         assertEquals(0, r.code(), r.err());

@@ -3,10 +3,8 @@ package org.neuralj.cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.neuralj.cli.CliRun.neuralj;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -20,16 +18,6 @@ import org.neuralj.io.Npy;
 /** The command line as a user types it (in-process through {@link Main#run}, which main() exits with). */
 class CliTest {
 
-    private record Outcome(int code, String out, String err) {
-    }
-
-    private static Outcome neuralj(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
     @Test
     void runOnTheRealUnetGivesTheReferenceOutputOnEveryBackend(@TempDir Path tmp) throws Exception {
         Path dir = SharedData.require("onnx/real-models/unet2d-nuclei-broad");
@@ -39,7 +27,7 @@ class CliTest {
         Npy.Array expected = Npy.read(dir.resolve("test_output.npy"));
         for (String backend : Backends.available()) {
             Path outDir = tmp.resolve(backend.replace(':', '_'));
-            Outcome r = neuralj("run", dir.resolve("weights.onnx").toString(), "--input", input.toString(),
+            CliRun r = neuralj("run", dir.resolve("weights.onnx").toString(), "--input", input.toString(),
                     "--output", outDir.toString(), "--backend", backend);
             assertEquals(0, r.code(), r.err());
             try (var files = Files.list(outDir)) {
@@ -58,33 +46,33 @@ class CliTest {
     @Test
     void infoCountsOpsParametersAndFlops() {
         Path dir = SharedData.require("onnx/real-models/unet2d-nuclei-broad");
-        Outcome r = neuralj("info", dir.resolve("weights.onnx").toString());
+        CliRun r = neuralj("info", dir.resolve("weights.onnx").toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("Conv x18") && r.out().contains("GFLOP"), r.out());
     }
 
     @Test
     void devicesListsTheCpu() {
-        Outcome r = neuralj("devices");
+        CliRun r = neuralj("devices");
         assertEquals(0, r.code());
         assertTrue(r.out().startsWith("cpu"), r.out());
     }
 
     @Test
     void badUsageExitsWithTwoAndSaysWhy() {
-        Outcome none = neuralj();
+        CliRun none = neuralj();
         assertEquals(2, none.code());
-        Outcome unknown = neuralj("frobnicate");
+        CliRun unknown = neuralj("frobnicate");
         assertEquals(2, unknown.code());
         assertTrue(unknown.err().contains("unknown command 'frobnicate'"), unknown.err());
-        Outcome typo = neuralj("info", "x.onnx", "--shap", "1x1");
+        CliRun typo = neuralj("info", "x.onnx", "--shap", "1x1");
         assertEquals(2, typo.code());
         assertTrue(typo.err().contains("unknown option --shap"), typo.err());
     }
 
     @Test
     void aMissingModelFileExitsWithOneNamingIt() {
-        Outcome r = neuralj("info", "no-such-model.onnx");
+        CliRun r = neuralj("info", "no-such-model.onnx");
         assertEquals(1, r.code());
         assertTrue(r.err().contains("no-such-model.onnx"), r.err());
     }
@@ -92,14 +80,14 @@ class CliTest {
     @Test
     void applyRunsTheSampleModelOnTheSampleImageAndKeepsExistingOutput(@TempDir Path tmp) {
         Path out = tmp.resolve("blobs.tif");
-        Outcome r = neuralj("apply", "sample-data/models/blob-detector.onnx", "sample-data/images/synthetic-nuclei.tif",
+        CliRun r = neuralj("apply", "sample-data/models/blob-detector.onnx", "sample-data/images/synthetic-nuclei.tif",
                 "--output", out.toString(), "--backend", "cpu");
         assertEquals(0, r.code(), r.err());
         assertTrue(Files.isRegularFile(out));
         ij.ImagePlus result = ij.IJ.openImage(out.toString());
         assertEquals(512, result.getWidth());
         assertEquals(0.65, result.getCalibration().pixelWidth, 1e-5, "calibration carried over (TIFF stores it as a rational)");
-        Outcome again = neuralj("apply", "sample-data/models/blob-detector.onnx", "sample-data/images/synthetic-nuclei.tif",
+        CliRun again = neuralj("apply", "sample-data/models/blob-detector.onnx", "sample-data/images/synthetic-nuclei.tif",
                 "--output", out.toString(), "--backend", "cpu");
         assertEquals(0, again.code(), "an existing output is skipped (a rerun resumes a batch)");
         assertTrue(again.out().contains("skipped") && again.out().contains("--overwrite"), again.out());

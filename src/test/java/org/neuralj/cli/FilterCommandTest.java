@@ -2,14 +2,12 @@ package org.neuralj.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.neuralj.cli.CliRun.neuralj;
 
 import ij.IJ;
 import ij.ImagePlus;
 import ij.plugin.filter.GaussianBlur;
 import ij.process.ShortProcessor;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
@@ -18,16 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code neuralj filter ...} as a user types it: one file, a folder, and bad input. */
 class FilterCommandTest {
-    private record Outcome(int code, String out, String err) {
-    }
-
-    private static Outcome neuralj(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
     private static Path image(Path dir, String name, long seed) {
         short[] p = new short[50 * 40];
         Random r = new Random(seed);
@@ -45,7 +33,7 @@ class FilterCommandTest {
     void gaussianOnOneFileWithPositionalOutputMatchesImageJ(@TempDir Path tmp) {
         Path in = image(tmp, "a", 1);
         Path out = tmp.resolve("a-blur.tif");
-        Outcome r = neuralj("filter", "gaussian", "--sigma", "2", "--backend", "cpu", in.toString(), out.toString());
+        CliRun r = neuralj("filter", "gaussian", "--sigma", "2", "--backend", "cpu", in.toString(), out.toString());
         assertEquals(0, r.code(), r.out() + r.err());
         ImagePlus got = IJ.openImage(out.toString());
         assertEquals(16, got.getBitDepth(), "bit depth kept");
@@ -74,7 +62,7 @@ class FilterCommandTest {
             System.arraycopy(f, 0, args, 1, f.length);
             System.arraycopy(new String[] {"--edge", "reflect", "--backend", "cpu", dir.toString(), "--output", out.toString()}, 0,
                     args, f.length + 1, 7);
-            Outcome r = neuralj(args);
+            CliRun r = neuralj(args);
             assertEquals(0, r.code(), f[0] + ": " + r.out() + r.err());
             assertTrue(Files.isRegularFile(out.resolve("x.tif")) && Files.isRegularFile(out.resolve("y.tif")), f[0] + " wrote both");
         }
@@ -95,7 +83,7 @@ class FilterCommandTest {
             {"filter", "blur", in.toString(), o},
             {"filter", "mean", "--radius", "2", "--edge", "wrap", in.toString(), o}};
         for (String[] c : cases) {
-            Outcome r = neuralj(c);
+            CliRun r = neuralj(c);
             assertEquals(2, r.code(), String.join(" ", c) + " -> " + r.err());
             assertTrue(!r.err().contains("Exception") && !r.err().contains("\tat "), "no stack trace: " + r.err());
         }

@@ -5,15 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.neuralj.cli.CliRun.neuralj;
 
 import ij.IJ;
 import ij.ImagePlus;
 import ij.process.ByteProcessor;
 import ij.process.ColorProcessor;
 import ij.process.ShortProcessor;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -37,16 +35,6 @@ class SegmentClassifyTrainCliTest {
     static Path data;
     static Path segModel;
     static Path clsModel;
-
-    private record Outcome(int code, String out, String err) {
-    }
-
-    private static Outcome neuralj(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
 
     /** Bright discs on noise (8-bit) with 16-bit instance labels. */
     static void discs(Path images, Path masks, int n, int size, long seed) throws Exception {
@@ -107,7 +95,7 @@ class SegmentClassifyTrainCliTest {
     static void trainSmallModels() throws Exception {
         discs(data.resolve("images"), data.resolve("masks"), 8, 48, 1);
         segModel = data.resolve("models/discs.onnx");
-        Outcome r = neuralj("train", "segmentation", "--images", data.resolve("images").toString(), "--masks", data.resolve("masks").toString(),
+        CliRun r = neuralj("train", "segmentation", "--images", data.resolve("images").toString(), "--masks", data.resolve("masks").toString(),
                 "--out", segModel.toString(), "--epochs", "3", "--steps", "40", "--seed", "3", "--crop", "32", "--base", "8", "--depth", "1",
                 "--batch", "4", "--lr", "0.01", "--val", "0.25", "--backend", "cpu");
         assertEquals(0, r.code(), r.out() + r.err());
@@ -160,7 +148,7 @@ class SegmentClassifyTrainCliTest {
     void segmentWritesLabelsMaskAndProbabilityWithTheInputNames(@TempDir Path tmp) {
         for (String kind : List.of("labels", "mask", "prob")) {
             Path out = tmp.resolve(kind);
-            Outcome r = neuralj("segment", "--model", segModel.toString(), "--output", kind, "--tile", "32",
+            CliRun r = neuralj("segment", "--model", segModel.toString(), "--output", kind, "--tile", "32",
                     "--backend", "cpu", data.resolve("images").toString(), out.toString());
             assertEquals(0, r.code(), r.out() + r.err());
             ImagePlus imp = IJ.openImage(out.resolve("img0.tif").toString());
@@ -179,14 +167,14 @@ class SegmentClassifyTrainCliTest {
             }
         }
         // ImageJ's distance-transform watershed instead of the learnt seeds
-        Outcome seeds = neuralj("segment", "--model", segModel.toString(), "--backend", "cpu", "--instances", "watershed",
+        CliRun seeds = neuralj("segment", "--model", segModel.toString(), "--backend", "cpu", "--instances", "watershed",
                 data.resolve("images/img1.tif").toString(), tmp.resolve("seeds").toString());
         assertEquals(0, seeds.code(), seeds.out() + seeds.err());
         int found = (int) IJ.openImage(tmp.resolve("seeds/img1.tif").toString()).getProcessor().getStatistics().max;
         int truth = (int) IJ.openImage(data.resolve("masks/img1.tif").toString()).getProcessor().getStatistics().max;
         assertTrue(found >= truth - 1 && found <= 2 * truth + 2, found + " objects found with the watershed, " + truth + " expected");
         // rerun: outputs exist and are skipped (the shared batch layer)
-        Outcome again = neuralj("segment", "--model", segModel.toString(), "--backend", "cpu", data.resolve("images").toString(),
+        CliRun again = neuralj("segment", "--model", segModel.toString(), "--backend", "cpu", data.resolve("images").toString(),
                 tmp.resolve("labels").toString());
         assertEquals(0, again.code());
         assertTrue(again.out().contains("skipped"), again.out());
@@ -194,7 +182,7 @@ class SegmentClassifyTrainCliTest {
 
     @Test
     void segmentRefusesAHaloBelowTheReceptiveFieldAndUnknownModels(@TempDir Path tmp) {
-        Outcome r = neuralj("segment", "--model", segModel.toString(), "--halo", "1", data.resolve("images").toString(), tmp.toString());
+        CliRun r = neuralj("segment", "--model", segModel.toString(), "--halo", "1", data.resolve("images").toString(), tmp.toString());
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("below the network's"), r.err());
         r = neuralj("segment", "--model", "no-such-model", data.resolve("images").toString(), tmp.toString());
@@ -210,7 +198,7 @@ class SegmentClassifyTrainCliTest {
     @Test
     void classifyWritesOneRowPerImage(@TempDir Path tmp) throws Exception {
         Path csv = tmp.resolve("classes.csv");
-        Outcome r = neuralj("classify", "--model", clsModel.toString(), "--csv", csv.toString(), "--backend", "cpu",
+        CliRun r = neuralj("classify", "--model", clsModel.toString(), "--csv", csv.toString(), "--backend", "cpu",
                 data.resolve("cells").toString());
         assertEquals(0, r.code(), r.out() + r.err());
         List<String> lines = Files.readAllLines(csv);
@@ -250,7 +238,7 @@ class SegmentClassifyTrainCliTest {
         Files.copy(tmp.resolve("i/img0.tif"), tmp.resolve("classes/a/x.tif"));
         e = assertThrows(NeuralJException.class, () -> Datasets.classFolders(tmp.resolve("classes"), 1, null));
         assertTrue(e.getMessage().contains("empty") && e.getMessage().contains("has no images"), e.getMessage());
-        Outcome r = neuralj("train", "segmentation", "--images", tmp.resolve("i").toString(), "--out", tmp.resolve("x.onnx").toString());
+        CliRun r = neuralj("train", "segmentation", "--images", tmp.resolve("i").toString(), "--out", tmp.resolve("x.onnx").toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--masks is required"), r.err());
         assertFalse(Files.exists(tmp.resolve("x.onnx")));
@@ -305,7 +293,7 @@ class SegmentClassifyTrainCliTest {
         for (String id : ids) {
             Files.copy(dsb.resolve("images/" + id + ".png"), in.resolve(id + ".png"));
         }
-        Outcome r = neuralj("segment", "--model", "nuclei", "--backend", "cpu", in.toString(), tmp.resolve("out").toString());
+        CliRun r = neuralj("segment", "--model", "nuclei", "--backend", "cpu", in.toString(), tmp.resolve("out").toString());
         assertEquals(0, r.code(), r.out() + r.err());
         var counts = new org.neuralj.train.task.Metrics.Counts();
         for (String id : ids) {

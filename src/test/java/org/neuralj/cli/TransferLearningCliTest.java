@@ -4,12 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.neuralj.cli.CliRun.neuralj;
 
 import ij.ImagePlus;
 import ij.process.ColorProcessor;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -31,16 +29,6 @@ class TransferLearningCliTest {
     @TempDir
     static Path data;
     static Path source;
-
-    private record Outcome(int code, String out, String err) {
-    }
-
-    private static Outcome neuralj(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
 
     /** Crops of a third class: background noise with a dark horizontal bar. */
     static void bars(Path dir, int n, long seed) throws Exception {
@@ -72,7 +60,7 @@ class TransferLearningCliTest {
     static void trainTwoClassSource() throws Exception {
         SegmentClassifyTrainCliTest.cells(data.resolve("two"), 12, 2);
         source = data.resolve("models/two.onnx");
-        Outcome r = neuralj("train", "classifier", "--images", data.resolve("two").toString(), "--out", source.toString(), "--epochs", "2",
+        CliRun r = neuralj("train", "classifier", "--images", data.resolve("two").toString(), "--out", source.toString(), "--epochs", "2",
                 "--steps", "20", "--seed", "4", "--size", "24", "--base", "8", "--stages", "1", "--batch", "16", "--backend", "cpu");
         assertEquals(0, r.code(), r.out() + r.err());
     }
@@ -83,7 +71,7 @@ class TransferLearningCliTest {
         SegmentClassifyTrainCliTest.cells(three, 12, 7);
         bars(three.resolve("bar"), 12, 8);
         Path tuned = data.resolve("models/three.onnx");
-        Outcome r = neuralj("train", "classifier", "--images", three.toString(), "--out", tuned.toString(), "--from", source.toString(),
+        CliRun r = neuralj("train", "classifier", "--images", three.toString(), "--out", tuned.toString(), "--from", source.toString(),
                 "--freeze", "stem", "--epochs", "3", "--steps", "20", "--seed", "5", "--batch", "16", "--backend", "cpu");
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("re-initialised"), "the 2-class head is replaced for 3 classes: " + r.out());
@@ -103,10 +91,10 @@ class TransferLearningCliTest {
         double acc = (Double) card.metrics().get("accuracy");
         assertTrue(acc >= 0.85, "accuracy on the held-out crops after fine-tuning the head: " + acc);
         // the source model is never the output
-        Outcome same = neuralj("train", "classifier", "--images", three.toString(), "--out", source.toString(), "--from", source.toString());
+        CliRun same = neuralj("train", "classifier", "--images", three.toString(), "--out", source.toString(), "--from", source.toString());
         assertEquals(2, same.code(), same.err());
         assertTrue(same.err().contains("overwritten"), same.err());
-        Outcome typo = neuralj("train", "classifier", "--images", three.toString(), "--out", data.resolve("models/x.onnx").toString(),
+        CliRun typo = neuralj("train", "classifier", "--images", three.toString(), "--out", data.resolve("models/x.onnx").toString(),
                 "--from", source.toString(), "--freeze", "stemm", "--epochs", "1", "--steps", "1", "--backend", "cpu");
         assertEquals(1, typo.code());
         assertTrue(typo.err().contains("--freeze stemm: no layer of that name") && typo.err().contains("stem"), typo.err());
@@ -116,7 +104,7 @@ class TransferLearningCliTest {
     @Test
     void earlyStoppingStopsWhenValidationStallsAndKeepsTheBestEpoch() {
         Path out = data.resolve("models/early.onnx");
-        Outcome r = neuralj("train", "classifier", "--images", data.resolve("two").toString(), "--out", out.toString(), "--epochs", "25",
+        CliRun r = neuralj("train", "classifier", "--images", data.resolve("two").toString(), "--out", out.toString(), "--epochs", "25",
                 "--steps", "10", "--seed", "4", "--size", "24", "--base", "8", "--stages", "1", "--batch", "16", "--patience", "2",
                 "--backend", "cpu");
         assertEquals(0, r.code(), r.out() + r.err());
@@ -136,7 +124,7 @@ class TransferLearningCliTest {
     void segmentationReportsDicePerEpochAndFineTunesWithElasticDeformation() throws Exception {
         SegmentClassifyTrainCliTest.discs(data.resolve("images"), data.resolve("masks"), 8, 48, 1);
         Path seg = data.resolve("models/discs.onnx");
-        Outcome r = neuralj("train", "segmentation", "--images", data.resolve("images").toString(), "--masks", data.resolve("masks").toString(),
+        CliRun r = neuralj("train", "segmentation", "--images", data.resolve("images").toString(), "--masks", data.resolve("masks").toString(),
                 "--out", seg.toString(), "--epochs", "2", "--steps", "30", "--seed", "3", "--crop", "32", "--base", "8", "--depth", "1",
                 "--batch", "4", "--lr", "0.01", "--val", "0.25", "--backend", "cpu");
         assertEquals(0, r.code(), r.out() + r.err());
@@ -154,7 +142,7 @@ class TransferLearningCliTest {
         @SuppressWarnings("unchecked")
         double dice = (Double) ((Map<String, Object>) card.metrics().get("components")).get("dice");
         assertTrue(dice > 0.8, "validation Dice after fine-tuning " + dice);
-        Outcome bad = neuralj("train", "classifier", "--images", data.resolve("two").toString(), "--out", data.resolve("y.onnx").toString(),
+        CliRun bad = neuralj("train", "classifier", "--images", data.resolve("two").toString(), "--out", data.resolve("y.onnx").toString(),
                 "--elastic", "2");
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("--elastic"), bad.err());

@@ -81,10 +81,7 @@ public final class SegmentationTraining {
         }
 
         public Config {
-            freeze = freeze == null ? List.of() : List.copyOf(freeze);
-            if (!freeze.isEmpty() && from == null) {
-                throw new IllegalArgumentException("freezing layers needs a model to start from (--from)");
-            }
+            freeze = TrainingRuns.checkedFreeze(from, freeze);
             if (from != null) {
                 // the source's architecture wins: its weights only fit a network of the same shape
                 int[] shape = Transfer.unetShape(OnnxReader.read(from), from.toString());

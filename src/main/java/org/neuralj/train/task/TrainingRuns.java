@@ -12,6 +12,15 @@ final class TrainingRuns {
     private TrainingRuns() {
     }
 
+    /** The layers to freeze (never null); freezing needs a model to start from. */
+    static List<String> checkedFreeze(Path from, List<String> freeze) {
+        List<String> f = freeze == null ? List.of() : List.copyOf(freeze);
+        if (!f.isEmpty() && from == null) {
+            throw new IllegalArgumentException("freezing layers needs a model to start from (--from)");
+        }
+        return f;
+    }
+
     /** Loads matching weights from {@code from}, freezes the named layers, logs what happened. */
     static Map<String, Object> startFrom(List<Parameter> params, Path from, List<String> freeze, TrainingListener l) {
         Transfer.Report r = Transfer.loadMatching(params, from);
