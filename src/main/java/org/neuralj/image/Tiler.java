@@ -5,6 +5,7 @@ import java.util.function.Consumer;
 import org.neuralj.backend.DeviceOutOfMemoryException;
 import org.neuralj.backend.DeviceUnavailableException;
 import org.neuralj.backend.NeuralJException;
+import org.neuralj.backend.PadMode;
 import org.neuralj.backend.ShapeMismatchException;
 import org.neuralj.nn.HostTensor;
 import org.neuralj.nn.Session;
@@ -131,12 +132,12 @@ public final class Tiler {
                 throw new NeuralJException("cancelled after " + done + " of " + plan.tiles().size() + " tiles");
             }
             for (int i = 0; i < tw; i++) {
-                xIndex[i] = mirror(t.x() + i, w);
+                xIndex[i] = PadMode.REFLECT.sourceIndex(t.x() + i, w);
             }
-            // buffer[ch][y][x] = normalised src(ch, mirror(tile x), mirror(tile y))
+            // buffer[ch][y][x] = normalised src(ch, reflected tile x, reflected tile y)
             for (int ch = 0; ch < c; ch++) {
                 for (int y = 0; y < th; y++) {
-                    int sy = mirror(t.y() + y, h);
+                    int sy = PadMode.REFLECT.sourceIndex(t.y() + y, h);
                     int row = (ch * th + y) * tw;
                     for (int x = 0; x < tw; x++) {
                         buffer[row + x] = norm.apply(src.get(ch, xIndex[x], sy));
@@ -155,16 +156,6 @@ public final class Tiler {
                 progress.accept(done / (double) plan.tiles().size());
             }
         }
-    }
-
-    /** numpy 'reflect' index (edge pixel not repeated) for any i, image length n. */
-    static int mirror(int i, int n) {
-        if (n == 1) {
-            return 0;
-        }
-        int period = 2 * (n - 1);
-        int m = Math.floorMod(i, period);
-        return m < n ? m : period - m;
     }
 
     /**

@@ -76,7 +76,7 @@ class TilerTest {
     void mirrorIsNumpyReflect() {
         int[] expected = {2, 1, 0, 1, 2, 3, 2, 1, 0, 1};
         for (int i = -2; i < 8; i++) {
-            assertEquals(expected[i + 2], Tiler.mirror(i, 4), "i=" + i);
+            assertEquals(expected[i + 2], org.neuralj.backend.PadMode.REFLECT.sourceIndex(i, 4), "i=" + i);
         }
     }
 

@@ -118,8 +118,8 @@ final class CpuFilters {
             this.y1 = y1;
             int h = rows.height();
             for (int d = 1; d <= halo; d++) {
-                keep(CpuMovement.sourceIndex(y0 - d, h, edge), false);
-                keep(CpuMovement.sourceIndex(y1 - 1 + d, h, edge), false);
+                keep(edge.sourceIndex(y0 - d, h), false);
+                keep(edge.sourceIndex(y1 - 1 + d, h), false);
             }
             if (edge == PadMode.WRAP) {
                 for (int d = 0; d < Math.min(halo, h); d++) {
@@ -250,7 +250,7 @@ final class CpuFilters {
                     for (int j = 0; j < g; j++) {           // every row of the group in the cache before any is read
                         taps[j] = 0;
                         for (int t = 0; t < k.length; t++) {
-                            int row = CpuMovement.sourceIndex(g0 + j + t - kRad, h, edge);
+                            int row = edge.sourceIndex(g0 + j + t - kRad, h);
                             if (row >= 0 && k[t] != 0f) {
                                 offs[j][taps[j]] = cache.get(row);
                                 wts[j][taps[j]++] = k[t];
@@ -473,7 +473,7 @@ final class CpuFilters {
     private static int mappedTaps(float[] k, int first, int n, PadMode edge, int[] rows, float[] wts) {
         int taps = 0;
         for (int t = 0; t < k.length; t++) {
-            int row = CpuMovement.sourceIndex(first + t, n, edge);
+            int row = edge.sourceIndex(first + t, n);
             if (row >= 0 && k[t] != 0f) {
                 rows[taps] = row;
                 wts[taps++] = k[t];
@@ -501,7 +501,7 @@ final class CpuFilters {
                 for (int yy = y0; yy < y1; yy++) {
                     int taps = 0;
                     for (int ky = 0; ky < kh; ky++) {
-                        int row = CpuMovement.sourceIndex(yy + ky - ry, h, edge);
+                        int row = edge.sourceIndex(yy + ky - ry, h);
                         if (row < 0) {
                             continue;                                   // a zero row (CONSTANT)
                         }
@@ -602,7 +602,7 @@ final class CpuFilters {
                 int plane = direct != null ? p * h * w : 0;
                 float[] out = direct != null ? direct.y() : s.out(w);
                 for (int yy = y0; yy < y1; yy++) {
-                    int above = CpuMovement.sourceIndex(yy - 1, h, edge), below = CpuMovement.sourceIndex(yy + 1, h, edge);
+                    int above = edge.sourceIndex(yy - 1, h), below = edge.sourceIndex(yy + 1, h);
                     int aOff = above < 0 ? 0 : direct != null ? plane + above * w : cache.get(above);
                     int bOff = direct != null ? plane + yy * w : cache.get(yy);
                     int cOff = below < 0 ? 0 : direct != null ? plane + below * w : cache.get(below);
@@ -635,7 +635,7 @@ final class CpuFilters {
 
     /** The magnitude at column xx, its neighbours mapped by the edge mode (for the two border columns). */
     private static float sobelAt(int xx, int w, PadMode edge, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff) {
-        int l = CpuMovement.sourceIndex(xx - 1, w, edge), rr = CpuMovement.sourceIndex(xx + 1, w, edge);
+        int l = edge.sourceIndex(xx - 1, w), rr = edge.sourceIndex(xx + 1, w);
         return SobelRows.pixel(at(a, aOff, l), a[aOff + xx], at(a, aOff, rr), at(b, bOff, l), at(b, bOff, rr),
                 at(c, cOff, l), c[cOff + xx], at(c, cOff, rr));
     }
@@ -670,7 +670,7 @@ final class CpuFilters {
 
     /** The value at position i of the line line[off .. off + n), read beyond its ends by the edge mode. */
     private static float read(float[] line, int off, int n, int i, PadMode edge) {
-        int s = CpuMovement.sourceIndex(i, n, edge);
+        int s = edge.sourceIndex(i, n);
         return s < 0 ? 0f : line[off + s];
     }
 

@@ -86,7 +86,7 @@ final class CpuMovement {
         for (int ax = 0; ax < rank; ax++) {
             src[ax] = new int[outShape[ax]];
             for (int o = 0; o < outShape[ax]; o++) {
-                src[ax][o] = sourceIndex(o - before[ax], shape[ax], mode);
+                src[ax][o] = mode.sourceIndex(o - before[ax], shape[ax]);
             }
         }
         int[] xStr = Tensor.stridesOf(shape);
@@ -118,31 +118,6 @@ final class CpuMovement {
             }
         });
         return y;
-    }
-
-    /** The input index read by (unpadded) position i along an axis of length n, or -1 for the constant. */
-    static int sourceIndex(int i, int n, PadMode mode) {
-        if (i >= 0 && i < n) {
-            return i;
-        }
-        switch (mode) {
-            case CONSTANT:
-                return -1;
-            case EDGE:
-                return i < 0 ? 0 : n - 1;
-            case WRAP:
-                return Math.floorMod(i, n);
-            case REFLECT: {
-                if (n == 1) {
-                    return 0;
-                }
-                int period = 2 * (n - 1);          // ... 2 1 | 0 1 2 .. n-1 | n-2 ...
-                int m = Math.floorMod(i, period);
-                return m < n ? m : period - m;
-            }
-            default:
-                throw new IllegalArgumentException("pad mode " + mode);
-        }
     }
 
     /** y[o][j][k] = x[o][idx[j]][k] with x viewed as [outer, axisLen, inner]; indices already resolved. */

@@ -4,6 +4,7 @@ import ij.process.ColorProcessor;
 import ij.process.FloatProcessor;
 import ij.process.ImageProcessor;
 import java.util.Random;
+import org.neuralj.backend.PadMode;
 
 /**
  * Random training views of a {@link Sample}, all drawn from one seeded {@link Random}: crops at a random
@@ -98,8 +99,8 @@ public record Augment(boolean flips, boolean rotate90, double scaleMin, double s
                 }
                 double sx = x0 + (eu + 0.5) / z - 0.5;
                 double sy = y0 + (ev + 0.5) / z - 0.5;
-                int nx = mirror((int) Math.round(sx), w);
-                int ny = mirror((int) Math.round(sy), h);
+                int nx = PadMode.REFLECT.sourceIndex((int) Math.round(sx), w);
+                int ny = PadMode.REFLECT.sourceIndex((int) Math.round(sy), h);
                 int label = s.labels()[ny * w + nx];
                 target[j * size + i] = label != 0 ? 1f : 0f;
                 if (interiors && label != 0) {
@@ -117,7 +118,8 @@ public record Augment(boolean flips, boolean rotate90, double scaleMin, double s
                 }
                 int ax = (int) Math.floor(sx), ay = (int) Math.floor(sy);
                 float fxw = (float) (sx - ax), fyw = (float) (sy - ay);
-                int xa = mirror(ax, w), xb = mirror(ax + 1, w), ya = mirror(ay, h), yb = mirror(ay + 1, h);
+                PadMode m = PadMode.REFLECT;
+                int xa = m.sourceIndex(ax, w), xb = m.sourceIndex(ax + 1, w), ya = m.sourceIndex(ay, h), yb = m.sourceIndex(ay + 1, h);
                 for (int c = 0; c < s.channels(); c++) {
                     int o = c * w * h;
                     float[] p = s.pixels();
@@ -231,12 +233,4 @@ public record Augment(boolean flips, boolean rotate90, double scaleMin, double s
         return (int) Math.max(0, Math.min(255, Math.round(v)));
     }
 
-    static int mirror(int i, int n) {
-        if (n == 1) {
-            return 0;
-        }
-        int period = 2 * (n - 1);
-        int m = Math.floorMod(i, period);
-        return m < n ? m : period - m;
-    }
 }
