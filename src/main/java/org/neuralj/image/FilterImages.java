@@ -191,7 +191,7 @@ public final class FilterImages {
 
         @Override
         public float[] floats(int p) {
-            return whole && ips.get(first + p).getPixels() instanceof float[] f ? f : null;
+            return whole && channels == 1 && ips.get(first + p).getPixels() instanceof float[] f ? f : null;
         }
     }
 

@@ -281,11 +281,19 @@ class FilterOpsTest {
     static final class InPlace implements PlaneRows {
         final float[][] planes;
         final int h, w;
+        /** Whether the planes are offered as whole float arrays ({@link #floats}), as a 32-bit image's are. */
+        final boolean direct;
 
-        InPlace(float[][] planes, int h, int w) {
+        InPlace(float[][] planes, int h, int w, boolean direct) {
             this.planes = planes;
             this.h = h;
             this.w = w;
+            this.direct = direct;
+        }
+
+        @Override
+        public float[] floats(int p) {
+            return direct ? planes[p] : null;
         }
 
         @Override
@@ -327,22 +335,24 @@ class FilterOpsTest {
             new PlaneOp.SobelMagnitude()};
         for (PlaneOp op : ops) {
             for (PadMode m : PadMode.values()) {
-                float[] x = random(7, planes * h * w);
-                float[] expected = run(b, x, planes, h, w, (bb, t) -> op.apply(bb, t, m));
-                float[][] split = new float[planes][];
-                for (int p = 0; p < planes; p++) {
-                    split[p] = java.util.Arrays.copyOfRange(x, p * h * w, (p + 1) * h * w);
+                for (boolean direct : new boolean[] {false, true}) {
+                    float[] x = random(7, planes * h * w);
+                    float[] expected = run(b, x, planes, h, w, (bb, t) -> op.apply(bb, t, m));
+                    float[][] split = new float[planes][];
+                    for (int p = 0; p < planes; p++) {
+                        split[p] = java.util.Arrays.copyOfRange(x, p * h * w, (p + 1) * h * w);
+                    }
+                    InPlace rows = new InPlace(split, h, w, direct);
+                    java.util.List<Integer> done = new java.util.ArrayList<>();
+                    b.filterRows(rows, op, m, done::add);
+                    float[] actual = new float[x.length];
+                    for (int p = 0; p < planes; p++) {
+                        System.arraycopy(split[p], 0, actual, p * h * w, h * w);
+                    }
+                    String what = "filterRows " + op + " " + m + (direct ? " on whole float planes" : " row by row") + " (" + spec + ")";
+                    check(expected, actual, what);
+                    assertEquals(planes, (int) done.get(done.size() - 1), what + ": progress reaches every plane");
                 }
-                InPlace rows = new InPlace(split, h, w);
-                java.util.List<Integer> done = new java.util.ArrayList<>();
-                b.filterRows(rows, op, m, done::add);
-                float[] actual = new float[x.length];
-                for (int p = 0; p < planes; p++) {
-                    System.arraycopy(split[p], 0, actual, p * h * w, h * w);
-                }
-                String what = "filterRows " + op + " " + m + " (" + spec + ")";
-                check(expected, actual, what);
-                assertEquals(planes, (int) done.get(done.size() - 1), what + ": progress reaches every plane");
             }
         }
     }

@@ -109,6 +109,13 @@ final class CpuFilters {
     private static final class SavedRows implements PlaneRows {
         private final PlaneRows rows;
         final int p, y0, y1;
+        /**
+         * Where plane p's pixels are as floats when they can be read and written directly (a float tensor, or
+         * a whole 32-bit image filtered in place): source, target (the same array in place) and the offset
+         * of the plane in them; null when rows must go through read and write.
+         */
+        final float[] source, target;
+        final int base;
         private final java.util.Map<Integer, float[]> kept = new java.util.HashMap<>();
 
         SavedRows(PlaneRows rows, int p, int y0, int y1, int halo, PadMode edge) {
@@ -117,6 +124,14 @@ final class CpuFilters {
             this.y0 = y0;
             this.y1 = y1;
             int h = rows.height();
+            if (rows instanceof FloatRows f) {
+                source = f.x();
+                target = f.y();
+                base = p * h * f.w();
+            } else {
+                source = target = rows.floats(p);
+                base = 0;
+            }
             for (int d = 1; d <= halo; d++) {
                 keep(edge.sourceIndex(y0 - d, h), false);
                 keep(edge.sourceIndex(y1 - 1 + d, h), false);
@@ -135,6 +150,11 @@ final class CpuFilters {
                 rows.read(p, row, r, 0);
                 kept.put(row, r);
             }
+        }
+
+        /** Row {@code row} as it was before any band wrote, when it was kept (a row of another band), else null. */
+        float[] kept(int row) {
+            return kept.get(row);
         }
 
         @Override
@@ -589,35 +609,26 @@ final class CpuFilters {
 
     // ---- Sobel --------------------------------------------------------------------------------
 
-    /** The Sobel gradient magnitude: the three rows an output row reads kept in a cache, interior columns vectorised. */
+    /**
+     * The Sobel gradient magnitude, interior columns vectorised. Float planes are read and written where
+     * they are ({@link #sobelDirect}); other rows go through a cache of the three rows an output row reads.
+     */
     private static Band sobel(int h, int w, PadMode edge) {
         float[] zeros = new float[w];                   // the rows beyond the plane in CONSTANT mode
         return new Band() {
             @Override
             public void run(PlaneRows rows, int p, int y0, int y1, Lines s) {
-                // float planes are read and written where they are; other rows go through a small cache
-                FloatRows direct = rows instanceof FloatRows f ? f : null;
-                RowCache cache = direct != null ? null : new RowCache(4, w, (row, buf, off) -> rows.read(p, row, buf, off));
-                float[] x = direct != null ? direct.x() : cache.buffer();
-                int plane = direct != null ? p * h * w : 0;
-                float[] out = direct != null ? direct.y() : s.out(w);
+                if (rows instanceof SavedRows sr && sr.source != null) {
+                    sobelDirect(sr, y0, y1, h, w, edge, zeros, s);
+                    return;
+                }
+                RowCache cache = new RowCache(4, w, (row, buf, off) -> rows.read(p, row, buf, off));
+                float[] x = cache.buffer(), out = s.out(w);
                 for (int yy = y0; yy < y1; yy++) {
                     int above = edge.sourceIndex(yy - 1, h), below = edge.sourceIndex(yy + 1, h);
-                    int aOff = above < 0 ? 0 : direct != null ? plane + above * w : cache.get(above);
-                    int bOff = direct != null ? plane + yy * w : cache.get(yy);
-                    int cOff = below < 0 ? 0 : direct != null ? plane + below * w : cache.get(below);
-                    float[] a = above < 0 ? zeros : x, c = below < 0 ? zeros : x;
-                    int d = direct != null ? plane + yy * w : 0;
-                    if (w >= 3) {
-                        SOBEL.magnitude(out, d + 1, a, aOff, x, bOff, c, cOff, w - 2);
-                    }
-                    out[d] = sobelAt(0, w, edge, a, aOff, x, bOff, c, cOff);
-                    if (w > 1) {
-                        out[d + w - 1] = sobelAt(w - 1, w, edge, a, aOff, x, bOff, c, cOff);
-                    }
-                    if (direct == null) {
-                        rows.write(p, yy, out, 0);
-                    }
+                    int aOff = above < 0 ? 0 : cache.get(above), bOff = cache.get(yy), cOff = below < 0 ? 0 : cache.get(below);
+                    sobelRow(out, 0, above < 0 ? zeros : x, aOff, x, bOff, below < 0 ? zeros : x, cOff, w, edge);
+                    rows.write(p, yy, out, 0);
                 }
             }
 
@@ -631,6 +642,70 @@ final class CpuFilters {
                 return 1;
             }
         };
+    }
+
+    /**
+     * Output rows [y0, y1) of a float plane read from {@code sr.source} and written to {@code sr.target}.
+     * In place (the same array) the row being written is first copied aside, as the next row reads it as
+     * its row above; rows of other bands come from the copies {@link SavedRows} made before any band wrote.
+     * Each pixel is read from memory once and written once, with no conversion passes.
+     */
+    private static void sobelDirect(SavedRows sr, int y0, int y1, int h, int w, PadMode edge, float[] zeros, Lines s) {
+        float[] x = sr.source, out = sr.target;
+        boolean inPlace = x == out;
+        float[] prev = s.a(w), cur = s.b(w);
+        for (int yy = y0; yy < y1; yy++) {
+            int rowStart = sr.base + yy * w;
+            float[] b = x;
+            int bOff = rowStart;
+            if (inPlace) {
+                System.arraycopy(x, rowStart, cur, 0, w);
+                b = cur;
+                bOff = 0;
+            }
+            int above = edge.sourceIndex(yy - 1, h), below = edge.sourceIndex(yy + 1, h);
+            float[] a = original(sr, above, yy, b, prev, zeros, edge), c = original(sr, below, yy, b, prev, zeros, edge);
+            int aOff = a == x ? sr.base + above * w : 0, cOff = c == x ? sr.base + below * w : 0;
+            sobelRow(out, rowStart, a, aOff, b, bOff, c, cOff, w, edge);
+            if (inPlace) {
+                float[] t = prev;
+                prev = cur;
+                cur = t;
+            }
+        }
+    }
+
+    /**
+     * The array that holds row r of the plane as it was before this band wrote (output row yy being made;
+     * b holds row yy, prev row yy - 1): zeros beyond the plane, a kept copy for another band's row, b for yy
+     * itself, prev for the row just written in place, else the source array (where the row starts at
+     * {@code base + r * w}; in every other array at 0).
+     */
+    private static float[] original(SavedRows sr, int r, int yy, float[] b, float[] prev, float[] zeros, PadMode edge) {
+        if (r < 0) {
+            return zeros;
+        }
+        if (r == yy) {
+            return b;
+        }
+        if (r < sr.y0 || r >= sr.y1 || edge == PadMode.WRAP) {  // the only rows that can have been kept
+            float[] kept = sr.kept(r);
+            if (kept != null) {
+                return kept;
+            }
+        }
+        return r < yy && sr.source == sr.target ? prev : sr.source;
+    }
+
+    /** One output row: the interior columns vectorised, the two border columns with the edge mode. */
+    private static void sobelRow(float[] out, int d, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int w, PadMode edge) {
+        if (w >= 3) {
+            SOBEL.magnitude(out, d + 1, a, aOff, b, bOff, c, cOff, w - 2);
+        }
+        out[d] = sobelAt(0, w, edge, a, aOff, b, bOff, c, cOff);
+        if (w > 1) {
+            out[d + w - 1] = sobelAt(w - 1, w, edge, a, aOff, b, bOff, c, cOff);
+        }
     }
 
     /** The magnitude at column xx, its neighbours mapped by the edge mode (for the two border columns). */
