@@ -1,7 +1,5 @@
 package org.neuralj.image;
 
-import java.util.Arrays;
-
 /** How image intensities are scaled before a network sees them (as a model card names it). */
 public enum Normalization {
     /** leave the values as they are */
@@ -19,42 +17,14 @@ public enum Normalization {
         }
     }
 
-    /** A normalised copy of {@code x}. */
+    /** A normalised copy of {@code x}, statistics over all of it ({@link NormalizationStats}). */
     public float[] apply(float[] x) {
+        NormalizationStats stats = NormalizationStats.of(this, x);
         float[] out = new float[x.length];
-        switch (this) {
-            case NONE:
-                System.arraycopy(x, 0, out, 0, x.length);
-                return out;
-            case ZSCORE: {
-                double sum = 0;
-                for (float v : x) {
-                    sum += v;
-                }
-                double mean = sum / x.length;
-                double sq = 0;
-                for (float v : x) {
-                    sq += (v - mean) * (v - mean);
-                }
-                double std = Math.sqrt(sq / x.length);
-                for (int i = 0; i < x.length; i++) {
-                    out[i] = (float) ((x[i] - mean) / (std + 1e-6));
-                }
-                return out;
-            }
-            case PERCENTILE: {
-                float[] sorted = x.clone();
-                Arrays.sort(sorted);
-                double lo = percentile(sorted, 1.0);
-                double hi = percentile(sorted, 99.8);
-                for (int i = 0; i < x.length; i++) {
-                    out[i] = (float) ((x[i] - lo) / (hi - lo + 1e-20));
-                }
-                return out;
-            }
-            default:
-                throw new IllegalStateException(name());
+        for (int i = 0; i < x.length; i++) {
+            out[i] = stats.apply(x[i]);
         }
+        return out;
     }
 
     /** Linear-interpolated percentile of sorted data (numpy's default method). */

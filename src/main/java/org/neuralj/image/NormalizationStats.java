@@ -20,6 +20,28 @@ public record NormalizationStats(float offset, float scale) {
         return (v - offset) * scale;
     }
 
+    /** Statistics over all of {@code values} (one plane or a whole tensor's data). */
+    public static NormalizationStats of(Normalization n, float[] values) {
+        PlaneSource row = new PlaneSource() {
+            public int width() {
+                return values.length;
+            }
+
+            public int height() {
+                return 1;
+            }
+
+            public int channels() {
+                return 1;
+            }
+
+            public float get(int c, int x, int y) {
+                return values[x];
+            }
+        };
+        return of(n, row, null);
+    }
+
     /** Statistics over every channel value of {@code src} (channels share one map: colour ratios stay). */
     public static NormalizationStats of(Normalization n, PlaneSource src, ImageProcessor ip) {
         switch (n) {

@@ -22,6 +22,7 @@ import org.neuralj.backend.UnaryOp;
 import org.neuralj.image.ModelCard;
 import org.neuralj.image.Models;
 import org.neuralj.image.Normalization;
+import org.neuralj.image.NormalizationStats;
 import org.neuralj.image.ReceptiveField;
 import org.neuralj.image.Segmenter;
 import org.neuralj.onnx.OnnxReader;
@@ -113,9 +114,9 @@ public final class SegmentationTraining {
         }
         l.log(String.format("%d image pairs: %d for training, %d for validation (split by group, seed %d)", all.size(),
                 parts.train().size(), parts.validation().size(), c.seed()));
-        float[][] stats = new float[parts.train().size()][];
+        NormalizationStats[] stats = new NormalizationStats[parts.train().size()];
         for (int i = 0; i < stats.length; i++) {
-            stats[i] = zscore(parts.train().get(i).pixels());
+            stats[i] = NormalizationStats.of(Normalization.ZSCORE, parts.train().get(i).pixels());
         }
         int total = c.epochs() * c.steps();
         Random rng = new Random(c.seed());
@@ -146,7 +147,7 @@ public final class SegmentationTraining {
                         float[] m = new float[c.batch() * outputs * s * s];
                         for (int i = 0; i < c.batch(); i++) {
                             int j = rng.nextInt(parts.train().size());
-                            float[][] v = aug.segmentationCrop(parts.train().get(j), s, stats[j][0], stats[j][1], rng, c.seeds());
+                            float[][] v = aug.segmentationCrop(parts.train().get(j), s, stats[j].offset(), stats[j].scale(), rng, c.seeds());
                             System.arraycopy(v[0], 0, x, i * v[0].length, v[0].length);
                             System.arraycopy(v[1], 0, m, i * v[1].length, v[1].length);
                         }
@@ -258,20 +259,4 @@ public final class SegmentationTraining {
         }
         return p;
     }
-
-    /** {offset, scale} of the zscore normalisation over all values (as {@link Normalization#ZSCORE}). */
-    static float[] zscore(float[] x) {
-        double sum = 0;
-        for (float v : x) {
-            sum += v;
-        }
-        double mean = sum / x.length;
-        double sq = 0;
-        for (float v : x) {
-            sq += (v - mean) * (v - mean);
-        }
-        double std = Math.sqrt(sq / x.length);
-        return new float[] {(float) mean, (float) (1 / (std + 1e-6))};
-    }
-
 }

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Random;
 import org.neuralj.backend.Backend;
 import org.neuralj.backend.Tensor;
+import org.neuralj.image.Normalization;
+import org.neuralj.image.NormalizationStats;
 import org.neuralj.train.Layer;
 import org.neuralj.train.Tape;
 import org.neuralj.train.data.Augment;
@@ -25,8 +27,8 @@ final class ValidationCrops {
         this.size = size;
         Random r = new Random(seed);
         for (Sample s : validation) {
-            float[] st = SegmentationTraining.zscore(s.pixels());
-            float[][] v = Augment.NONE.segmentationCrop(s, size, st[0], st[1], r, interiors);
+            NormalizationStats st = NormalizationStats.of(Normalization.ZSCORE, s.pixels());
+            float[][] v = Augment.NONE.segmentationCrop(s, size, st.offset(), st.scale(), r, interiors);
             images.add(v[0]);
             masks.add(v[1]);
         }
