@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CancellationException;
 import java.util.function.Function;
 import org.neuralj.backend.Backend;
 import org.neuralj.backend.Backends;
@@ -115,48 +114,26 @@ public final class ClassifierTraining {
                 if (c.from() != null) {
                     transfer.putAll(TrainingRuns.startFrom(net.parameters(), c.from(), c.freeze(), l));
                 }
-                EarlyStopping stopping = new EarlyStopping(c.patience());
-                int step = 0;
-                int epochsRun = 0;
-                for (int epoch = 1; epoch <= c.epochs(); epoch++) {
-                    epochsRun = epoch;
-                    double sum = 0;
-                    for (int q = 0; q < c.steps(); q++, step++) {
-                        if (l.cancelled()) {
-                            throw new CancellationException("training cancelled at step " + step + " of " + total + "; nothing written");
-                        }
-                        float[] x = new float[c.batch() * ch * s * s];
-                        float[] y = new float[c.batch() * k];
-                        for (int i = 0; i < c.batch(); i++) {
-                            Sample smp = sampler.next(rng);
-                            float[] in = Classifier.input(aug.classificationView(smp, rng), card);
-                            aug.intensity(in, rng);
-                            System.arraycopy(in, 0, x, i * in.length, in.length);
-                            y[i * k + smp.classIndex()] = 1f;
-                        }
-                        try (Tensor xt = b.upload(x, c.batch(), ch, s, s); Tensor yt = b.upload(y, c.batch(), k);
-                             Tape t = new Tape(b, Tape.TRAIN).seed(c.seed() * 1_000_003 + step)) {
-                            var loss = t.softmaxCrossEntropy(net.forward(t, t.input(xt)), yt);
-                            t.backward(loss);
-                            opt.step();
-                            float lv = loss.download()[0];
-                            sum += lv;
-                            l.step(step + 1, total, lv);
-                        }
+                ModelCard input = card;                 // how the network's input is made (size, channels, normalisation)
+                transfer.putAll(TrainingRuns.epochs(c.epochs(), c.steps(), step -> {
+                    float[] x = new float[c.batch() * ch * s * s];
+                    float[] y = new float[c.batch() * k];
+                    for (int i = 0; i < c.batch(); i++) {
+                        Sample smp = sampler.next(rng);
+                        float[] in = Classifier.input(aug.classificationView(smp, rng), input);
+                        aug.intensity(in, rng);
+                        System.arraycopy(in, 0, x, i * in.length, in.length);
+                        y[i * k + smp.classIndex()] = 1f;
                     }
-                    Map<String, Double> val = new LinkedHashMap<>();
-                    if (!parts.validation().isEmpty()) {
-                        val.put("accuracy", accuracy(net, b, parts.validation(), card, 0));
+                    try (Tensor xt = b.upload(x, c.batch(), ch, s, s); Tensor yt = b.upload(y, c.batch(), k);
+                         Tape t = new Tape(b, Tape.TRAIN).seed(c.seed() * 1_000_003 + step)) {
+                        var loss = t.softmaxCrossEntropy(net.forward(t, t.input(xt)), yt);
+                        t.backward(loss);
+                        opt.step();
+                        return loss.download()[0];
                     }
-                    l.epoch(epoch, c.epochs(), sum / c.steps(), val);
-                    if (c.patience() > 0 && !val.isEmpty() && stopping.update(epoch, val.get("accuracy"), net.parameters())) {
-                        l.log("early stop after epoch " + epoch + ": validation accuracy has not improved for " + c.patience() + " epochs");
-                        break;
-                    }
-                }
-                if (c.patience() > 0) {
-                    transfer.putAll(TrainingRuns.keepBest(stopping, net.parameters(), c.patience(), epochsRun, "accuracy", l));
-                }
+                }, () -> parts.validation().isEmpty() ? Map.of() : Map.of("accuracy", accuracy(net, b, parts.validation(), input, 0)),
+                        "accuracy", c.patience(), net.parameters(), l));
                 Files.createDirectories(c.out().toAbsolutePath().getParent());
                 OnnxExport.write(net, b, c.out(), "input", "output", 1, ch, s, s);
             } catch (java.io.IOException e) {

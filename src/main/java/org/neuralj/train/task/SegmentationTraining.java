@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CancellationException;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.neuralj.backend.Activation;
@@ -133,46 +132,26 @@ public final class SegmentationTraining {
                     extra.putAll(TrainingRuns.startFrom(net.parameters(), c.from(), c.freeze(), l));
                 }
                 ValidationCrops val = parts.validation().isEmpty() ? null : new ValidationCrops(parts.validation(), s, c.seed(), c.seeds());
-                EarlyStopping stopping = new EarlyStopping(c.patience());
-                int step = 0;
-                int epochsRun = 0;
-                for (int epoch = 1; epoch <= c.epochs(); epoch++) {
-                    epochsRun = epoch;
-                    double sum = 0;
-                    for (int k = 0; k < c.steps(); k++, step++) {
-                        if (l.cancelled()) {
-                            throw new CancellationException("training cancelled at step " + step + " of " + total + "; nothing written");
-                        }
-                        float[] x = new float[c.batch() * c.channels() * s * s];
-                        float[] m = new float[c.batch() * outputs * s * s];
-                        for (int i = 0; i < c.batch(); i++) {
-                            int j = rng.nextInt(parts.train().size());
-                            float[][] v = aug.segmentationCrop(parts.train().get(j), s, stats[j].offset(), stats[j].scale(), rng, c.seeds());
-                            System.arraycopy(v[0], 0, x, i * v[0].length, v[0].length);
-                            System.arraycopy(v[1], 0, m, i * v[1].length, v[1].length);
-                        }
-                        try (Tensor xt = b.upload(x, c.batch(), c.channels(), s, s); Tensor mt = b.upload(m, c.batch(), outputs, s, s);
-                             Tape t = new Tape(b, Tape.TRAIN).seed(c.seed() * 1_000_003 + step)) {
-                            Var logits = net.forward(t, t.input(xt));
-                            Var loss = t.add(t.sigmoidBinaryCrossEntropy(logits, mt),
-                                    t.diceLoss(t.activation(logits, Activation.of(UnaryOp.SIGMOID)), mt, 1f));
-                            t.backward(loss);
-                            opt.step();
-                            float lv = loss.download()[0];
-                            sum += lv;
-                            l.step(step + 1, total, lv);
-                        }
+                extra.putAll(TrainingRuns.epochs(c.epochs(), c.steps(), step -> {
+                    float[] x = new float[c.batch() * c.channels() * s * s];
+                    float[] m = new float[c.batch() * outputs * s * s];
+                    for (int i = 0; i < c.batch(); i++) {
+                        int j = rng.nextInt(parts.train().size());
+                        float[][] v = aug.segmentationCrop(parts.train().get(j), s, stats[j].offset(), stats[j].scale(), rng, c.seeds());
+                        System.arraycopy(v[0], 0, x, i * v[0].length, v[0].length);
+                        System.arraycopy(v[1], 0, m, i * v[1].length, v[1].length);
                     }
-                    Map<String, Double> metrics = val == null ? Map.of() : Map.of("dice", val.dice(net, b, c.channels()));
-                    l.epoch(epoch, c.epochs(), sum / c.steps(), metrics);
-                    if (c.patience() > 0 && val != null && stopping.update(epoch, metrics.get("dice"), net.parameters())) {
-                        l.log("early stop after epoch " + epoch + ": validation Dice has not improved for " + c.patience() + " epochs");
-                        break;
+                    try (Tensor xt = b.upload(x, c.batch(), c.channels(), s, s); Tensor mt = b.upload(m, c.batch(), outputs, s, s);
+                         Tape t = new Tape(b, Tape.TRAIN).seed(c.seed() * 1_000_003 + step)) {
+                        Var logits = net.forward(t, t.input(xt));
+                        Var loss = t.add(t.sigmoidBinaryCrossEntropy(logits, mt),
+                                t.diceLoss(t.activation(logits, Activation.of(UnaryOp.SIGMOID)), mt, 1f));
+                        t.backward(loss);
+                        opt.step();
+                        return loss.download()[0];
                     }
-                }
-                if (c.patience() > 0) {
-                    extra.putAll(TrainingRuns.keepBest(stopping, net.parameters(), c.patience(), epochsRun, "Dice", l));
-                }
+                }, () -> val == null ? Map.of() : Map.of("dice", val.dice(net, b, c.channels())), "dice", c.patience(),
+                        net.parameters(), l));
                 Files.createDirectories(c.out().toAbsolutePath().getParent());
                 OnnxExport.write(net, b, c.out(), "input", "output", 1, c.channels(), s, s);
             } catch (java.io.IOException e) {
