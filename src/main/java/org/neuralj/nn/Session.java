@@ -26,6 +26,8 @@ public final class Session implements AutoCloseable {
     private Session unfused;
     private java.util.Set<String> keptValues = java.util.Set.of();
     private final java.util.concurrent.atomic.AtomicInteger peakLiveActivations = new java.util.concurrent.atomic.AtomicInteger();
+    /** Time per kind of step since {@link #profile} switched it on ("op [output shape]" to {runs, nanoseconds}); null when off. */
+    private Map<String, long[]> profile;
 
     public Session(Model model, Backend backend) {
         this.model = model;
@@ -36,6 +38,24 @@ public final class Session implements AutoCloseable {
     public Session acceptNonFinite() {
         this.acceptNonFinite = true;
         return this;
+    }
+
+    /**
+     * Times every step of the runs from now on, summed per op type and output shape ({@link #profileTimes}):
+     * where a model spends its time. On a device backend a step's time is the time to enqueue it, not to run it.
+     */
+    public synchronized Session profile() {
+        profile = new java.util.TreeMap<>();
+        return this;
+    }
+
+    /** What {@link #profile} has gathered so far: "op [output shape]" to {runs, nanoseconds}; empty when not profiling. */
+    public synchronized Map<String, long[]> profileTimes() {
+        Map<String, long[]> copy = new LinkedHashMap<>();
+        if (profile != null) {
+            profile.forEach((k, v) -> copy.put(k, v.clone()));
+        }
+        return copy;
     }
 
     public Model model() {
@@ -146,6 +166,7 @@ public final class Session implements AutoCloseable {
                     args.add(name.isEmpty() ? null : tensorFor(name, plan, inputs, live));
                 }
                 List<Tensor> results;
+                long started = profile == null ? 0 : System.nanoTime();
                 try {
                     results = p.step().kernel().run(backend, args);
                 } catch (DeviceOutOfMemoryException e) {
@@ -156,6 +177,15 @@ public final class Session implements AutoCloseable {
                     throw new DeviceUnavailableException(p.node().info() + ": " + e.getMessage(), e);
                 } catch (NeuralJException e) {
                     throw new NeuralJException(p.node().info() + ": " + e.getMessage(), e);
+                }
+                if (profile != null) {
+                    long took = System.nanoTime() - started;
+                    String kind = p.node().info().opType() + " " + java.util.Arrays.toString(p.step().outputs().get(0).shape());
+                    synchronized (this) {
+                        long[] sum = profile.computeIfAbsent(kind, k -> new long[2]);
+                        sum[0]++;
+                        sum[1] += took;
+                    }
                 }
                 for (int i = 0; i < results.size(); i++) {
                     String name = p.outputs().get(i);
@@ -239,7 +269,6 @@ public final class Session implements AutoCloseable {
         return peakLiveActivations.get();
     }
 
-    /** Releases the weights held on the device (the backend stays open). */
     /** Every node output of the model's ONNX graph, in graph order: the values a user can pick. */
     static List<String> nodeOutputs(Model model) {
         List<String> names = new ArrayList<>();
@@ -276,6 +305,7 @@ public final class Session implements AutoCloseable {
         return unfused;
     }
 
+    /** Releases the weights held on the device (the backend stays open). */
     @Override
     public void close() {
         deviceConstants.values().forEach(Tensor::close);

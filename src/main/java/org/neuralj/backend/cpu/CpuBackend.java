@@ -128,7 +128,7 @@ public final class CpuBackend implements Backend {
     public Tensor unary(Tensor x, Activation f) {
         float[] xd = data(x, "x");
         requireNonNull(f, "f");
-        return wrap(CpuElementwise.unary(threads, xd, x.size(), f), x.shape());
+        return pooled(CpuElementwise.unary(threads, xd, f, buffers.take(x.size())), x.shape());
     }
 
     @Override
@@ -144,7 +144,7 @@ public final class CpuBackend implements Backend {
                     + Arrays.toString(b.shape()) + " do not broadcast", e);
         }
         checkRank(out, "binary " + op + " output");
-        return wrap(CpuElementwise.binary(threads, ad, a.shape(), bd, b.shape(), out, op), out);
+        return pooled(CpuElementwise.binary(threads, ad, a.shape(), bd, b.shape(), out, op, buffers.take(elementCount(out))), out);
     }
 
     // ---- convolution and pooling --------------------------------------------------------------
@@ -163,7 +163,7 @@ public final class CpuBackend implements Backend {
         }
         float[] bd = optionalBias(bias, ws[0], "conv2d", ws);
         int[] out = {xs[0], ws[0], spec.outH(), spec.outW()};
-        return wrap(CpuConv.conv2d(threads, xd, xs, wd, ws, bd, spec), out);
+        return pooled(CpuConv.conv2d(threads, xd, xs, wd, ws, bd, spec, buffers.take(elementCount(out))), out);
     }
 
     @Override
@@ -248,7 +248,7 @@ public final class CpuBackend implements Backend {
         requireNonNull(spec, "spec");
         int[] xs = requireRank(x, 4, "pool2d input x [N, C, H, W]");
         int[] out = {xs[0], xs[1], spec.outH(), spec.outW()};
-        return wrap(CpuPool.pool2d(threads, xd, xs, spec), out);
+        return pooled(CpuPool.pool2d(threads, xd, xs, spec, buffers.take(elementCount(out))), out);
     }
 
     // ---- reductions and normalisation ---------------------------------------------------------
@@ -394,7 +394,7 @@ public final class CpuBackend implements Backend {
         int outer = product(first, 0, ax);
         int inner = product(first, ax + 1, first.length);
         elementCount(out);
-        return wrap(CpuMovement.concat(threads, data, axisDims, outer, inner, out), out);
+        return pooled(CpuMovement.concat(threads, data, axisDims, outer, inner, buffers.take(elementCount(out))), out);
     }
 
     @Override
@@ -465,7 +465,7 @@ public final class CpuBackend implements Backend {
                     + " to " + spec.outH() + "x" + spec.outW());
         }
         int[] out = {xs[0], xs[1], spec.outH(), spec.outW()};
-        return wrap(CpuResize.resize(threads, xd, xs, spec), out);
+        return pooled(CpuResize.resize(threads, xd, xs, spec, buffers.take(elementCount(out))), out);
     }
 
     // ---- training (backward pass): the kernels live in CpuBackward ---------------------------

@@ -24,9 +24,10 @@ final class CpuConv {
     private CpuConv() {
     }
 
-    static float[] conv2d(CpuThreads threads, float[] x, int[] xs, float[] w, int[] ws, float[] bias, ConvSpec s) {
+    /** The convolution into y [N, M, oH, oW] (every element written; y may hold anything before). */
+    static float[] conv2d(CpuThreads threads, float[] x, int[] xs, float[] w, int[] ws, float[] bias, ConvSpec s, float[] y) {
         if (CpuDepthwiseConv.handles(xs, ws, s)) { // one input channel per output channel: direct, no GEMM
-            return CpuDepthwiseConv.conv2d(threads, x, xs, w, ws, bias, s);
+            return CpuDepthwiseConv.conv2d(threads, x, xs, w, ws, bias, s, y);
         }
         final int n = xs[0], cIn = xs[1], h = xs[2], wd = xs[3];
         final int m = ws[0], kh = ws[2], kw = ws[3];
@@ -35,7 +36,6 @@ final class CpuConv {
         final int oh = s.outH(), ow = s.outW();
         final int p = oh * ow;
         final int k = cg * kh * kw;
-        float[] y = new float[n * m * p];
         final boolean direct = kh == 1 && kw == 1 && s.strideH() == 1 && s.strideW() == 1
                 && s.padTop() == 0 && s.padLeft() == 0 && oh == h && ow == wd;
         final boolean vector = Sgemm.vector() != null;

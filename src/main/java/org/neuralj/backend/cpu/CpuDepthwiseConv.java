@@ -34,13 +34,13 @@ final class CpuDepthwiseConv {
         return s.groups() == xs[1] && ws[0] == xs[1] && ws[1] == 1;
     }
 
-    static float[] conv2d(CpuThreads threads, float[] x, int[] xs, float[] w, int[] ws, float[] bias, ConvSpec s) {
+    /** Into y [N, C, oH, oW]: each row starts at the bias and accumulates the taps (y may hold anything before). */
+    static float[] conv2d(CpuThreads threads, float[] x, int[] xs, float[] w, int[] ws, float[] bias, ConvSpec s, float[] y) {
         final int n = xs[0], c = xs[1], h = xs[2], wd = xs[3];
         final int kh = ws[2], kw = ws[3];
         final int oh = s.outH(), ow = s.outW();
         final int sh = s.strideH(), sw = s.strideW(), dh = s.dilationH(), dw = s.dilationW();
         final int padT = s.padTop(), padL = s.padLeft();
-        final float[] y = new float[n * c * oh * ow];
         final int planes = n * c;
         final int rowsPerTask = rowsPerTask(threads, planes, oh);
         final int blocks = (oh + rowsPerTask - 1) / rowsPerTask;
@@ -59,9 +59,7 @@ final class CpuDepthwiseConv {
             int cHi = Math.min(ow - 1, wd - 1 - ((kw - 1) * dw - padL));
             for (int oy = oy0; oy < oy1; oy++) {              // y[img][ch][oy][ox]
                 int yRow = (plane * oh + oy) * ow;
-                if (b != 0f) {
-                    java.util.Arrays.fill(y, yRow, yRow + ow, b);
-                }
+                java.util.Arrays.fill(y, yRow, yRow + ow, b);
                 if (sw == 1 && cHi >= cLo) {
                     int taps = 0;
                     for (int ky = 0; ky < kh; ky++) {

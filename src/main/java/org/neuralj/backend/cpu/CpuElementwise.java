@@ -15,9 +15,9 @@ final class CpuElementwise {
     private CpuElementwise() {
     }
 
-    static float[] unary(CpuThreads threads, float[] x, int size, Activation f) {
-        float[] y = new float[size];
-        threads.forRange(size, GRAIN, (from, to) -> apply(f, x, from, y, from, to - from));
+    /** y = f(x) into y (every element written; y may hold anything before). */
+    static float[] unary(CpuThreads threads, float[] x, Activation f, float[] y) {
+        threads.forRange(y.length, GRAIN, (from, to) -> apply(f, x, from, y, from, to - from));
         return y;
     }
 
@@ -208,10 +208,9 @@ final class CpuElementwise {
         return (float) (x < 0 ? -r : r);
     }
 
-    /** y = a op b with numpy broadcasting; the output shape is {@code outShape}. */
-    static float[] binary(CpuThreads threads, float[] a, int[] aShape, float[] b, int[] bShape, int[] outShape, BinaryOp op) {
+    /** y = a op b with numpy broadcasting into y of the output shape {@code outShape} (every element written). */
+    static float[] binary(CpuThreads threads, float[] a, int[] aShape, float[] b, int[] bShape, int[] outShape, BinaryOp op, float[] y) {
         int size = Tensor.elementCount(outShape);
-        float[] y = new float[size];
         if (size == 0) {
             return y;
         }

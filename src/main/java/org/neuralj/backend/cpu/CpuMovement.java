@@ -47,21 +47,25 @@ final class CpuMovement {
      * Concatenation along {@code axis}: with outer = prod(shape[:axis]) and inner = prod(shape[axis+1:]),
      * y[o] is the chunks xs[0][o], xs[1][o], ... of length dim_i*inner one after another.
      */
-    static float[] concat(CpuThreads threads, float[][] xs, int[] axisDims, int outer, int inner, int[] outShape) {
+    /** Into y (every element written; y may hold anything before). */
+    static float[] concat(CpuThreads threads, float[][] xs, int[] axisDims, int outer, int inner, float[] y) {
         int outAxis = 0;
         for (int d : axisDims) {
             outAxis += d;
         }
         final int rowLen = outAxis * inner;
-        float[] y = new float[Tensor.elementCount(outShape)];
-        threads.forRange(outer, Math.max(1, GRAIN / Math.max(1, rowLen)), (from, to) -> {
-            for (int o = from; o < to; o++) {                  // y[o][axis][inner]
-                int dst = o * rowLen;
-                for (int i = 0; i < xs.length; i++) {
-                    int len = axisDims[i] * inner;
-                    System.arraycopy(xs[i], o * len, y, dst, len);
-                    dst += len;
+        // split by output elements, not by outer rows: a batch of one is one row, and one thread would copy it all
+        threads.forRange(outer * rowLen, GRAIN, (from, to) -> {
+            int pos = from;
+            while (pos < to) {                                 // y[o][axis][inner]: the run of piece i that holds pos
+                int o = pos / rowLen, inRow = pos % rowLen, start = 0, i = 0;
+                while (inRow >= start + axisDims[i] * inner) {
+                    start += axisDims[i] * inner;
+                    i++;
                 }
+                int len = axisDims[i] * inner, n = Math.min(start + len - inRow, to - pos);
+                System.arraycopy(xs[i], o * len + inRow - start, y, pos, n);
+                pos += n;
             }
         });
         return y;

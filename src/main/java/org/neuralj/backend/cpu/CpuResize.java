@@ -15,12 +15,12 @@ final class CpuResize {
     record Taps(int taps, int[] idx, float[] w) {
     }
 
-    static float[] resize(CpuThreads threads, float[] x, int[] xs, ResizeSpec s) {
+    /** Into y [N, C, oH, oW] (every element written; y may hold anything before). */
+    static float[] resize(CpuThreads threads, float[] x, int[] xs, ResizeSpec s, float[] y) {
         final int planes = xs[0] * xs[1], h = xs[2], w = xs[3];
         final int oh = s.outH(), ow = s.outW();
         Taps ty = taps(s, h, oh, s.scaleH());
         Taps tx = taps(s, w, ow, s.scaleW());
-        float[] y = new float[planes * oh * ow];
         if (ty.taps == 1 && tx.taps == 1) {
             // nearest: y[pl][oy][ox] = x[pl][iy(oy)][ix(ox)]
             threads.forRange(planes * oh, Math.max(1, 4096 / Math.max(1, ow)), (from, to) -> {
@@ -28,6 +28,10 @@ final class CpuResize {
                 for (int r = from; r < to; r++) {
                     int row = (r / oh) * h * w + ty.idx[r % oh] * w;
                     int yo = r * ow;
+                    if (r > from && r % oh > 0 && ty.idx[r % oh] == ty.idx[r % oh - 1]) {
+                        System.arraycopy(y, yo - ow, y, yo, ow);  // the same source row as the row above (up-sampling)
+                        continue;
+                    }
                     for (int ox = 0; ox < ow; ox++) {
                         y[yo + ox] = x[row + ix[ox]];
                     }

@@ -36,7 +36,7 @@ class CpuDepthwiseConvTest {
                 float[] x = random(r, n * c * h * wd), w = random(r, c * kh * kw), b = trial % 2 == 0 ? random(r, c) : null;
                 int[] xs = {n, c, h, wd}, ws = {c, 1, kh, kw};
                 assertTrue(CpuDepthwiseConv.handles(xs, ws, s));
-                float[] y = CpuDepthwiseConv.conv2d(threads, x, xs, w, ws, b, s);
+                float[] y = CpuDepthwiseConv.conv2d(threads, x, xs, w, ws, b, s, new float[xs[0] * ws[0] * s.outH() * s.outW()]);
                 float[] ref = new float[y.length];
                 for (int i = 0; i < n * c; i++) {
                     int ch = i % c;

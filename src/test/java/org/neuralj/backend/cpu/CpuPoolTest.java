@@ -1,6 +1,8 @@
 package org.neuralj.backend.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.neuralj.backend.cpu.Close.assertClose;
 
 import java.util.Random;
@@ -39,6 +41,30 @@ class CpuPoolTest {
     void maxPool2x2() {
         float[] x = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
         assertArrayEquals(new float[] {6, 8, 14, 16}, pool(x, new int[] {1, 1, 4, 4}, spec(Kind.MAX, 2, 2, 0, 0, false, 2)));
+    }
+
+    @Test
+    void maxPool2x2OnOddPlanesDropsTheLastRowAndColumnAndKeepsNaN() {
+        // 7x9 planes, 3x3 outputs: the last row and the last three columns unread (the 2x2 fast path)
+        int c = 3, h = 7, w = 9;
+        float[] x = new float[c * h * w];
+        Random r = new Random(5);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) r.nextGaussian();
+        }
+        x[w + 1] = Float.NaN;                            // plane 0, window (0, 0)
+        float[] y = pool(x, new int[] {1, c, h, w}, spec(Kind.MAX, 2, 2, 0, 0, false, 3));
+        assertEquals(c * 3 * 3, y.length);
+        for (int p = 0; p < c; p++) {
+            for (int oy = 0; oy < 3; oy++) {
+                for (int ox = 0; ox < 3; ox++) {
+                    int i = p * h * w + 2 * oy * w + 2 * ox;
+                    float expected = Math.max(Math.max(x[i], x[i + 1]), Math.max(x[i + w], x[i + w + 1]));
+                    assertEquals(expected, y[(p * 3 + oy) * 3 + ox], 0f, "plane " + p + " (" + oy + ", " + ox + ")");
+                }
+            }
+        }
+        assertTrue(Float.isNaN(y[0]), "a NaN in the window gives NaN, as the general loop does");
     }
 
     @Test
