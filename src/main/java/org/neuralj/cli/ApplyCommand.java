@@ -18,7 +18,7 @@ final class ApplyCommand implements Main.Command {
 
     @Override
     public String usage() {
-        return "usage: neuralj apply MODEL.onnx INPUT... --output OUT [--normalize zscore|percentile|none]\n"
+        return "usage: neuralj apply MODEL.onnx INPUT... --output OUT [--normalize zscore|zscore_invert_light|percentile|none]\n"
                 + "                     [--sigmoid] [--backend auto|cpu|opencl[:N]] [batch options]\n"
                 + "  Each plane of an image (RGB as luminance) is the model's [1,1,H,W] input; each output\n"
                 + "  channel becomes a slice of the output TIFF. --sigmoid maps logits to probabilities.\n"

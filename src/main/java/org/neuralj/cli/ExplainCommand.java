@@ -28,7 +28,7 @@ final class ExplainCommand implements Main.Command {
         return "usage: neuralj explain summary MODEL.onnx [--shape NAME=1x1x256x256] [--graph GRAPH.png]\n"
                 + "       neuralj explain kernels MODEL.onnx --output KERNELS.tif [--layer CONV_NODE]\n"
                 + "       neuralj explain METHOD MODEL.onnx INPUT... --output OUT [--class K] [--layer VALUE]\n"
-                + "                     [--normalize zscore|percentile|none] [--backend B] [--raw] [--montage]\n"
+                + "                     [--normalize zscore|zscore_invert_light|percentile|none] [--backend B] [--raw] [--montage]\n"
                 + "                     [--patch P] [--steps N] [--octaves N] [--region X,Y,W,H] [batch options]\n"
                 + "  summary: a table of the layers (output shape, weights, FLOPs, receptive field; values fused\n"
                 + "          into a step are named too); --graph also draws the layer graph as a PNG.\n"

@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import org.neuralj.image.ModelCard;
+import org.neuralj.image.Normalization;
 import org.neuralj.train.data.Datasets;
 import org.neuralj.train.task.ClassifierTraining;
 import org.neuralj.train.task.SegmentationTraining;
@@ -48,6 +49,8 @@ final class TrainCommand implements Main.Command {
                 + "  --patience N    stop when the validation metric (accuracy / Dice) has not improved for N epochs, and\n"
                 + "                  keep the best epoch's weights (default 0: run every epoch, keep the last)\n"
                 + "  --elastic X     segmentation: elastic deformation, displacement sigma X crop pixels (default 0: off)\n"
+                + "  --normalize N   segmentation: zscore (default) or zscore_invert_light (z-score, negated for images that\n"
+                + "                  are mostly light, e.g. brightfield and H&E, so objects are bright on dark in every modality)\n"
                 + "  transfer learning:\n"
                 + "  --from MODEL.onnx   start from a model trained by NeuralJ (its architecture is used; a classifier's head\n"
                 + "                      is re-initialised when the number of classes differs)\n"
@@ -61,7 +64,7 @@ final class TrainCommand implements Main.Command {
         args.flags("no-seeds");
         args.allowOnly("no-seeds", "images", "masks", "out", "epochs", "seed", "steps", "batch", "lr", "backend", "channels", "val", "groups",
                 "file-column", "group-column", "name", "crop", "base", "depth", "limit", "every", "size", "stages", "data", "licence",
-                "from", "freeze", "patience", "elastic");
+                "from", "freeze", "patience", "elastic", "normalize");
         String kind = args.positional(0, "segmentation or classifier");
         if (args.positional().size() > 1) {
             throw new Main.UsageException("unexpected word '" + args.positional().get(1) + "'");
@@ -129,6 +132,12 @@ final class TrainCommand implements Main.Command {
         };
         if (seg) {
             Path masks = Path.of(required(args, "masks"));
+            Normalization normalization;
+            try {
+                normalization = Normalization.parse(args.option("normalize", "zscore"));
+            } catch (IllegalArgumentException e) {
+                throw new Main.UsageException("--normalize: " + e.getMessage());
+            }
             int every = SegmentCommand.intOption(args, "every", 1);
             int[] counter = {0};
             java.util.function.Predicate<Path> filter = every <= 1 ? null : p -> counter[0]++ % every == 0;
@@ -136,7 +145,7 @@ final class TrainCommand implements Main.Command {
                     SegmentCommand.intOption(args, "channels", 1), epochs, steps, SegmentCommand.intOption(args, "batch", 4),
                     SegmentCommand.intOption(args, "crop", 128), SegmentCommand.intOption(args, "base", 16),
                     SegmentCommand.intOption(args, "depth", 2), lr, seed, val, SegmentCommand.intOption(args, "limit", 0), filter, groups,
-                    backend, info, !args.flag("no-seeds"), from, freeze, patience, elastic), listener);
+                    backend, info, !args.flag("no-seeds"), from, freeze, patience, elastic, normalization), listener);
             out.println("wrote " + r.model() + " and " + r.cardFile());
         } else {
             if (args.flag("masks")) {
@@ -144,6 +153,9 @@ final class TrainCommand implements Main.Command {
             }
             if (args.flag("elastic")) {
                 throw new Main.UsageException("--elastic deforms segmentation crops; it does not apply to a classifier");
+            }
+            if (args.flag("normalize")) {
+                throw new Main.UsageException("--normalize applies to segmentation; a classifier normalises each crop by z-score");
             }
             int size = SegmentCommand.intOption(args, "size", 64);
             Path sourceCard = from == null ? null : ModelCard.cardFileOf(from);
@@ -168,7 +180,7 @@ final class TrainCommand implements Main.Command {
 
     private static final List<String> RECORDED = List.of("images", "masks", "out", "epochs", "seed", "steps", "batch", "lr", "channels",
             "val", "groups", "file-column", "group-column", "name", "crop", "base", "depth", "limit", "every", "size", "stages", "backend",
-            "from", "freeze", "patience", "elastic");
+            "from", "freeze", "patience", "elastic", "normalize");
 
     /** The options given, in a fixed order, for the card's "command" (data/licence texts left out). */
     private static List<String> commandLine(Args args) {

@@ -40,7 +40,7 @@ public class ApplyModelCommand extends ContextCommand {
     @Parameter(label = "Model (.onnx)", style = "open")
     private File model;
 
-    @Parameter(label = "Normalization", choices = {"zscore", "percentile", "none"}, required = false)
+    @Parameter(label = "Normalization", choices = {"zscore", "zscore_invert_light", "percentile", "none"}, required = false)
     private String normalization = "zscore";
 
     @Parameter(label = "Sigmoid (logits to probabilities)", required = false)

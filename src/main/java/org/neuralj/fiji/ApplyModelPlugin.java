@@ -29,7 +29,7 @@ public class ApplyModelPlugin implements PlugIn {
         }
         GenericDialog gd = new GenericDialog("Apply ONNX Model");
         gd.addFileField("Model", Prefs.get(PREFS + "model", ""));
-        String[] norms = {"zscore", "percentile", "none"};
+        String[] norms = {"zscore", "zscore_invert_light", "percentile", "none"};
         gd.addChoice("Normalization", norms, Prefs.get(PREFS + "normalization", "zscore"));
         gd.addCheckbox("Sigmoid (logits to probabilities)", Prefs.get(PREFS + "sigmoid", false));
         String[] backends = Backends.available().toArray(new String[0]);

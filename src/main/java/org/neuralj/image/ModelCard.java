@@ -172,7 +172,7 @@ public record ModelCard(String name, Task task, String model, String axes, int c
         Map<String, Object> in = new LinkedHashMap<>();
         in.put("axes", axes);
         in.put("channels", channels);
-        in.put("normalization", normalization.name().toLowerCase(Locale.ROOT));
+        in.put("normalization", normalization.id());
         if (inputSize > 0) {
             in.put("size", inputSize);
         }

@@ -6,14 +6,25 @@ public enum Normalization {
     NONE,
     /** (x - mean) / (std + 1e-6) over the whole image, population std (bioimage.io zero_mean_unit_variance) */
     ZSCORE,
+    /**
+     * ZSCORE, negated when the image's median lies above its mean, i.e. when most of it is light (brightfield,
+     * H&amp;E): objects then come out bright on a dark background in every modality. On DSB 2018 this flags 105
+     * of 107 H&amp;E, 16 of 16 brightfield and 1 of 541 fluorescence images.
+     */
+    ZSCORE_INVERT_LIGHT,
     /** (x - p1) / (p99.8 - p1 + 1e-20), percentiles of the whole image (CSBDeep's default) */
     PERCENTILE;
 
+    /** The name a model card and the command line use (zscore, zscore_invert_light, ...). */
+    public String id() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
     public static Normalization parse(String s) {
         try {
-            return valueOf(s.trim().toUpperCase(java.util.Locale.ROOT));
+            return valueOf(s.trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown normalisation '" + s + "': use none, zscore or percentile");
+            throw new IllegalArgumentException("unknown normalisation '" + s + "': use none, zscore, zscore_invert_light or percentile");
         }
     }
 

@@ -47,7 +47,8 @@ public record NormalizationStats(float offset, float scale) {
         switch (n) {
             case NONE:
                 return IDENTITY;
-            case ZSCORE: {
+            case ZSCORE:
+            case ZSCORE_INVERT_LIGHT: {
                 double sum = 0, sq = 0;
                 long count = (long) src.width() * src.height() * src.channels();
                 for (int c = 0; c < src.channels(); c++) {
@@ -67,45 +68,58 @@ public record NormalizationStats(float offset, float scale) {
                     }
                 }
                 double std = Math.sqrt(sq / count);
-                return new NormalizationStats((float) mean, (float) (1 / (std + 1e-6)));
+                float scale = (float) (1 / (std + 1e-6));
+                boolean light = n == Normalization.ZSCORE_INVERT_LIGHT && percentiles(src, ip, 50.0)[0] > mean;
+                return new NormalizationStats((float) mean, light ? -scale : scale);
             }
             case PERCENTILE: {
-                double lo, hi;
-                if (src.channels() == 1 && ip != null && (ip instanceof ByteProcessor || ip instanceof ShortProcessor)) {
-                    long[] hist = new long[ip instanceof ByteProcessor ? 256 : 65536];
-                    for (int y = 0; y < ip.getHeight(); y++) {
-                        for (int x = 0; x < ip.getWidth(); x++) {
-                            hist[ip.get(x, y)]++;
-                        }
-                    }
-                    long total = (long) ip.getWidth() * ip.getHeight();
-                    lo = histPercentile(hist, total, 1.0);
-                    hi = histPercentile(hist, total, 99.8);
-                } else {
-                    long count = (long) src.width() * src.height() * src.channels();
-                    int step = (int) Math.max(1, (count + MAX_SORT - 1) / MAX_SORT);
-                    float[] v = new float[(int) ((count + step - 1) / step)];
-                    long i = 0;
-                    int k = 0;
-                    for (int c = 0; c < src.channels(); c++) {
-                        for (int y = 0; y < src.height(); y++) {
-                            for (int x = 0; x < src.width(); x++, i++) {
-                                if (i % step == 0 && k < v.length) {
-                                    v[k++] = src.get(c, x, y);
-                                }
-                            }
-                        }
-                    }
-                    v = Arrays.copyOf(v, k);
-                    Arrays.sort(v);
-                    lo = Normalization.percentile(v, 1.0);
-                    hi = Normalization.percentile(v, 99.8);
-                }
-                return new NormalizationStats((float) lo, (float) (1 / (hi - lo + 1e-20)));
+                double[] p = percentiles(src, ip, 1.0, 99.8);
+                return new NormalizationStats((float) p[0], (float) (1 / (p[1] - p[0] + 1e-20)));
             }
             default:
                 throw new IllegalStateException(n.name());
         }
+    }
+
+    /**
+     * numpy's linear percentiles of every channel value of {@code src}: exact from the histogram for an 8 or
+     * 16-bit plane, from a sorted copy up to 16 M values, else from a regular subsample.
+     */
+    private static double[] percentiles(PlaneSource src, ImageProcessor ip, double... ps) {
+        double[] out = new double[ps.length];
+        if (src.channels() == 1 && ip != null && (ip instanceof ByteProcessor || ip instanceof ShortProcessor)) {
+            long[] hist = new long[ip instanceof ByteProcessor ? 256 : 65536];
+            for (int y = 0; y < ip.getHeight(); y++) {
+                for (int x = 0; x < ip.getWidth(); x++) {
+                    hist[ip.get(x, y)]++;
+                }
+            }
+            long total = (long) ip.getWidth() * ip.getHeight();
+            for (int i = 0; i < ps.length; i++) {
+                out[i] = histPercentile(hist, total, ps[i]);
+            }
+            return out;
+        }
+        long count = (long) src.width() * src.height() * src.channels();
+        int step = (int) Math.max(1, (count + MAX_SORT - 1) / MAX_SORT);
+        float[] v = new float[(int) ((count + step - 1) / step)];
+        long i = 0;
+        int k = 0;
+        for (int c = 0; c < src.channels(); c++) {
+            for (int y = 0; y < src.height(); y++) {
+                for (int x = 0; x < src.width(); x++, i++) {
+                    if (i % step == 0 && k < v.length) {
+                        v[k++] = src.get(c, x, y);
+                    }
+                }
+            }
+        }
+        v = Arrays.copyOf(v, k);
+        Arrays.sort(v);
+        for (int j = 0; j < ps.length; j++) {
+            out[j] = Normalization.percentile(v, ps[j]);
+        }
+        return out;
     }
 
     /** numpy's linear percentile of the values counted in {@code hist}. */

@@ -71,17 +71,20 @@ public final class SegmentationTraining {
     public record Config(Path images, Path masks, Path out, String name, int channels, int epochs, int steps, int batch, int crop,
                          int base, int depth, float lr, long seed, double validation, int limit, Predicate<Path> filter,
                          Function<Path, String> groups, String backend, Map<String, Object> trainingInfo, boolean seeds,
-                         Path from, List<String> freeze, int patience, double elastic) {
+                         Path from, List<String> freeze, int patience, double elastic, Normalization normalization) {
 
         public Config(Path images, Path masks, Path out, String name, int channels, int epochs, int steps, int batch, int crop, int base,
                       int depth, float lr, long seed, double validation, int limit, Predicate<Path> filter, Function<Path, String> groups,
                       String backend, Map<String, Object> trainingInfo, boolean seeds) {
             this(images, masks, out, name, channels, epochs, steps, batch, crop, base, depth, lr, seed, validation, limit, filter, groups,
-                    backend, trainingInfo, seeds, null, List.of(), 0, 0);
+                    backend, trainingInfo, seeds, null, List.of(), 0, 0, Normalization.ZSCORE);
         }
 
         public Config {
             freeze = TrainingRuns.checkedFreeze(from, freeze);
+            if (normalization == null) {
+                normalization = Normalization.ZSCORE;
+            }
             if (from != null) {
                 // the source's architecture wins: its weights only fit a network of the same shape
                 int[] shape = Transfer.unetShape(OnnxReader.read(from), from.toString());
@@ -115,7 +118,7 @@ public final class SegmentationTraining {
                 parts.train().size(), parts.validation().size(), c.seed()));
         NormalizationStats[] stats = new NormalizationStats[parts.train().size()];
         for (int i = 0; i < stats.length; i++) {
-            stats[i] = NormalizationStats.of(Normalization.ZSCORE, parts.train().get(i).pixels());
+            stats[i] = NormalizationStats.of(c.normalization(), parts.train().get(i).pixels());
         }
         int total = c.epochs() * c.steps();
         Random rng = new Random(c.seed());
@@ -131,7 +134,7 @@ public final class SegmentationTraining {
                 if (c.from() != null) {
                     extra.putAll(TrainingRuns.startFrom(net.parameters(), c.from(), c.freeze(), l));
                 }
-                ValidationCrops val = parts.validation().isEmpty() ? null : new ValidationCrops(parts.validation(), s, c.seed(), c.seeds());
+                ValidationCrops val = parts.validation().isEmpty() ? null : new ValidationCrops(parts.validation(), s, c.seed(), c.seeds(), c.normalization());
                 extra.putAll(TrainingRuns.epochs(c.epochs(), c.steps(), step -> {
                     float[] x = new float[c.batch() * c.channels() * s * s];
                     float[] m = new float[c.batch() * outputs * s * s];
@@ -175,7 +178,7 @@ public final class SegmentationTraining {
         training.putAll(extra);
         int tile = Math.max(256, TilePlanSizes.tileFor(rf));
         ModelCard card = new ModelCard(c.name(), ModelCard.Task.SEGMENTATION, c.out().getFileName().toString(), "bcyx", c.channels(),
-                Normalization.ZSCORE, 0, "sigmoid", List.of("background", "foreground"), 0.5, tile, rf.radius(), rf.stride(), training,
+                c.normalization(), 0, "sigmoid", List.of("background", "foreground"), 0.5, tile, rf.radius(), rf.stride(), training,
                 Map.of(), c.seeds() ? Map.of("seed_channel", 1, "min_area", MIN_AREA) : Map.of("min_area", MIN_AREA));
         Path cardFile = ModelCard.cardFileOf(c.out());
         card.write(cardFile);

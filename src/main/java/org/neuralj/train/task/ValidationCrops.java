@@ -23,11 +23,11 @@ final class ValidationCrops {
     private final List<float[]> masks = new ArrayList<>();
     private final int size;
 
-    ValidationCrops(List<Sample> validation, int size, long seed, boolean interiors) {
+    ValidationCrops(List<Sample> validation, int size, long seed, boolean interiors, Normalization normalization) {
         this.size = size;
         Random r = new Random(seed);
         for (Sample s : validation) {
-            NormalizationStats st = NormalizationStats.of(Normalization.ZSCORE, s.pixels());
+            NormalizationStats st = NormalizationStats.of(normalization, s.pixels());
             float[][] v = Augment.NONE.segmentationCrop(s, size, st.offset(), st.scale(), r, interiors);
             images.add(v[0]);
             masks.add(v[1]);
