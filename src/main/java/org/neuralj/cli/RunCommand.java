@@ -26,12 +26,15 @@ final class RunCommand implements Main.Command {
                 + "  --input    one per model input; the name may be left out when the model has one input\n"
                 + "  --output   folder for OUTPUT_NAME.npy files (created; existing files are replaced)\n"
                 + "  --backend  auto (default: an OpenCL device if there is one, else the CPU), cpu, opencl, opencl:N\n"
-                + "  --repeat   run N times and print the median time (after one warm-up run)";
+                + "  --repeat   run N times and print the median time (after one warm-up run)\n"
+                + "  --profile  also print where the time goes: per op type and output shape, per run, largest first\n"
+                + "             (on an OpenCL device the time to enqueue, not to run)";
     }
 
     @Override
     public void run(Args args, PrintStream out, PrintStream err) throws Exception {
-        args.allowOnly("input", "output", "backend", "repeat");
+        args.flags("profile");
+        args.allowOnly("input", "output", "backend", "repeat", "profile");
         Path file = Path.of(args.positional(0, "MODEL.onnx"));
         String outDir = args.option("output", null);
         if (outDir == null) {
@@ -72,6 +75,9 @@ final class RunCommand implements Main.Command {
             if (repeat > 1) {
                 session.runOnHost(inputs); // warm-up: compiles kernels, uploads weights
             }
+            if (args.flag("profile")) {
+                session.profile();
+            }
             long[] times = new long[repeat];
             for (int r = 0; r < repeat; r++) {
                 long t0 = System.nanoTime();
@@ -80,6 +86,9 @@ final class RunCommand implements Main.Command {
             }
             java.util.Arrays.sort(times);
             out.printf("time: %.1f ms%s%n", times[repeat / 2] / 1e6, repeat > 1 ? " (median of " + repeat + ")" : "");
+            if (args.flag("profile")) {
+                printProfile(session.profileTimes(), repeat, out);
+            }
             Path dir = Path.of(outDir);
             Files.createDirectories(dir);
             for (Map.Entry<String, HostTensor> e : outputs.entrySet()) {
@@ -87,6 +96,19 @@ final class RunCommand implements Main.Command {
                 Npy.write(target, e.getValue().shape(), e.getValue().data());
                 out.println("wrote " + target + " " + java.util.Arrays.toString(e.getValue().shape()));
             }
+        }
+    }
+
+    /** The profile as a table, per run: milliseconds, share of the steps' total, steps, op and output shape. */
+    private static void printProfile(Map<String, long[]> profile, int runs, PrintStream out) {
+        List<Map.Entry<String, long[]>> rows = new java.util.ArrayList<>(profile.entrySet());
+        rows.sort((a, b) -> Long.compare(b.getValue()[1], a.getValue()[1]));
+        double total = rows.stream().mapToLong(e -> e.getValue()[1]).sum() / 1e6 / runs;
+        out.printf("profile: %.1f ms of steps per run%n", total);
+        out.println("      ms      %  steps  op [output shape]");
+        for (Map.Entry<String, long[]> e : rows) {
+            double ms = e.getValue()[1] / 1e6 / runs;
+            out.printf(java.util.Locale.ROOT, "%8.2f %6.1f %6d  %s%n", ms, 100 * ms / total, e.getValue()[0] / runs, e.getKey());
         }
     }
 

@@ -44,6 +44,25 @@ class CliTest {
     }
 
     @Test
+    void runProfileSaysWhereTheTimeGoes(@TempDir Path tmp) throws Exception {
+        Path dir = SharedData.require("onnx/real-models/unet2d-nuclei-broad");
+        Npy.Array raw = Npy.read(dir.resolve("test_input.npy"));
+        Path input = tmp.resolve("input.npy");
+        Npy.write(input, raw.shape(), Normalization.ZSCORE.apply(raw.data()));
+        CliRun r = neuralj("run", dir.resolve("weights.onnx").toString(), "--input", input.toString(), "--output",
+                tmp.resolve("out").toString(), "--backend", "cpu", "--repeat", "2", "--profile");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("profile: "), r.out());
+        // the U-Net's convolutions take most of its time, and every op type of the graph is listed
+        String[] lines = r.out().split("\n");
+        int header = java.util.Arrays.asList(lines).indexOf("      ms      %  steps  op [output shape]");
+        assertTrue(header > 0 && lines[header + 1].contains("Conv ["), r.out());
+        for (String op : new String[] {"Conv", "MaxPool", "Concat", "Resize"}) {
+            assertTrue(r.out().contains(" " + op + " ["), op + " missing in\n" + r.out());
+        }
+    }
+
+    @Test
     void infoCountsOpsParametersAndFlops() {
         Path dir = SharedData.require("onnx/real-models/unet2d-nuclei-broad");
         CliRun r = neuralj("info", dir.resolve("weights.onnx").toString());
