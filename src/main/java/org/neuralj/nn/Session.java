@@ -27,7 +27,7 @@ public final class Session implements AutoCloseable {
     private java.util.Set<String> keptValues = java.util.Set.of();
     private final java.util.concurrent.atomic.AtomicInteger peakLiveActivations = new java.util.concurrent.atomic.AtomicInteger();
     /** Time per kind of step since {@link #profile} switched it on ("op [output shape]" to {runs, nanoseconds}); null when off. */
-    private Map<String, long[]> profile;
+    private volatile Map<String, long[]> profile;
 
     public Session(Model model, Backend backend) {
         this.model = model;
