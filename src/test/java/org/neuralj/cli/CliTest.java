@@ -21,9 +21,7 @@ class CliTest {
     @Test
     void runOnTheRealUnetGivesTheReferenceOutputOnEveryBackend(@TempDir Path tmp) throws Exception {
         Path dir = SharedData.require("onnx/real-models/unet2d-nuclei-broad");
-        Npy.Array raw = Npy.read(dir.resolve("test_input.npy"));
-        Path input = tmp.resolve("input.npy");
-        Npy.write(input, raw.shape(), Normalization.ZSCORE.apply(raw.data()));
+        Path input = unetInput(dir, tmp);
         Npy.Array expected = Npy.read(dir.resolve("test_output.npy"));
         for (String backend : Backends.available()) {
             Path outDir = tmp.resolve(backend.replace(':', '_'));
@@ -46,9 +44,7 @@ class CliTest {
     @Test
     void runProfileSaysWhereTheTimeGoes(@TempDir Path tmp) throws Exception {
         Path dir = SharedData.require("onnx/real-models/unet2d-nuclei-broad");
-        Npy.Array raw = Npy.read(dir.resolve("test_input.npy"));
-        Path input = tmp.resolve("input.npy");
-        Npy.write(input, raw.shape(), Normalization.ZSCORE.apply(raw.data()));
+        Path input = unetInput(dir, tmp);
         CliRun r = neuralj("run", dir.resolve("weights.onnx").toString(), "--input", input.toString(), "--output",
                 tmp.resolve("out").toString(), "--backend", "cpu", "--repeat", "2", "--profile");
         assertEquals(0, r.code(), r.err());
@@ -60,6 +56,14 @@ class CliTest {
         for (String op : new String[] {"Conv", "MaxPool", "Concat", "Resize"}) {
             assertTrue(r.out().contains(" " + op + " ["), op + " missing in\n" + r.out());
         }
+    }
+
+    /** The U-Net package's test input, normalised as its rdf.yaml says (z-score), as a .npy file in tmp. */
+    private static Path unetInput(Path dir, Path tmp) throws java.io.IOException {
+        Npy.Array raw = Npy.read(dir.resolve("test_input.npy"));
+        Path input = tmp.resolve("input.npy");
+        Npy.write(input, raw.shape(), Normalization.ZSCORE.apply(raw.data()));
+        return input;
     }
 
     @Test
