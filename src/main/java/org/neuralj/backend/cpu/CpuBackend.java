@@ -393,7 +393,6 @@ public final class CpuBackend implements Backend {
         }
         int outer = product(first, 0, ax);
         int inner = product(first, ax + 1, first.length);
-        elementCount(out);
         return pooled(CpuMovement.concat(threads, data, axisDims, outer, inner, buffers.take(elementCount(out))), out);
     }
 

@@ -45,9 +45,9 @@ final class CpuMovement {
 
     /**
      * Concatenation along {@code axis}: with outer = prod(shape[:axis]) and inner = prod(shape[axis+1:]),
-     * y[o] is the chunks xs[0][o], xs[1][o], ... of length dim_i*inner one after another.
+     * y[o] is the chunks xs[0][o], xs[1][o], ... of length dim_i*inner one after another, into y (every
+     * element written; y may hold anything before).
      */
-    /** Into y (every element written; y may hold anything before). */
     static float[] concat(CpuThreads threads, float[][] xs, int[] axisDims, int outer, int inner, float[] y) {
         int outAxis = 0;
         for (int d : axisDims) {
