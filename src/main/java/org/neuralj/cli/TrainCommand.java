@@ -42,7 +42,7 @@ final class TrainCommand implements Main.Command {
                 + "                  without it each image is its own group\n"
                 + "  --name NAME     model name in the card (default: the file's stem)\n"
                 + "  segmentation:   --crop N (default 128) --base N (U-Net channels, 16) --depth N (levels, 2)\n"
-                + "                  a second output learns object interiors (seeds that split touching nuclei);\n"
+                + "                  a second output learns object cores (seeds that split touching nuclei);\n"
                 + "                  --no-seeds trains the foreground alone\n"
                 + "                  --limit N (at most N pairs) --every K (every K-th pair, for a spread-out subset)\n"
                 + "  classifier:     --size N (input side, default 64) --base N (16) --stages N (residual stages, 2)\n"

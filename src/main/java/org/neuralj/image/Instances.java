@@ -101,24 +101,25 @@ public final class Instances {
         }
     }
 
-    /**
-     * A watershed on a probability map seeded by the network's object interiors: seeds are the 8-connected
-     * components of {@code seeds} inside the foreground ({@code prob > threshold}); every seed grows over
-     * the foreground, highest probability first (a priority flood with 256 levels), so touching objects
-     * meet along the valley of the probability between them. Foreground pieces that no seed reaches
-     * become objects of their own.
-     *
-     * @param prob      foreground probability quantised to 0..255 (row-major w x h)
-     * @param seeds     non-zero where the network sees an object interior
-     * @param threshold foreground threshold on the 0..255 scale
-     */
     /** Seeds smaller than this (pixels) are ignored. */
     public static final int MIN_SEED = 4;
 
-    public static ImageProcessor seededWatershed(byte[] prob, byte[] seeds, int w, int h, int threshold) {
+    /**
+     * A watershed seeded by the network's object cores: seeds are the 8-connected components of
+     * {@code core > 127} (core probability above 0.5) inside the foreground ({@code prob > threshold});
+     * every seed grows over the foreground, highest core probability first (a priority flood with 256
+     * levels). The core channel falls from each object's middle towards its edge, so touching objects
+     * meet along the valley between their middles. Foreground pieces that no seed reaches become
+     * objects of their own.
+     *
+     * @param prob      foreground probability quantised to 0..255 (row-major w x h)
+     * @param core      object-core probability quantised to 0..255
+     * @param threshold foreground threshold on the 0..255 scale
+     */
+    public static ImageProcessor seededWatershed(byte[] prob, byte[] core, int w, int h, int threshold) {
         byte[] seedMask = new byte[w * h];
         for (int i = 0; i < seedMask.length; i++) {
-            seedMask[i] = seeds[i] != 0 && (prob[i] & 0xff) > threshold ? (byte) 255 : 0;
+            seedMask[i] = (core[i] & 0xff) > 127 && (prob[i] & 0xff) > threshold ? (byte) 255 : 0;
         }
         ImageProcessor seedLabels = components(new ByteProcessor(w, h, seedMask));
         // seeds of fewer than MIN_SEED pixels are noise: dropped (their pixels are flooded by a neighbour)
@@ -137,7 +138,7 @@ public final class Instances {
             }
             next = Math.max(next, label[i]);
             if (label[i] != 0) {
-                push(bucket, size, prob[i] & 0xff, i);
+                push(bucket, size, core[i] & 0xff, i);
             }
         }
         for (int level = 255; level >= 0; level--) {
@@ -150,10 +151,9 @@ public final class Instances {
                         continue;
                     }
                     int q = y * w + x;
-                    int pq = prob[q] & 0xff;
-                    if (label[q] == 0 && pq > threshold) {
+                    if (label[q] == 0 && (prob[q] & 0xff) > threshold) {
                         label[q] = label[p];
-                        push(bucket, size, Math.min(pq, level), q); // never above the current level: flooding order
+                        push(bucket, size, Math.min(core[q] & 0xff, level), q); // never above the current level: flooding order
                     }
                 }
             }

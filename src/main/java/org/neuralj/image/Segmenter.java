@@ -25,7 +25,7 @@ public final class Segmenter implements AutoCloseable {
     /**
      * How labels are made: AUTO (SEEDS when the model has a seed channel, else COMPONENTS); COMPONENTS
      * (8-connected); WATERSHED (ImageJ's distance-transform watershed on the mask); SEEDS (a watershed on
-     * the probability map seeded by the network's object-interior channel).
+     * the foreground seeded by the network's object-core channel).
      */
     public enum InstanceMethod { AUTO, COMPONENTS, WATERSHED, SEEDS }
 
@@ -118,7 +118,7 @@ public final class Segmenter implements AutoCloseable {
         return stride;
     }
 
-    /** The output channel with object interiors (seeds), or -1 (card key "seed_channel"). */
+    /** The output channel with object cores (seeds), or -1 (card key "seed_channel"). */
     public int seedChannel() {
         Object v = card.extra().get("seed_channel");
         return v instanceof Double d ? d.intValue() : v instanceof Integer i ? i : -1;
@@ -257,7 +257,7 @@ public final class Segmenter implements AutoCloseable {
         float[] prob = request.output() == Output.PROB ? new float[w * h] : null;
         byte[] mask = request.output() == Output.MASK || (labels && !seeded) ? new byte[w * h] : null;
         byte[] level = seeded ? new byte[w * h] : null;   // probability quantised to 0..255 for the seeded watershed
-        byte[] seeds = seeded ? new byte[w * h] : null;
+        byte[] seeds = seeded ? new byte[w * h] : null;   // object-core probability, 0..255
         Tiler.Sink fg = foreground((i, p) -> {
             if (prob != null) {
                 prob[i] = p;
@@ -278,7 +278,7 @@ public final class Segmenter implements AutoCloseable {
                 int row = (sc * th + t.validY() + y) * tw + t.validX();
                 int dst = (t.outY() + y) * w + t.outX();
                 for (int x = 0; x < t.validWidth(); x++) {
-                    seeds[dst + x] = d[row + x] > 0 ? (byte) 255 : 0; // sigmoid(logit) > 0.5
+                    seeds[dst + x] = (byte) Math.round(255 / (1 + Math.exp(-d[row + x]))); // core probability
                 }
             }
         }, log, progress);

@@ -53,15 +53,15 @@ public record Augment(boolean flips, boolean rotate90, double scaleMin, double s
      * {@code (x - offset) * scale}, foreground target [size][size] (label != 0)}.
      */
     public float[][] segmentationCrop(Sample s, int size, float offset, float scale, Random r) {
-        return segmentationCrop(s, size, offset, scale, r, false);
+        return segmentationCrop(s, size, offset, scale, r, null);
     }
 
     /**
-     * As {@link #segmentationCrop(Sample, int, float, float, Random)}; with {@code interiors} the target has
-     * a second channel [size][size] after the first: object interiors (a labelled pixel whose 3 x 3
-     * neighbourhood in the source has only its label), the seeds that split touching objects.
+     * As {@link #segmentationCrop(Sample, int, float, float, Random)}; with {@code cores} (the sample's
+     * {@link ObjectCores}, or null) the target has a second channel [size][size] after the first: the
+     * object cores, the seeds that split touching objects.
      */
-    public float[][] segmentationCrop(Sample s, int size, float offset, float scale, Random r, boolean interiors) {
+    public float[][] segmentationCrop(Sample s, int size, float offset, float scale, Random r, byte[] cores) {
         double z = zoom(r);
         int rot = rotate90 ? r.nextInt(4) : 0;
         boolean fx = flips && r.nextBoolean();
@@ -75,7 +75,7 @@ public record Augment(boolean flips, boolean rotate90, double scaleMin, double s
         // drawn last, and only when asked for, so runs without it draw the same numbers as before it existed
         float[][] warp = elastic > 0 ? displacementGrid(r) : null;
         float[] img = new float[s.channels() * size * size];
-        float[] target = new float[(interiors ? 2 : 1) * size * size];
+        float[] target = new float[(cores != null ? 2 : 1) * size * size];
         int w = s.width(), h = s.height();
         for (int j = 0; j < size; j++) {
             for (int i = 0; i < size; i++) {
@@ -103,18 +103,8 @@ public record Augment(boolean flips, boolean rotate90, double scaleMin, double s
                 int ny = PadMode.REFLECT.sourceIndex((int) Math.round(sy), h);
                 int label = s.labels()[ny * w + nx];
                 target[j * size + i] = label != 0 ? 1f : 0f;
-                if (interiors && label != 0) {
-                    boolean inside = true;
-                    for (int dy = -1; dy <= 1 && inside; dy++) {
-                        for (int dx = -1; dx <= 1; dx++) {
-                            int qx = nx + dx, qy = ny + dy;
-                            if (qx >= 0 && qy >= 0 && qx < w && qy < h && s.labels()[qy * w + qx] != label) {
-                                inside = false;
-                                break;
-                            }
-                        }
-                    }
-                    target[size * size + j * size + i] = inside ? 1f : 0f;
+                if (cores != null) {
+                    target[size * size + j * size + i] = cores[ny * w + nx];
                 }
                 int ax = (int) Math.floor(sx), ay = (int) Math.floor(sy);
                 float fxw = (float) (sx - ax), fyw = (float) (sy - ay);

@@ -10,6 +10,7 @@ import org.neuralj.image.NormalizationStats;
 import org.neuralj.train.Layer;
 import org.neuralj.train.Tape;
 import org.neuralj.train.data.Augment;
+import org.neuralj.train.data.ObjectCores;
 import org.neuralj.train.data.Sample;
 
 /**
@@ -23,12 +24,13 @@ final class ValidationCrops {
     private final List<float[]> masks = new ArrayList<>();
     private final int size;
 
-    ValidationCrops(List<Sample> validation, int size, long seed, boolean interiors, Normalization normalization) {
+    ValidationCrops(List<Sample> validation, int size, long seed, boolean cores, Normalization normalization) {
         this.size = size;
         Random r = new Random(seed);
         for (Sample s : validation) {
             NormalizationStats st = NormalizationStats.of(normalization, s.pixels());
-            float[][] v = Augment.NONE.segmentationCrop(s, size, st.offset(), st.scale(), r, interiors);
+            float[][] v = Augment.NONE.segmentationCrop(s, size, st.offset(), st.scale(), r,
+                    cores ? ObjectCores.of(s.labels(), s.width(), s.height()) : null);
             images.add(v[0]);
             masks.add(v[1]);
         }

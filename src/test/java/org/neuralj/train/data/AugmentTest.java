@@ -40,7 +40,7 @@ class AugmentTest {
         Augment geometric = new Augment(true, true, 1, 1, 0, 0, 0);
         Random r = new Random(11);
         for (int k = 0; k < 50; k++) {
-            float[][] v = geometric.segmentationCrop(s, 32, 0f, 1f, r, true);
+            float[][] v = geometric.segmentationCrop(s, 32, 0f, 1f, r, ObjectCores.of(s.labels(), s.width(), s.height()));
             // crop origins are sub-pixel (bilinear image, nearest mask): where the image is exactly
             // inside or outside an object, the mask must say the same
             int exact = 0;
@@ -63,10 +63,11 @@ class AugmentTest {
         Sample s = blobs(60, 60);
         Augment plain = new Augment(false, false, 1, 1, 0, 0, 0);
         Augment bent = plain.withElastic(3);
+        byte[] cores = ObjectCores.of(s.labels(), s.width(), s.height());
         int moved = 0;
         for (int k = 0; k < 30; k++) {
-            float[][] a = plain.segmentationCrop(s, 48, 0f, 1f, new Random(k), true);
-            float[][] e = bent.segmentationCrop(s, 48, 0f, 1f, new Random(k), true);
+            float[][] a = plain.segmentationCrop(s, 48, 0f, 1f, new Random(k), cores);
+            float[][] e = bent.segmentationCrop(s, 48, 0f, 1f, new Random(k), cores);
             int exact = 0;
             for (int i = 0; i < 48 * 48; i++) {
                 if (a[1][i] != e[1][i]) {
@@ -87,7 +88,7 @@ class AugmentTest {
         assertTrue(moved > 200, moved + " mask pixels changed by the warp");
         // the warp is drawn after every other random number: without it the crop is as before
         Random r1 = new Random(9), r2 = new Random(9);
-        assertArrayEquals(plain.segmentationCrop(s, 48, 0f, 1f, r1, false)[0], plain.withElastic(0).segmentationCrop(s, 48, 0f, 1f, r2, false)[0]);
+        assertArrayEquals(plain.segmentationCrop(s, 48, 0f, 1f, r1)[0], plain.withElastic(0).segmentationCrop(s, 48, 0f, 1f, r2)[0]);
         // smooth: neighbouring displacements differ by at most the grid step's share of the range
         float[] grid = new float[25];
         for (int i = 0; i < grid.length; i++) {
