@@ -19,6 +19,25 @@ interface GemmKernel {
     void multiply(int m, int n, int k, float[] a, int aOff, int lda, BSource b,
                   float[] c, int cOff, int ldc, float[] bias, int biasOff, Activation act);
 
+    /** Floats of A [m, k] packed by {@link #pack}. */
+    int packedSize(int m, int k);
+
+    /** Packs A [m, k] (row-major, leading dimension lda) once for any number of {@link #multiplyRows} calls. */
+    void pack(int m, int k, float[] a, int aOff, int lda, float[] packed, int pOff);
+
+    /**
+     * As {@link #multiply} with A packed by {@link #pack} (from {@code packed[pOff]}) and B read where it is:
+     * {@code B[kk][j] = b[bOff + bRows[kk] + j]}, no copy. An implicit-GEMM convolution passes its
+     * zero-padded input this way (each row of B a kernel tap's view of it) and packs its weights once for
+     * all its tiles. Full register tiles are read, so up to {@link #tileColumns()} floats past column n of
+     * a row must be readable.
+     */
+    void multiplyRows(int m, int n, int k, float[] packed, int pOff, float[] b, int bOff, int[] bRows,
+                      float[] c, int cOff, int ldc, float[] bias, int biasOff, Activation act);
+
+    /** Columns of the register tile. */
+    int tileColumns();
+
     /** A short name for logs and benchmark tables, e.g. "vector-512 8x32". */
     String describe();
 }

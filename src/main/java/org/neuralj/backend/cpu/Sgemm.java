@@ -66,6 +66,12 @@ final class Sgemm {
         VECTOR.multiply(m, n, k, a, aOff, lda, b, c, cOff, ldc, bias, biasOff, act);
     }
 
+    /** C = act(A * B + bias), A packed by {@link GemmKernel#pack}, B read in place (row kk at {@code b[bOff + bRows[kk]]}). Needs {@link #vector()}. */
+    static void multiplyRows(int m, int n, int k, float[] packed, int pOff, float[] b, int bOff, int[] bRows,
+                             float[] c, int cOff, int ldc, float[] bias, int biasOff, Activation act) {
+        VECTOR.multiplyRows(m, n, k, packed, pOff, b, bOff, bRows, c, cOff, ldc, bias, biasOff, act);
+    }
+
     /**
      * C = act(A * B + bias) with bias indexed by row ({@code bias[biasOff + i]}); bias may be null
      * (zero) and act may be {@link Activation#NONE}.

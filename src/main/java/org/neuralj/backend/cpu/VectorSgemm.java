@@ -19,6 +19,8 @@ import org.neuralj.backend.UnaryOp;
  *       for s in strips of B             one B strip (kb x NR, in L1) ...
  *         for t in strips of A           ... against every A strip (in L2): the micro-kernel
  * </pre>
+ * {@link #multiplyRows} skips the B packing and reads B where it lies (an implicit-GEMM convolution's
+ * padded input), with A packed once by the caller ({@link #pack}) for all its calls.
  * Bias (first k block) and the activation (last k block; ReLU in registers, others on the stored
  * tile while it is in L1) form the epilogue. Edge tiles go through a small scratch tile. All
  * buffers are per-thread and reused ({@link Workspace}): nothing is allocated per call once warm.
@@ -43,6 +45,43 @@ final class VectorSgemm implements GemmKernel {
     @Override
     public void multiply(int m, int n, int k, float[] a, int aOff, int lda, BSource b,
                          float[] c, int cOff, int ldc, float[] bias, int biasOff, Activation act) {
+        run(m, n, k, a, aOff, lda, b, null, 0, null, c, cOff, ldc, bias, biasOff, act);
+    }
+
+    @Override
+    public int packedSize(int m, int k) {
+        return (m + MR - 1) / MR * MR * Math.max(k, 1);
+    }
+
+    @Override
+    public void pack(int m, int k, float[] a, int aOff, int lda, float[] packed, int pOff) {
+        final int rows = (m + MR - 1) / MR * MR;
+        for (int k0 = 0; k0 < Math.max(k, 1); k0 += KC) {
+            packA(a, aOff + k0, lda, m, Math.min(KC, k - k0), packed, pOff + rows * k0);
+        }
+    }
+
+    @Override
+    public void multiplyRows(int m, int n, int k, float[] packedA, int pOff, float[] b, int bOff, int[] bRows,
+                             float[] c, int cOff, int ldc, float[] bias, int biasOff, Activation act) {
+        run(m, n, k, packedA, pOff, -1, null, b, bOff, bRows, c, cOff, ldc, bias, biasOff, act);
+    }
+
+    @Override
+    public int tileColumns() {
+        return NR;
+    }
+
+    /** Row starts of a packed B strip: row kk at kk * NR. */
+    private static final int[] PACKED_ROWS = java.util.stream.IntStream.range(0, Math.max(KC, 1)).map(i -> i * NR).toArray();
+
+    /**
+     * The blocked loops; B either comes row by row from {@code src} and is packed, or is read where it
+     * is ({@code b}, row kk at {@code bBase + bRows[kk]}) when {@code src} is null. A is packed here
+     * ({@code lda} &gt;= 0), or was packed by {@link #pack} ({@code lda} &lt; 0: {@code a} from {@code aOff}).
+     */
+    private void run(int m, int n, int k, float[] a, int aOff, int lda, BSource src, float[] b, int bBase, int[] bRows,
+                     float[] c, int cOff, int ldc, float[] bias, int biasOff, Activation act) {
         if (m <= 0 || n <= 0) {
             return;
         }
@@ -50,6 +89,7 @@ final class VectorSgemm implements GemmKernel {
         final boolean relu = act.op() == UnaryOp.RELU;
         final boolean other = !relu && !act.isIdentity();
         final int aStrips = (m + MR - 1) / MR;
+        final boolean packed = src != null;
         for (int j0 = 0; j0 < n; j0 += NC) {
             final int nb = Math.min(NC, n - j0);
             final int bStrips = (nb + NR - 1) / NR;
@@ -58,27 +98,37 @@ final class VectorSgemm implements GemmKernel {
                 final int kb = Math.min(KC, k - k0);
                 final boolean first = k0 == 0;
                 final boolean last = k0 + KC >= k;
-                float[] bp = ws.packB(bStrips * NR * Math.max(kb, 1));
-                packB(b, k0, kb, j0, nb, bp, ws.row(bStrips * NR));
-                float[] ap = ws.packA(aStrips * MR * Math.max(kb, 1));
-                packA(a, aOff + k0, lda, m, kb, ap);
+                float[] bp = b;
+                if (packed) {
+                    bp = ws.packB(bStrips * NR * Math.max(kb, 1));
+                    packB(src, k0, kb, j0, nb, bp, ws.row(bStrips * NR));
+                }
+                int[] rows = packed ? PACKED_ROWS : bRows;
+                int rowsOff = packed ? 0 : k0;
+                float[] ap = a;
+                int apOff = aOff + aStrips * MR * k0;             // this k block in a packed A
+                if (lda >= 0) {
+                    ap = ws.packA(aStrips * MR * Math.max(kb, 1));
+                    packA(a, aOff + k0, lda, m, kb, ap, 0);
+                    apOff = 0;
+                }
                 for (int s = 0; s < bStrips; s++) {
                     int cols = Math.min(NR, nb - s * NR);
-                    int bOff = s * kb * NR;
+                    int bOff = packed ? s * kb * NR : bBase + j0 + s * NR;
                     for (int t = 0; t < aStrips; t++) {
                         int i0 = t * MR;
-                        int rows = Math.min(MR, m - i0);
+                        int rowsLeft = Math.min(MR, m - i0);
                         int ct = cOff + i0 * ldc + j0 + s * NR;   // C[i0][j0 + s*NR]
-                        if (rows == MR && cols == NR) {
-                            micro(kb, ap, t * MR * kb, bp, bOff, c, ct, ldc, !first, bias, biasOff + i0, last && relu);
+                        if (rowsLeft == MR && cols == NR) {
+                            micro(kb, ap, apOff + t * MR * kb, bp, rows, rowsOff, bOff, c, ct, ldc, !first, bias, biasOff + i0, last && relu);
                             if (last && other) {
                                 for (int r = 0; r < MR; r++) {
                                     CpuElementwise.apply(act, c, ct + r * ldc, c, ct + r * ldc, NR);
                                 }
                             }
                         } else {
-                            edge(kb, ap, t * MR * kb, bp, bOff, c, ct, ldc, rows, cols, first, last, bias, biasOff + i0,
-                                    act, ws.tile(MR * NR));
+                            edge(kb, ap, apOff + t * MR * kb, bp, rows, rowsOff, bOff, c, ct, ldc, rowsLeft, cols, first, last, bias,
+                                    biasOff + i0, act, ws.tile(MR * NR));
                         }
                     }
                 }
@@ -88,7 +138,7 @@ final class VectorSgemm implements GemmKernel {
     }
 
     /** A partial tile (rows &lt; MR or cols &lt; NR): computed in full in {@code tile}, the valid part copied out. */
-    private static void edge(int kb, float[] ap, int aOff, float[] bp, int bOff, float[] c, int ct, int ldc,
+    private static void edge(int kb, float[] ap, int aOff, float[] b, int[] bRows, int rowsOff, int bOff, float[] c, int ct, int ldc,
                              int rows, int cols, boolean first, boolean last, float[] bias, int biasOff,
                              Activation act, float[] tile) {
         java.util.Arrays.fill(tile, 0, MR * NR, 0f);
@@ -99,7 +149,7 @@ final class VectorSgemm implements GemmKernel {
                 System.arraycopy(c, ct + r * ldc, tile, r * NR, cols);
             }
         }
-        micro(kb, ap, aOff, bp, bOff, tile, 0, NR, true, null, 0, false);
+        micro(kb, ap, aOff, b, bRows, rowsOff, bOff, tile, 0, NR, true, null, 0, false);
         for (int r = 0; r < rows; r++) {
             if (last && !act.isIdentity()) {
                 CpuElementwise.apply(act, tile, r * NR, tile, r * NR, cols);
@@ -127,11 +177,11 @@ final class VectorSgemm implements GemmKernel {
         }
     }
 
-    /** Ap[t][kk][r] = A[t*MR + r][kk] (A already offset to column k0), zero for rows past m. */
-    private static void packA(float[] a, int aOff, int lda, int m, int kb, float[] ap) {
+    /** Ap[t][kk][r] = A[t*MR + r][kk] (A already offset to column k0) from ap[apOff], zero for rows past m. */
+    private static void packA(float[] a, int aOff, int lda, int m, int kb, float[] ap, int apOff) {
         final int strips = (m + MR - 1) / MR;
         for (int t = 0; t < strips; t++) {
-            int base = t * MR * kb;
+            int base = apOff + t * MR * kb;
             for (int r = 0; r < MR; r++) {
                 int i = t * MR + r;
                 if (i < m) {
@@ -151,11 +201,11 @@ final class VectorSgemm implements GemmKernel {
     /**
      * The register-blocked micro-kernel: an 8 x NR tile of C (NR = 2 vectors) held in 16 vector
      * registers while kb steps of k stream through it, each step one FMA per register:
-     * C[r][j] (+)= sum_kk Ap[kk][r] * Bp[kk][j]. Starts from the bias (or from C when {@code load});
+     * C[r][j] (+)= sum_kk Ap[kk][r] * B[kk][j], row kk of B at {@code b[bRows[rowsOff + kk] + bOff]}. Starts from the bias (or from C when {@code load});
      * applies ReLU in registers when {@code relu}. Generated by a loop over r; keep it unrolled, as C2
      * keeps named locals in registers.
      */
-    private static void micro(int kb, float[] ap, int aOff, float[] bp, int bOff,
+    private static void micro(int kb, float[] ap, int aOff, float[] b, int[] bRows, int rowsOff, int bOff,
                               float[] c, int cOff, int ldc, boolean load, float[] bias, int biasOff, boolean relu) {
         FloatVector c00, c01;
         FloatVector c10, c11;
@@ -222,10 +272,10 @@ final class VectorSgemm implements GemmKernel {
             c71 = c70;
         }
         int ai = aOff;
-        int bi = bOff;
         for (int kk = 0; kk < kb; kk++) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            int bi = bRows[rowsOff + kk] + bOff;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
             FloatVector a0 = FloatVector.broadcast(S, ap[ai + 0]);
             c00 = a0.fma(b0, c00);
             c01 = a0.fma(b1, c01);
@@ -251,7 +301,6 @@ final class VectorSgemm implements GemmKernel {
             c70 = a7.fma(b0, c70);
             c71 = a7.fma(b1, c71);
             ai += MR;
-            bi += NR;
         }
         if (relu) {
             c00 = c00.max(0f);

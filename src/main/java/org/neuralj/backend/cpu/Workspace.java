@@ -17,6 +17,7 @@ final class Workspace {
     private float[] packB = new float[0];
     private float[] row = new float[0];
     private float[] tile = new float[0];
+    private float[] out = new float[0];
 
     static Workspace get() {
         return LOCAL.get();
@@ -55,6 +56,11 @@ final class Workspace {
     /** One row of B on its way into the packed strips. */
     float[] row(int length) {
         return row = grow(row, length);
+    }
+
+    /** A block of C in the implicit-GEMM convolution's padded layout, before it is cropped into the output. */
+    float[] out(int length) {
+        return out = grow(out, length);
     }
 
     /** One register tile of C, for edge tiles. */

@@ -147,6 +147,11 @@ class CpuConvTest {
             {1, 2, 40, 37, 5, 5, 5, 3, 2, 2, 1, 3, 0, 1, 1, 1},      // stride 3x2, big kernel
             {1, 64, 16, 16, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},     // K = 576 > Sgemm.KC
             {1, 1, 4, 4, 1, 3, 3, 1, 1, 3, 3, 3, 3, 1, 1, 1},        // pads bigger than the kernel reach
+            // stride 1 runs as an implicit GEMM on the padded input (vector GEMM only)
+            {2, 4, 9, 13, 10, 3, 2, 1, 1, 2, 0, 1, 1, 2, 1, 2},     // groups 2, asymmetric pads, dilation 2x1, batch 2
+            {1, 3, 5, 600, 9, 1, 3, 1, 1, 0, 1, 0, 1, 1, 1, 1},     // rows wider than a task's tile
+            {1, 2, 6, 6, 3, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1},       // no padding: output smaller than input
+            {1, 20, 23, 31, 17, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},   // M and N not multiples of the register tile
         };
         for (int[] t : cases) {
             int[] xs = {t[0], t[1], t[2], t[3]};
@@ -154,7 +159,7 @@ class CpuConvTest {
             int[] ws = {t[4], t[1] / g, t[5], t[6]};
             int oh = ConvSpec.convOut(t[2], t[5], t[7], t[9], t[11], t[13]);
             int ow = ConvSpec.convOut(t[3], t[6], t[8], t[10], t[12], t[14]);
-            for (Activation act : new Activation[] {Activation.NONE, new Activation(UnaryOp.CLIP, 0f, 6f)}) {
+            for (Activation act : new Activation[] {Activation.NONE, new Activation(UnaryOp.CLIP, 0f, 6f), Activation.of(UnaryOp.RELU)}) {
                 ConvSpec s = new ConvSpec(t[7], t[8], t[9], t[10], t[11], t[12], t[13], t[14], g, oh, ow, act);
                 float[] x = Close.random(r, xs[0] * xs[1] * xs[2] * xs[3]);
                 float[] w = Close.random(r, ws[0] * ws[1] * ws[2] * ws[3]);
