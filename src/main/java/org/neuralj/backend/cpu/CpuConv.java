@@ -70,29 +70,42 @@ final class CpuConv {
         }
         final int tile = Math.min(t, p);
         final int tiles = (p + tile - 1) / tile;
-        threads.forEach(n * groups * tiles, task -> {
-            int tIdx = task % tiles;
-            int g = (task / tiles) % groups;
-            int img = task / (tiles * groups);
-            int p0 = tIdx * tile;
-            int pb = Math.min(tile, p - p0);
-            int xOff = (img * cIn + g * cg) * h * wd;         // x[img][g*cg][0][0]
-            int yOff = (img * m + g * mg) * p + p0;           // y[img][g*mg][p0]
-            int wOff = g * mg * k;                            // w[g*mg][0][0][0], a [mg, k] matrix
-            if (vector && !direct) {
-                // col rows made on the fly as the GEMM packs each K block
-                Sgemm.multiply(mg, pb, k, w, wOff, k,
-                        (r, j0, nb, dst, dOff) -> im2colRow(x, xOff, h, wd, kh, kw, s, ow, p0 + j0, nb, r, dst, dOff),
-                        y, yOff, p, bias, g * mg, s.activation());
-            } else if (direct) {
-                // x[img][g*cg + c][p] is already col[c][p]
-                Sgemm.multiply(mg, pb, k, w, wOff, k, x, xOff + p0, p, y, yOff, p, bias, g * mg, s.activation());
-            } else {
-                float[][] col = Workspace.get().col(k, pb);
-                im2col(x, xOff, h, wd, cg, kh, kw, s, ow, p0, pb, col);
-                Sgemm.multiply(mg, pb, k, w, wOff, k, col, y, yOff, p, bias, g * mg, s.activation());
+        // the vector GEMM's weights packed once for all tiles (per tile they cost as much as a 64-channel tile's arithmetic)
+        final GemmKernel gemm = vector && !direct ? Sgemm.vector() : null;
+        final int packedSize = gemm == null ? 0 : gemm.packedSize(mg, k);
+        final float[] packed = gemm == null ? null : threads.borrow(groups * packedSize);
+        for (int g = 0; gemm != null && g < groups; g++) {
+            gemm.pack(mg, k, w, g * mg * k, k, packed, g * packedSize);
+        }
+        try {
+            threads.forEach(n * groups * tiles, task -> {
+                int tIdx = task % tiles;
+                int g = (task / tiles) % groups;
+                int img = task / (tiles * groups);
+                int p0 = tIdx * tile;
+                int pb = Math.min(tile, p - p0);
+                int xOff = (img * cIn + g * cg) * h * wd;         // x[img][g*cg][0][0]
+                int yOff = (img * m + g * mg) * p + p0;           // y[img][g*mg][p0]
+                int wOff = g * mg * k;                            // w[g*mg][0][0][0], a [mg, k] matrix
+                if (vector && !direct) {
+                    // col rows made on the fly as the GEMM packs each K block
+                    Sgemm.multiplyPacked(mg, pb, k, packed, g * packedSize,
+                            (r, j0, nb, dst, dOff) -> im2colRow(x, xOff, h, wd, kh, kw, s, ow, p0 + j0, nb, r, dst, dOff),
+                            y, yOff, p, bias, g * mg, s.activation());
+                } else if (direct) {
+                    // x[img][g*cg + c][p] is already col[c][p]
+                    Sgemm.multiply(mg, pb, k, w, wOff, k, x, xOff + p0, p, y, yOff, p, bias, g * mg, s.activation());
+                } else {
+                    float[][] col = Workspace.get().col(k, pb);
+                    im2col(x, xOff, h, wd, cg, kh, kw, s, ow, p0, pb, col);
+                    Sgemm.multiply(mg, pb, k, w, wOff, k, col, y, yOff, p, bias, g * mg, s.activation());
+                }
+            });
+        } finally {
+            if (packed != null) {
+                threads.giveBack(packed);
             }
-        });
+        }
         return y;
     }
 

@@ -25,6 +25,10 @@ interface GemmKernel {
     /** Packs A [m, k] (row-major, leading dimension lda) once for any number of {@link #multiplyRows} calls. */
     void pack(int m, int k, float[] a, int aOff, int lda, float[] packed, int pOff);
 
+    /** As {@link #multiply} with A packed by {@link #pack} (from {@code packed[pOff]}): many column tiles share one packing. */
+    void multiplyPacked(int m, int n, int k, float[] packed, int pOff, BSource b,
+                        float[] c, int cOff, int ldc, float[] bias, int biasOff, Activation act);
+
     /**
      * As {@link #multiply} with A packed by {@link #pack} (from {@code packed[pOff]}) and B read where it is:
      * {@code B[kk][j] = b[bOff + bRows[kk] + j]}, no copy. An implicit-GEMM convolution passes its

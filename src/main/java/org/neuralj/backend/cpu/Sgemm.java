@@ -66,6 +66,12 @@ final class Sgemm {
         VECTOR.multiply(m, n, k, a, aOff, lda, b, c, cOff, ldc, bias, biasOff, act);
     }
 
+    /** C = act(A * B + bias), A packed by {@link GemmKernel#pack}, B given row by row. Needs {@link #vector()}. */
+    static void multiplyPacked(int m, int n, int k, float[] packed, int pOff, GemmKernel.BSource b,
+                               float[] c, int cOff, int ldc, float[] bias, int biasOff, Activation act) {
+        VECTOR.multiplyPacked(m, n, k, packed, pOff, b, c, cOff, ldc, bias, biasOff, act);
+    }
+
     /** C = act(A * B + bias), A packed by {@link GemmKernel#pack}, B read in place (row kk at {@code b[bOff + bRows[kk]]}). Needs {@link #vector()}. */
     static void multiplyRows(int m, int n, int k, float[] packed, int pOff, float[] b, int bOff, int[] bRows,
                              float[] c, int cOff, int ldc, float[] bias, int biasOff, Activation act) {

@@ -62,6 +62,12 @@ final class VectorSgemm implements GemmKernel {
     }
 
     @Override
+    public void multiplyPacked(int m, int n, int k, float[] packedA, int pOff, BSource b,
+                               float[] c, int cOff, int ldc, float[] bias, int biasOff, Activation act) {
+        run(m, n, k, packedA, pOff, -1, b, null, 0, null, c, cOff, ldc, bias, biasOff, act);
+    }
+
+    @Override
     public void multiplyRows(int m, int n, int k, float[] packedA, int pOff, float[] b, int bOff, int[] bRows,
                              float[] c, int cOff, int ldc, float[] bias, int biasOff, Activation act) {
         run(m, n, k, packedA, pOff, -1, null, b, bOff, bRows, c, cOff, ldc, bias, biasOff, act);
