@@ -110,6 +110,49 @@ public final class SegmentationTraining {
         if (c.crop() % (1 << c.depth()) != 0) {
             throw new IllegalArgumentException("crop " + c.crop() + " must be a multiple of the stride " + (1 << c.depth()));
         }
+        Trained trained = train(c, l);
+        List<Sample> validation = trained.validation();
+        Map<String, Object> extra = trained.extra();
+        ReceptiveField rf = ReceptiveField.of(Models.loadTileable(c.out()), c.channels(), 256);
+        Map<String, Object> training = new LinkedHashMap<>(c.trainingInfo() == null ? Map.of() : c.trainingInfo());
+        training.put("seed", c.seed());
+        training.put("epochs", c.epochs());
+        training.put("steps_per_epoch", c.steps());
+        training.put("batch", c.batch());
+        training.put("crop", c.crop());
+        training.put("training_images", trained.trainingImages());
+        training.put("validation_images", validation.size());
+        training.put("validation_split", "by group, fraction " + c.validation() + ", seed " + c.seed());
+        training.put("validation_files", validation.stream().map(x -> Path.of(x.file()).getFileName().toString()).toList());
+        if (c.elastic() > 0) {
+            training.put("elastic", c.elastic());
+        }
+        training.putAll(extra);
+        int tile = Math.max(256, TilePlanSizes.tileFor(rf));
+        ModelCard card = new ModelCard(c.name(), ModelCard.Task.SEGMENTATION, c.out().getFileName().toString(), "bcyx", c.channels(),
+                c.normalization(), 0, "sigmoid", List.of("background", "foreground"), 0.5, tile, rf.radius(), rf.stride(), training,
+                Map.of(), c.seeds() ? Map.of("seed_channel", 1, "min_area", MIN_AREA) : Map.of("min_area", MIN_AREA));
+        Path cardFile = ModelCard.cardFileOf(c.out());
+        card.write(cardFile);
+        if (!validation.isEmpty()) {
+            l.log("validating on " + validation.size() + " held-out images through the Segment command's path (tiled)");
+            Map<String, Object> metrics = evaluate(cardFile.toString(), validation, c.backend());
+            card = card.withMetrics(metrics);
+            card.write(cardFile);
+            l.log("validation: " + metrics);
+        }
+        return new Result(card, c.out(), cardFile);
+    }
+
+    /** What training leaves for the card and the validation: the training images are unreachable once it returns. */
+    private record Trained(List<Sample> validation, int trainingImages, Map<String, Object> extra) {
+    }
+
+    /**
+     * Loads the pairs, trains and writes the ONNX model. Its own method so that the training images (most of
+     * the heap: a DSB2018 run holds ~1 GB of them) can be collected before the whole-image validation.
+     */
+    private static Trained train(Config c, TrainingListener l) {
         List<Sample> all = Datasets.pairs(c.images(), c.masks(), c.channels(), c.groups(), c.filter(), c.limit());
         Split.Parts<Sample> parts = Split.byGroup(all, Sample::group, c.validation(), c.seed());
         if (parts.train().isEmpty()) {
@@ -166,35 +209,7 @@ public final class SegmentationTraining {
                 throw new NeuralJException("cannot write " + c.out() + ": " + e.getMessage(), e);
             }
         }
-        ReceptiveField rf = ReceptiveField.of(Models.loadTileable(c.out()), c.channels(), 256);
-        Map<String, Object> training = new LinkedHashMap<>(c.trainingInfo() == null ? Map.of() : c.trainingInfo());
-        training.put("seed", c.seed());
-        training.put("epochs", c.epochs());
-        training.put("steps_per_epoch", c.steps());
-        training.put("batch", c.batch());
-        training.put("crop", c.crop());
-        training.put("training_images", parts.train().size());
-        training.put("validation_images", parts.validation().size());
-        training.put("validation_split", "by group, fraction " + c.validation() + ", seed " + c.seed());
-        training.put("validation_files", parts.validation().stream().map(x -> Path.of(x.file()).getFileName().toString()).toList());
-        if (c.elastic() > 0) {
-            training.put("elastic", c.elastic());
-        }
-        training.putAll(extra);
-        int tile = Math.max(256, TilePlanSizes.tileFor(rf));
-        ModelCard card = new ModelCard(c.name(), ModelCard.Task.SEGMENTATION, c.out().getFileName().toString(), "bcyx", c.channels(),
-                c.normalization(), 0, "sigmoid", List.of("background", "foreground"), 0.5, tile, rf.radius(), rf.stride(), training,
-                Map.of(), c.seeds() ? Map.of("seed_channel", 1, "min_area", MIN_AREA) : Map.of("min_area", MIN_AREA));
-        Path cardFile = ModelCard.cardFileOf(c.out());
-        card.write(cardFile);
-        if (!parts.validation().isEmpty()) {
-            l.log("validating on " + parts.validation().size() + " held-out images through the Segment command's path (tiled)");
-            Map<String, Object> metrics = evaluate(cardFile.toString(), parts.validation(), c.backend());
-            card = card.withMetrics(metrics);
-            card.write(cardFile);
-            l.log("validation: " + metrics);
-        }
-        return new Result(card, c.out(), cardFile);
+        return new Trained(List.copyOf(parts.validation()), parts.train().size(), extra);
     }
 
     /**
