@@ -40,6 +40,7 @@ public class ApplyModelCommand extends ContextCommand {
     @Parameter(label = "Model (.onnx)", style = "open")
     private File model;
 
+    // an annotation needs constants: NormalizationTest checks this list is Normalization.ids()
     @Parameter(label = "Normalization", choices = {"zscore", "zscore_invert_light", "percentile", "none"}, required = false)
     private String normalization = "zscore";
 

@@ -29,8 +29,7 @@ public class ApplyModelPlugin implements PlugIn {
         }
         GenericDialog gd = new GenericDialog("Apply ONNX Model");
         gd.addFileField("Model", Prefs.get(PREFS + "model", ""));
-        String[] norms = {"zscore", "zscore_invert_light", "percentile", "none"};
-        gd.addChoice("Normalization", norms, Prefs.get(PREFS + "normalization", "zscore"));
+        gd.addChoice("Normalization", Normalization.ids(), Prefs.get(PREFS + "normalization", Normalization.ZSCORE.id()));
         gd.addCheckbox("Sigmoid (logits to probabilities)", Prefs.get(PREFS + "sigmoid", false));
         String[] backends = Backends.available().toArray(new String[0]);
         String[] choices = new String[backends.length + 1];

@@ -13,8 +13,8 @@ import org.neuralj.backend.Backends;
 import org.neuralj.backend.NeuralJException;
 import org.neuralj.image.Inspect;
 import org.neuralj.image.ModelLocator;
-import org.neuralj.image.RoiClassification;
 import org.neuralj.image.Normalization;
+import org.neuralj.image.RoiClassification;
 import org.neuralj.viz.ModelSummary;
 
 /**
@@ -71,7 +71,7 @@ public class InspectPlugin implements PlugIn {
             gd.addCheckbox("Each_ROI (ROI Manager, overlay or selection)", false);
         }
         if (!about && !tool.equals("kernels")) {
-            gd.addChoice("Normalization", new String[] {"zscore", "zscore_invert_light", "percentile", "none"}, Prefs.get(PREFS + "normalization", "zscore"));
+            gd.addChoice("Normalization", Normalization.ids(), Prefs.get(PREFS + "normalization", Normalization.ZSCORE.id()));
             List<String> b = new java.util.ArrayList<>(List.of("auto"));
             b.addAll(Backends.available());
             gd.addChoice("Backend", b.toArray(new String[0]), Prefs.get(PREFS + "backend", "auto"));

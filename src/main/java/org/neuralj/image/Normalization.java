@@ -20,11 +20,16 @@ public enum Normalization {
         return name().toLowerCase(java.util.Locale.ROOT);
     }
 
+    /** Every {@link #id()}, in the order dialogs offer them (the default, zscore, first). */
+    public static String[] ids() {
+        return new String[] {ZSCORE.id(), ZSCORE_INVERT_LIGHT.id(), PERCENTILE.id(), NONE.id()};
+    }
+
     public static Normalization parse(String s) {
         try {
             return valueOf(s.trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown normalisation '" + s + "': use none, zscore, zscore_invert_light or percentile");
+            throw new IllegalArgumentException("unknown normalisation '" + s + "': use " + String.join(", ", ids()));
         }
     }
 

@@ -58,6 +58,20 @@ class NormalizationTest {
     }
 
     @Test
+    void everyFrontEndOffersEveryNormalisation() throws Exception {
+        java.util.Set<String> all = new java.util.HashSet<>();
+        for (Normalization n : Normalization.values()) {
+            all.add(n.id());
+        }
+        assertEquals(all, new java.util.HashSet<>(java.util.List.of(Normalization.ids())));
+        assertEquals(Normalization.ZSCORE.id(), Normalization.ids()[0], "the default comes first");
+        // a SciJava annotation cannot call ids(): its written-out list must match it
+        String[] choices = org.neuralj.fiji.ApplyModelCommand.class.getDeclaredField("normalization")
+                .getAnnotation(org.scijava.plugin.Parameter.class).choices();
+        assertEquals(java.util.List.of(Normalization.ids()), java.util.List.of(choices));
+    }
+
+    @Test
     void namesAsACardWritesThem() {
         assertEquals(Normalization.ZSCORE_INVERT_LIGHT, Normalization.parse("zscore_invert_light"));
         assertEquals(Normalization.ZSCORE_INVERT_LIGHT, Normalization.parse("zscore-invert-light"));
