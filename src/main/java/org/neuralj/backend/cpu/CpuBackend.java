@@ -163,7 +163,8 @@ public final class CpuBackend implements Backend {
         }
         float[] bd = optionalBias(bias, ws[0], "conv2d", ws);
         int[] out = {xs[0], ws[0], spec.outH(), spec.outW()};
-        return pooled(CpuConv.conv2d(threads, xd, xs, wd, ws, bd, spec, buffers.take(elementCount(out))), out);
+        CpuStorage packs = w.storage() instanceof CpuStorage st ? st : null;   // keeps the GEMM's packing of w
+        return pooled(CpuConv.conv2d(threads, xd, xs, wd, packs, ws, bd, spec, buffers.take(elementCount(out))), out);
     }
 
     @Override

@@ -29,8 +29,12 @@ final class CpuConv {
     private CpuConv() {
     }
 
-    /** The convolution into y [N, M, oH, oW] (every element written; y may hold anything before). */
-    static float[] conv2d(CpuThreads threads, float[] x, int[] xs, float[] w, int[] ws, float[] bias, ConvSpec s, float[] y) {
+    /**
+     * The convolution into y [N, M, oH, oW] (every element written; y may hold anything before). {@code packs}
+     * (w's storage, or null) keeps the weights packed for the GEMM between calls.
+     */
+    static float[] conv2d(CpuThreads threads, float[] x, int[] xs, float[] w, CpuStorage packs, int[] ws, float[] bias, ConvSpec s,
+                          float[] y) {
         if (CpuDepthwiseConv.handles(xs, ws, s)) { // one input channel per output channel: direct, no GEMM
             return CpuDepthwiseConv.conv2d(threads, x, xs, w, ws, bias, s, y);
         }
@@ -43,13 +47,14 @@ final class CpuConv {
         int mg = ws[0] / s.groups();
         if (Sgemm.vector() != null && s.strideH() == 1 && s.strideW() == 1 && !pointwise && ws[1] >= IMPLICIT_MIN_CHANNELS
                 && mg <= IMPLICIT_MAX_OUTPUTS) {
-            return implicitGemm(threads, x, xs, w, ws, bias, s, y);
+            return implicitGemm(threads, x, xs, w, packs, ws, bias, s, y);
         }
-        return im2colGemm(threads, x, xs, w, ws, bias, s, y);
+        return im2colGemm(threads, x, xs, w, packs, ws, bias, s, y);
     }
 
     /** The convolution as GEMMs over im2col tiles (a 1x1 stride-1 unpadded one over x itself). */
-    static float[] im2colGemm(CpuThreads threads, float[] x, int[] xs, float[] w, int[] ws, float[] bias, ConvSpec s, float[] y) {
+    static float[] im2colGemm(CpuThreads threads, float[] x, int[] xs, float[] w, CpuStorage packs, int[] ws, float[] bias, ConvSpec s,
+                              float[] y) {
         final int n = xs[0], cIn = xs[1], h = xs[2], wd = xs[3];
         final int m = ws[0], kh = ws[2], kw = ws[3];
         final int groups = s.groups();
@@ -70,43 +75,119 @@ final class CpuConv {
         }
         final int tile = Math.min(t, p);
         final int tiles = (p + tile - 1) / tile;
-        // the vector GEMM's weights packed once for all tiles (per tile they cost as much as a 64-channel tile's arithmetic)
         final GemmKernel gemm = vector && !direct ? Sgemm.vector() : null;
-        final int packedSize = gemm == null ? 0 : gemm.packedSize(mg, k);
-        final float[] packed = gemm == null ? null : threads.borrow(groups * packedSize);
-        for (int g = 0; gemm != null && g < groups; g++) {
-            gemm.pack(mg, k, w, g * mg * k, k, packed, g * packedSize);
-        }
-        try {
-            threads.forEach(n * groups * tiles, task -> {
-                int tIdx = task % tiles;
-                int g = (task / tiles) % groups;
-                int img = task / (tiles * groups);
-                int p0 = tIdx * tile;
-                int pb = Math.min(tile, p - p0);
-                int xOff = (img * cIn + g * cg) * h * wd;         // x[img][g*cg][0][0]
-                int yOff = (img * m + g * mg) * p + p0;           // y[img][g*mg][p0]
-                int wOff = g * mg * k;                            // w[g*mg][0][0][0], a [mg, k] matrix
-                if (vector && !direct) {
-                    // col rows made on the fly as the GEMM packs each K block
-                    Sgemm.multiplyPacked(mg, pb, k, packed, g * packedSize,
-                            (r, j0, nb, dst, dOff) -> im2colRow(x, xOff, h, wd, kh, kw, s, ow, p0 + j0, nb, r, dst, dOff),
-                            y, yOff, p, bias, g * mg, s.activation());
-                } else if (direct) {
-                    // x[img][g*cg + c][p] is already col[c][p]
-                    Sgemm.multiply(mg, pb, k, w, wOff, k, x, xOff + p0, p, y, yOff, p, bias, g * mg, s.activation());
-                } else {
-                    float[][] col = Workspace.get().col(k, pb);
-                    im2col(x, xOff, h, wd, cg, kh, kw, s, ow, p0, pb, col);
-                    Sgemm.multiply(mg, pb, k, w, wOff, k, col, y, yOff, p, bias, g * mg, s.activation());
-                }
-            });
-        } finally {
-            if (packed != null) {
-                threads.giveBack(packed);
+        // still too few tasks (a small image deep in a network: 7 x 7 pixels, 512 channels): output channels
+        // are split as well, in whole register tiles (then the im2col matrix is shared: sharedIm2col)
+        int mb = mg;
+        if (gemm != null) {
+            int unit = gemm.tileRows();
+            while (mb > unit && (long) n * groups * tiles * ((mg + mb - 1) / mb) < 2L * threads.threads()) {
+                mb = Math.max(unit, (mb / 2 + unit - 1) / unit * unit);
             }
         }
+        final int mBlock = mb;
+        final int mBlocks = (mg + mBlock - 1) / mBlock;
+        final int packedSize = gemm == null ? 0 : gemm.packedSize(mBlock, k);
+        final float[] packed = gemm == null ? null : packedWeights(gemm, w, packs, groups, mg, k, mBlock);
+        if (mBlocks > 1) {
+            return sharedIm2col(threads, x, xs, ws, bias, s, y, gemm, packed, mBlock, tile);
+        }
+        threads.forEach(n * groups * tiles * mBlocks, task -> {
+            int mIdx = task % mBlocks;
+            int tIdx = task / mBlocks % tiles;
+            int g = task / (mBlocks * tiles) % groups;
+            int img = task / (mBlocks * tiles * groups);
+            int p0 = tIdx * tile;
+            int pb = Math.min(tile, p - p0);
+            int xOff = (img * cIn + g * cg) * h * wd;         // x[img][g*cg][0][0]
+            int yOff = (img * m + g * mg) * p + p0;           // y[img][g*mg][p0]
+            int wOff = g * mg * k;                            // w[g*mg][0][0][0], a [mg, k] matrix
+            if (gemm != null) {
+                // col rows made on the fly as the GEMM packs each K block
+                int m0 = mIdx * mBlock;
+                Sgemm.multiplyPacked(Math.min(mBlock, mg - m0), pb, k, packed, (g * mBlocks + mIdx) * packedSize,
+                        (r, j0, nb, dst, dOff) -> im2colRow(x, xOff, h, wd, kh, kw, s, ow, p0 + j0, nb, r, dst, dOff),
+                        y, yOff + m0 * p, p, bias, g * mg + m0, s.activation());
+            } else if (direct) {
+                // x[img][g*cg + c][p] is already col[c][p]
+                Sgemm.multiply(mg, pb, k, w, wOff, k, x, xOff + p0, p, y, yOff, p, bias, g * mg, s.activation());
+            } else {
+                float[][] col = Workspace.get().col(k, pb);
+                im2col(x, xOff, h, wd, cg, kh, kw, s, ow, p0, pb, col);
+                Sgemm.multiply(mg, pb, k, w, wOff, k, col, y, yOff, p, bias, g * mg, s.activation());
+            }
+        });
         return y;
+    }
+
+    /**
+     * The im2col GEMM when output channels are split across tasks (few pixels): the im2col matrix of an image
+     * is built once, by all threads, and every block of output channels reads it in place. Made per task, it
+     * would be built again for each block, and its short rows (7 pixels a row at 7 x 7) cost more than the
+     * arithmetic.
+     */
+    private static float[] sharedIm2col(CpuThreads threads, float[] x, int[] xs, int[] ws, float[] bias, ConvSpec s, float[] y,
+                                        GemmKernel gemm, float[] packed, int mBlock, int tile) {
+        final int n = xs[0], cIn = xs[1], h = xs[2], wd = xs[3];
+        final int m = ws[0], kh = ws[2], kw = ws[3];
+        final int groups = s.groups();
+        final int cg = cIn / groups, mg = m / groups;
+        final int ow = s.outW(), p = s.outH() * ow;
+        final int k = cg * kh * kw;
+        final int mBlocks = (mg + mBlock - 1) / mBlock, tiles = (p + tile - 1) / tile;
+        final int packedSize = gemm.packedSize(mBlock, k);
+        final int[] rows = new int[k];
+        for (int r = 0; r < k; r++) {
+            rows[r] = r * p;
+        }
+        // the GEMM reads whole register tiles: the last row may be read past its end
+        final float[] col = threads.borrow(groups * k * p + gemm.tileColumns());
+        try {
+            java.util.Arrays.fill(col, groups * k * p, col.length, 0f);
+            for (int img = 0; img < n; img++) {
+                final int image = img;
+                threads.forRange(groups * k, 64, (from, to) -> {
+                    for (int gr = from; gr < to; gr++) {
+                        im2colRow(x, (image * cIn + gr / k * cg) * h * wd, h, wd, kh, kw, s, ow, 0, p, gr % k, col, gr * p);
+                    }
+                });
+                threads.forEach(groups * mBlocks * tiles, task -> {
+                    int mIdx = task % mBlocks;
+                    int tIdx = task / mBlocks % tiles;
+                    int g = task / (mBlocks * tiles);
+                    int m0 = mIdx * mBlock, p0 = tIdx * tile;
+                    Sgemm.multiplyRows(Math.min(mBlock, mg - m0), Math.min(tile, p - p0), k, packed, (g * mBlocks + mIdx) * packedSize,
+                            col, g * k * p + p0, rows, y, (image * m + g * mg + m0) * p + p0, p, bias, g * mg + m0, s.activation());
+                });
+            }
+        } finally {
+            threads.giveBack(col);
+        }
+        return y;
+    }
+
+    /** How weights were packed: the GEMM's register tile fixes the rest. */
+    private record PackKey(int groups, int mg, int k, int mBlock) {
+    }
+
+    /**
+     * The weights [groups x mg, k] packed for {@link GemmKernel#multiplyPacked} / {@link GemmKernel#multiplyRows}
+     * in blocks of {@code mBlock} output channels, block b of group g from (g * blocks + b) * packedSize(mBlock, k).
+     * Kept with w's storage ({@code packs}): a model's weights are packed on its first run only (packing a
+     * 512-channel 3x3 layer, 2.4 M weights, costs as much as running it on a 7 x 7 image).
+     */
+    static float[] packedWeights(GemmKernel gemm, float[] w, CpuStorage packs, int groups, int mg, int k, int mBlock) {
+        java.util.function.Supplier<float[]> make = () -> {
+            int blocks = (mg + mBlock - 1) / mBlock;
+            int size = gemm.packedSize(mBlock, k);
+            float[] packed = new float[groups * blocks * size];
+            for (int blk = 0; blk < groups * blocks; blk++) {
+                int m0 = blk % blocks * mBlock;
+                gemm.pack(Math.min(mBlock, mg - m0), k, w, (blk / blocks * mg + m0) * k, k, packed, blk * size);
+            }
+            return packed;
+        };
+        return packs == null ? make.get() : packs.derived(new PackKey(groups, mg, k, mBlock), make);
     }
 
     /**
@@ -118,8 +199,8 @@ final class CpuConv {
      * when there are few output channels. Columns ox &gt;= ow of each flat row (the wrap into the next
      * row) are computed and dropped. Same sums in the same order as the im2col path: the same numbers.
      */
-    static float[] implicitGemm(CpuThreads threads, float[] x, int[] xs, float[] w, int[] ws, float[] bias, ConvSpec s,
-                                float[] y) {
+    static float[] implicitGemm(CpuThreads threads, float[] x, int[] xs, float[] w, CpuStorage packs, int[] ws, float[] bias,
+                                ConvSpec s, float[] y) {
         final int n = xs[0], cIn = xs[1], h = xs[2], wd = xs[3];
         final int m = ws[0], kh = ws[2], kw = ws[3];
         final int groups = s.groups();
@@ -133,7 +214,7 @@ final class CpuConv {
         final GemmKernel gemm = Sgemm.vector();
         final float[] xp = threads.borrow(cIn * plane + wp + 2 * gemm.tileColumns());
         final int packedSize = gemm.packedSize(mg, k);
-        final float[] packed = threads.borrow(groups * packedSize);   // the weights, packed once for every tile
+        final float[] packed = packedWeights(gemm, w, packs, groups, mg, k, mg);
         final int[] taps = new int[k];                        // offset of tap r within a group's planes
         for (int r = 0; r < k; r++) {
             int c = r / (kh * kw), ky = (r / kw) % kh, kx = r % kw;
@@ -147,9 +228,6 @@ final class CpuConv {
         final int blocks = (oh + rowsPerTask - 1) / rowsPerTask;
         try {
             java.util.Arrays.fill(xp, cIn * plane, xp.length, 0f);
-            for (int g = 0; g < groups; g++) {
-                gemm.pack(mg, k, w, g * mg * k, k, packed, g * packedSize);
-            }
             for (int img = 0; img < n; img++) {
                 final int image = img;
                 threads.forEach(cIn, c -> pad(x, (image * cIn + c) * h * wd, h, wd, s.padTop(), s.padLeft(), xp, c * plane, hp, wp));
@@ -171,7 +249,6 @@ final class CpuConv {
             }
         } finally {
             threads.giveBack(xp);
-            threads.giveBack(packed);
         }
         return y;
     }

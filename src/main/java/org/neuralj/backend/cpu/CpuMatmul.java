@@ -19,6 +19,21 @@ final class CpuMatmul {
         // batch strides in units of whole matrices (0 on broadcast axes)
         int[] sa = Backend.broadcastStrides(aBatch, outBatch);
         int[] sb = Backend.broadcastStrides(bBatch, outBatch);
+        if (n == 1) { // matrix x vector: dot products of contiguous rows (the GEMM would pad one column to a register tile)
+            threads.forRange(batch * m, 64, (from, to) -> {
+                for (int row = from; row < to; row++) {
+                    int bi = row / m;
+                    int aRow = matrixOffset(bi, outBatch, sa) * m * k + row % m * k;
+                    int bCol = matrixOffset(bi, outBatch, sb) * k;
+                    float sum = 0f;
+                    for (int kk = 0; kk < k; kk++) {
+                        sum += a[aRow + kk] * b[bCol + kk];
+                    }
+                    y[row] = sum;
+                }
+            });
+            return y;
+        }
         // split rows, then columns, until every thread has a couple of tasks
         int rowBlock = m;
         int colBlock = n;
@@ -38,15 +53,8 @@ final class CpuMatmul {
             int cbi = task % cBlocks;
             int rbi = (task / cBlocks) % rBlocks;
             int bi = task / (cBlocks * rBlocks);
-            int rem = bi;
-            int ma = 0;
-            int mb = 0;
-            for (int ax = outBatch.length - 1; ax >= 0; ax--) {
-                int i = rem % outBatch[ax];
-                rem /= outBatch[ax];
-                ma += i * sa[ax];
-                mb += i * sb[ax];
-            }
+            int ma = matrixOffset(bi, outBatch, sa);
+            int mb = matrixOffset(bi, outBatch, sb);
             int i0 = rbi * rb;
             int j0 = cbi * cb;
             // y[bi][i0:i0+rows][j0:j0+cols] = a[ma][i0:..][:] x b[mb][:][j0:..]
@@ -56,6 +64,17 @@ final class CpuMatmul {
                     y, bi * m * n + i0 * n + j0, n, null, 0, Activation.NONE);
         });
         return y;
+    }
+
+    /** The matrix (in whole matrices) an operand with batch strides {@code strides} gives output batch entry bi. */
+    private static int matrixOffset(int bi, int[] outBatch, int[] strides) {
+        int rem = bi;
+        int offset = 0;
+        for (int ax = outBatch.length - 1; ax >= 0; ax--) {
+            offset += rem % outBatch[ax] * strides[ax];
+            rem /= outBatch[ax];
+        }
+        return offset;
     }
 
     private static int ceilDiv(int a, int b) {

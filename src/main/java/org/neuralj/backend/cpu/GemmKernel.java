@@ -39,6 +39,9 @@ interface GemmKernel {
     void multiplyRows(int m, int n, int k, float[] packed, int pOff, float[] b, int bOff, int[] bRows,
                       float[] c, int cOff, int ldc, float[] bias, int biasOff, Activation act);
 
+    /** Rows of the register tile. */
+    int tileRows();
+
     /** Columns of the register tile. */
     int tileColumns();
 

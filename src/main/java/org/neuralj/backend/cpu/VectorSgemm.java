@@ -74,6 +74,11 @@ final class VectorSgemm implements GemmKernel {
     }
 
     @Override
+    public int tileRows() {
+        return MR;
+    }
+
+    @Override
     public int tileColumns() {
         return NR;
     }

@@ -41,9 +41,17 @@ public final class Gemm implements Op {
         boolean hasC = in.size() > 2 && in.get(2) != null;
         return Step.of(Meta.of(new int[] {m, n}, in.get(0).type()), (b, t) -> {
             try (Temporaries temps = new Temporaries()) {
-                Tensor x = transA ? temps.keep(Transpose.transpose(b, t.get(0), new int[] {1, 0})) : t.get(0);
-                Tensor y = transB ? temps.keep(Transpose.transpose(b, t.get(1), new int[] {1, 0})) : t.get(1);
-                Tensor z = b.matmul(x, y);
+                Tensor z;
+                if (transB && m == 1) {
+                    // one row against a [N, K] weight (a batch-1 classifier head): (a B^T)^T = B a^T, where a^T is
+                    // a reshape: no copy of B, which a transpose would make on every run
+                    Tensor aColumn = temps.keep(t.get(0).reshape(k, 1));
+                    z = temps.keep(b.matmul(t.get(1), aColumn)).reshape(1, n);
+                } else {
+                    Tensor x = transA ? temps.keep(Transpose.transpose(b, t.get(0), new int[] {1, 0})) : t.get(0);
+                    Tensor y = transB ? temps.keep(Transpose.transpose(b, t.get(1), new int[] {1, 0})) : t.get(1);
+                    z = b.matmul(x, y);
+                }
                 if (alpha != 1f) {
                     z = replace(z, b.unary(z, new Activation(UnaryOp.AFFINE, alpha, 0f)));
                 }

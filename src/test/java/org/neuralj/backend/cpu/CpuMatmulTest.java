@@ -68,6 +68,26 @@ class CpuMatmulTest {
     }
 
     @Test
+    void matrixTimesVectorWithBroadcastBatches() {
+        // n == 1 takes the dot-product path; b broadcast over a's leading batch axis
+        Random r = new Random(12);
+        float[] a = Close.random(r, 3 * 200 * 70);
+        float[] b = Close.random(r, 70);
+        float[] e = new float[3 * 200];
+        for (int i = 0; i < 3 * 200; i++) {
+            double s = 0;
+            for (int k = 0; k < 70; k++) {
+                s += a[i * 70 + k] * b[k];
+            }
+            e[i] = (float) s;
+        }
+        try (Tensor ta = cpu.upload(a, 3, 200, 70); Tensor tb = cpu.upload(b, 70, 1); Tensor y = cpu.matmul(ta, tb)) {
+            assertArrayEquals(new int[] {3, 200, 1}, y.shape());
+            assertClose(e, cpu.download(y), 1e-5, 1e-5, "[3, 200, 70] x [70, 1]");
+        }
+    }
+
+    @Test
     void singleRowTimesWideMatrixSplitsColumns() {
         Random r = new Random(10);
         float[] a = Close.random(r, 700);
