@@ -85,18 +85,15 @@ final class CpuConv {
                 mb = Math.max(unit, (mb / 2 + unit - 1) / unit * unit);
             }
         }
-        final int mBlock = mb;
-        final int mBlocks = (mg + mBlock - 1) / mBlock;
-        final int packedSize = gemm == null ? 0 : gemm.packedSize(mBlock, k);
-        final float[] packed = gemm == null ? null : packedWeights(gemm, w, packs, groups, mg, k, mBlock);
-        if (mBlocks > 1) {
-            return sharedIm2col(threads, x, xs, ws, bias, s, y, gemm, packed, mBlock, tile);
+        final float[] packed = gemm == null ? null : packedWeights(gemm, w, packs, groups, mg, k, mb);
+        if (mb < mg) {
+            return sharedIm2col(threads, x, xs, ws, bias, s, y, gemm, packed, mb, tile);
         }
-        threads.forEach(n * groups * tiles * mBlocks, task -> {
-            int mIdx = task % mBlocks;
-            int tIdx = task / mBlocks % tiles;
-            int g = task / (mBlocks * tiles) % groups;
-            int img = task / (mBlocks * tiles * groups);
+        final int packedSize = gemm == null ? 0 : gemm.packedSize(mg, k);
+        threads.forEach(n * groups * tiles, task -> {
+            int tIdx = task % tiles;
+            int g = (task / tiles) % groups;
+            int img = task / (tiles * groups);
             int p0 = tIdx * tile;
             int pb = Math.min(tile, p - p0);
             int xOff = (img * cIn + g * cg) * h * wd;         // x[img][g*cg][0][0]
@@ -104,10 +101,9 @@ final class CpuConv {
             int wOff = g * mg * k;                            // w[g*mg][0][0][0], a [mg, k] matrix
             if (gemm != null) {
                 // col rows made on the fly as the GEMM packs each K block
-                int m0 = mIdx * mBlock;
-                Sgemm.multiplyPacked(Math.min(mBlock, mg - m0), pb, k, packed, (g * mBlocks + mIdx) * packedSize,
+                Sgemm.multiplyPacked(mg, pb, k, packed, g * packedSize,
                         (r, j0, nb, dst, dOff) -> im2colRow(x, xOff, h, wd, kh, kw, s, ow, p0 + j0, nb, r, dst, dOff),
-                        y, yOff + m0 * p, p, bias, g * mg + m0, s.activation());
+                        y, yOff, p, bias, g * mg, s.activation());
             } else if (direct) {
                 // x[img][g*cg + c][p] is already col[c][p]
                 Sgemm.multiply(mg, pb, k, w, wOff, k, x, xOff + p0, p, y, yOff, p, bias, g * mg, s.activation());
