@@ -100,7 +100,7 @@ final class VectorSgemm implements GemmKernel {
         final boolean relu = act.op() == UnaryOp.RELU;
         final boolean other = !relu && !act.isIdentity();
         final int aStrips = (m + MR - 1) / MR;
-        final boolean packed = src != null;
+        final boolean bPacked = src != null;
         for (int j0 = 0; j0 < n; j0 += NC) {
             final int nb = Math.min(NC, n - j0);
             final int bStrips = (nb + NR - 1) / NR;
@@ -110,12 +110,12 @@ final class VectorSgemm implements GemmKernel {
                 final boolean first = k0 == 0;
                 final boolean last = k0 + KC >= k;
                 float[] bp = b;
-                if (packed) {
+                if (bPacked) {
                     bp = ws.packB(bStrips * NR * Math.max(kb, 1));
                     packB(src, k0, kb, j0, nb, bp, ws.row(bStrips * NR));
                 }
-                int[] rows = packed ? PACKED_ROWS : bRows;
-                int rowsOff = packed ? 0 : k0;
+                int[] rows = bPacked ? PACKED_ROWS : bRows;
+                int rowsOff = bPacked ? 0 : k0;
                 float[] ap = a;
                 int apOff = aOff + aStrips * MR * k0;             // this k block in a packed A
                 if (lda >= 0) {
@@ -125,7 +125,7 @@ final class VectorSgemm implements GemmKernel {
                 }
                 for (int s = 0; s < bStrips; s++) {
                     int cols = Math.min(NR, nb - s * NR);
-                    int bOff = packed ? s * kb * NR : bBase + j0 + s * NR;
+                    int bOff = bPacked ? s * kb * NR : bBase + j0 + s * NR;
                     for (int t = 0; t < aStrips; t++) {
                         int i0 = t * MR;
                         int rowsLeft = Math.min(MR, m - i0);
