@@ -50,6 +50,8 @@ public final class OpenClBackend implements Backend {
     enum ConvKernel { AUTO, GENERAL, TILED, VEC }
 
     // Tunables of the tiled conv kernel (defaults of conv.cl unless a device needs otherwise).
+    /** Output channels per work-item of the stride = kernel transposed convolution (conv_transpose2d_blocks). */
+    private static final int CONV_TRANSPOSE_OC = 8;
     private static final int CONV_OC_TILE = 8;
     private static final int CONV_X_TILE = 2;
     private static final int CONV_WG_X = 16;
@@ -690,6 +692,15 @@ public final class OpenClBackend implements Backend {
         cl_mem xm = mem(x), wm = mem(w), bm = bias == null ? dummy : mem(bias);
         Tensor y = allocate(N, M, s.outH(), s.outW());
         Activation act = s.activation();
+        int mg = M / g;
+        if (s.strideH() == kH && s.strideW() == kW && s.padTop() == 0 && s.padLeft() == 0 && s.dilationH() == 1
+                && s.dilationW() == 1 && s.outH() == H * kH && s.outW() == W * kW && kH * kW <= 16) {
+            int oc = Math.min(CONV_TRANSPOSE_OC, mg);
+            run("conv_transpose.cl", "-DOC=" + oc + " -DKH=" + kH + " -DKW=" + kW, "conv_transpose2d_blocks",
+                    range(W, H, (long) N * g * ((mg + oc - 1) / oc)), null,
+                    xm, wm, bm, mem(y), N, C, H, W, M, g, bias == null ? 0 : 1, actCode(act.op()), act.a(), act.b());
+            return y;
+        }
         run("conv_transpose.cl", "", "conv_transpose2d", range(s.outW(), s.outH(), (long) N * M), null,
                 xm, wm, bm, mem(y), N, C, H, W, M, kH, kW, s.outH(), s.outW(),
                 s.strideH(), s.strideW(), s.padTop(), s.padLeft(), s.dilationH(), s.dilationW(), g,

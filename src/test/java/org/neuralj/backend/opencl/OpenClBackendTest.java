@@ -387,6 +387,10 @@ class OpenClBackendTest {
             new Case(2, 4, 3, 6, 2, 4, 4, 2, 2, 2, 1, 1, 1, 1, 6, 12, false, Activation.of(UnaryOp.RELU)),
             new Case(1, 3, 5, 4, 2, 3, 2, 1, 3, 1, 0, 1, 2, 1, 17, 4, true, Activation.NONE),  // with output padding
             new Case(1, 6, 4, 4, 1, 2, 2, 6, 2, 2, 0, 0, 1, 1, 8, 8, true, Activation.NONE),   // depthwise up-sampling
+            // stride = kernel, no padding: each input pixel owns a block of the output (conv_transpose2d_blocks)
+            new Case(2, 5, 3, 4, 11, 2, 2, 1, 2, 2, 0, 0, 1, 1, 6, 8, true, Activation.of(UnaryOp.RELU)),  // 11 = 8 + 3 channels
+            new Case(1, 4, 3, 3, 2, 3, 2, 2, 3, 2, 0, 0, 1, 1, 9, 6, false, Activation.NONE),             // 3 x 2 blocks, groups
+            new Case(1, 4, 3, 3, 2, 2, 2, 1, 2, 2, 0, 0, 1, 1, 7, 7, true, Activation.NONE),              // output padding: general kernel
         };
         int seed = 300;
         for (Case k : cases) {
