@@ -186,6 +186,10 @@ public interface Backend extends AutoCloseable {
      */
     Tensor dropoutMask(float p, long seed, int... shape);
 
+    /** Waits until all work handed to the backend has finished (a device queue); the CPU backend's ops return done. */
+    default void finish() {
+    }
+
     // ---- life cycle ---------------------------------------------------------------------------
 
     /** Releases every device resource (programs, pooled buffers, queues). Tensors must be closed first. */

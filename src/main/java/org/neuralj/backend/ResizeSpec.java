@@ -45,4 +45,48 @@ public record ResizeSpec(int outH, int outW, float scaleH, float scaleW,
                 throw new IllegalArgumentException(String.valueOf(mode));
         }
     }
+
+    /** round(c) per the ONNX nearest_mode (ties: PREFER_FLOOR rounds x.5 down, PREFER_CEIL up), unclamped. */
+    public static int nearestIndex(float c, NearestMode mode) {
+        switch (mode) {
+            case ROUND_PREFER_FLOOR:
+                return (int) Math.ceil(c - 0.5f);
+            case ROUND_PREFER_CEIL:
+                return (int) Math.floor(c + 0.5f);
+            case FLOOR:
+                return (int) Math.floor(c);
+            case CEIL:
+                return (int) Math.ceil(c);
+            default:
+                throw new IllegalArgumentException("nearest mode " + mode);
+        }
+    }
+
+    /** NEAREST mode: the input index of every output index along an axis, clamped to [0, in-1]. */
+    public int[] nearestIndices(int in, int out, float scale) {
+        int[] idx = new int[out];
+        for (int o = 0; o < out; o++) {
+            idx[o] = Math.max(0, Math.min(in - 1, nearestIndex(sourceCoordinate(coordinateMode, o, in, out, scale), nearestMode)));
+        }
+        return idx;
+    }
+
+    /**
+     * The whole factor f when this resize is a NEAREST up-sampling that repeats every input pixel f times along
+     * the axis (output index o reads input o / f, as nearestIndices says), else 0: a device then copies instead of
+     * computing coordinates.
+     */
+    public int repeatFactor(int in, int out, float scale) {
+        if (mode != Mode.NEAREST || in <= 0 || out % in != 0) {
+            return 0;
+        }
+        int f = out / in;
+        int[] idx = nearestIndices(in, out, scale);
+        for (int o = 0; o < out; o++) {
+            if (idx[o] != o / f) {
+                return 0;
+            }
+        }
+        return f;
+    }
 }

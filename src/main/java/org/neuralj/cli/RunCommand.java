@@ -28,7 +28,7 @@ final class RunCommand implements Main.Command {
                 + "  --backend  auto (default: an OpenCL device if there is one, else the CPU), cpu, opencl, opencl:N\n"
                 + "  --repeat   run N times and print the median time (after one warm-up run)\n"
                 + "  --profile  also print where the time goes: per op type and output shape, per run, largest first\n"
-                + "             (on an OpenCL device the time to enqueue, not to run)";
+                + "             (on an OpenCL device each step waits for the device)";
     }
 
     @Override

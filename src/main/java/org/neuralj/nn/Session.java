@@ -42,7 +42,8 @@ public final class Session implements AutoCloseable {
 
     /**
      * Times every step of the runs from now on, summed per op type and output shape ({@link #profileTimes}):
-     * where a model spends its time. On a device backend a step's time is the time to enqueue it, not to run it.
+     * where a model spends its time. On a device backend every step then waits for the device to finish it, so
+     * its time is its run time (and the whole run is slower than without profiling).
      */
     public synchronized Session profile() {
         profile = new java.util.TreeMap<>();
@@ -166,9 +167,16 @@ public final class Session implements AutoCloseable {
                     args.add(name.isEmpty() ? null : tensorFor(name, plan, inputs, live));
                 }
                 List<Tensor> results;
-                long started = profile == null ? 0 : System.nanoTime();
+                long started = 0;
+                if (profile != null) {
+                    backend.finish();
+                    started = System.nanoTime();
+                }
                 try {
                     results = p.step().kernel().run(backend, args);
+                    if (profile != null) {
+                        backend.finish();
+                    }
                 } catch (DeviceOutOfMemoryException e) {
                     // keeps its type: the image layer retries with smaller tiles or on the CPU
                     throw new DeviceOutOfMemoryException(p.node().info() + ": " + e.getMessage(), e);

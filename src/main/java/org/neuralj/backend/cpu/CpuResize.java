@@ -91,14 +91,9 @@ final class CpuResize {
     static Taps taps(ResizeSpec s, int in, int out, float scale) {
         switch (s.mode()) {
             case NEAREST: {
-                int[] idx = new int[out];
                 float[] w = new float[out];
-                for (int o = 0; o < out; o++) {
-                    float c = ResizeSpec.sourceCoordinate(s.coordinateMode(), o, in, out, scale);
-                    idx[o] = clamp(nearest(c, s.nearestMode()), in);
-                    w[o] = 1f;
-                }
-                return new Taps(1, idx, w);
+                java.util.Arrays.fill(w, 1f);
+                return new Taps(1, s.nearestIndices(in, out, scale), w);
             }
             case LINEAR: {
                 int[] idx = new int[2 * out];
@@ -147,22 +142,6 @@ final class CpuResize {
             }
             default:
                 throw new IllegalArgumentException("resize mode " + s.mode());
-        }
-    }
-
-    /** round(c) per the ONNX nearest_mode (ties: PREFER_FLOOR rounds x.5 down, PREFER_CEIL up). */
-    static int nearest(float c, ResizeSpec.NearestMode mode) {
-        switch (mode) {
-            case ROUND_PREFER_FLOOR:
-                return (int) Math.ceil(c - 0.5f);
-            case ROUND_PREFER_CEIL:
-                return (int) Math.floor(c + 0.5f);
-            case FLOOR:
-                return (int) Math.floor(c);
-            case CEIL:
-                return (int) Math.ceil(c);
-            default:
-                throw new IllegalArgumentException("nearest mode " + mode);
         }
     }
 

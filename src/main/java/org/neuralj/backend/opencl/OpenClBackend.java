@@ -50,13 +50,18 @@ public final class OpenClBackend implements Backend {
     enum ConvKernel { AUTO, GENERAL, TILED, VEC }
 
     // Tunables of the tiled conv kernel (defaults of conv.cl unless a device needs otherwise).
+    /** Outputs per work-item of the whole-factor nearest up-sampling (resize_repeat). */
+    private static final int RESIZE_VW = 16;
     /** Output channels per work-item of the stride = kernel transposed convolution (conv_transpose2d_blocks). */
     private static final int CONV_TRANSPOSE_OC = 8;
     private static final int CONV_OC_TILE = 8;
     private static final int CONV_X_TILE = 2;
     private static final int CONV_WG_X = 16;
-    // Tunables of the vector conv kernel (conv2d_vec); on PoCL (AVX-512) 16 x-lanes x 8 channels measured best.
+    // Tunables of the vector conv kernel (conv2d_vec): 16 x-lanes (AVX-512) and up to 32 output channels per
+    // work-item. PoCL, shipped nuclei U-Net 512^2, three alternating runs each: 32 channels 428-541 ms, 16
+    // 552-579 ms, 8 553-674 ms (layers with fewer channels compile for their own count).
     private static final int CONV_VW = Integer.getInteger("neuralj.opencl.convVW", 16);
+    private static final int CONV_VEC_OC = Integer.getInteger("neuralj.opencl.convVecOC", 32);
     /**
      * Fault injection for tests: a backend opened while this property is N >= 0 acts as a device that
      * disappears after N kernel launches (every later launch fails as a lost device does).
@@ -64,7 +69,6 @@ public final class OpenClBackend implements Backend {
     static final String FAULT_PROPERTY = "neuralj.opencl.faultAfterLaunches";
     private final long faultAfterLaunches = Long.getLong(FAULT_PROPERTY, -1);
     private long launches;
-    private static final int CONV_VEC_OC = Integer.getInteger("neuralj.opencl.convVecOC", 8);
 
     private final int index;
     private final DeviceInfo info;
@@ -289,6 +293,7 @@ public final class OpenClBackend implements Backend {
     }
 
     /** Waits until every enqueued kernel has finished (for timing). */
+    @Override
     public void finish() {
         try {
             CL.clFinish(queue);
@@ -649,12 +654,16 @@ public final class OpenClBackend implements Backend {
             // CPU drivers run explicit vectors best (conv2d_vec); GPUs the work-group tiled kernel, whose
             // neighbouring work-items read neighbouring x. Both pay off once a tile of output channels and a
             // row of x positions are filled; tiny or channel-poor convolutions take the general kernel.
-            boolean big = M / g >= 4 && s.outW() >= 8;
-            k = !big ? ConvKernel.GENERAL : info.type().contains("CPU") ? ConvKernel.VEC : ConvKernel.TILED;
+            // On a CPU driver the vector kernel also takes few output channels (a network's last 1-channel layer),
+            // compiled for that many: with the general kernel (one work-item per pixel) the blob detector ran 5x slower on PoCL.
+            boolean cpu = info.type().contains("CPU");
+            boolean big = (cpu || M / g >= 4) && s.outW() >= 8;
+            k = !big ? ConvKernel.GENERAL : cpu ? ConvKernel.VEC : ConvKernel.TILED;
         }
         if (k == ConvKernel.VEC) {
-            int mTiles = (M / g + CONV_VEC_OC - 1) / CONV_VEC_OC;
-            String defines = "-DVW=" + CONV_VW + " -DVEC_OC=" + CONV_VEC_OC;
+            int oc = Math.min(CONV_VEC_OC, Integer.highestOneBit(Math.max(1, M / g)));   // output channels per work-item
+            int mTiles = (M / g + oc - 1) / oc;
+            String defines = "-DVW=" + CONV_VW + " -DVEC_OC=" + oc;
             run("conv.cl", defines, "conv2d_vec", range((s.outW() + CONV_VW - 1) / CONV_VW, s.outH(),
                     (long) N * g * mTiles), null, args);
         } else if (k == ConvKernel.TILED) {
@@ -1205,6 +1214,12 @@ public final class OpenClBackend implements Backend {
         cl_mem xm = mem(x);
         int nc = xs[0] * xs[1];
         Tensor y = allocate(xs[0], xs[1], s.outH(), s.outW());
+        int fH = s.repeatFactor(xs[2], s.outH(), s.scaleH()), fW = s.repeatFactor(xs[3], s.outW(), s.scaleW());
+        if (fH > 0 && fW > 0) { // U-Net up-sampling: a copy (the general kernel took 5x longer on PoCL)
+            run("resize.cl", "-DVW=" + RESIZE_VW, "resize_repeat", range((s.outW() + RESIZE_VW - 1) / RESIZE_VW, s.outH(), nc), null,
+                    xm, mem(y), nc, xs[2], xs[3], fH, fW);
+            return y;
+        }
         run("resize.cl", "", "resize", range(s.outW(), s.outH(), nc), null, xm, mem(y), nc, xs[2], xs[3],
                 s.outH(), s.outW(), s.scaleH(), s.scaleW(), resizeModeCode(s.mode()), coordinateCode(s.coordinateMode()),
                 nearestCode(s.nearestMode()), s.cubicA(), s.excludeOutside() ? 1 : 0);

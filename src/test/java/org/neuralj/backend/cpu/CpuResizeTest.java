@@ -55,6 +55,22 @@ class CpuResizeTest {
     private static final NearestMode RPF = NearestMode.ROUND_PREFER_FLOOR;
 
     @Test
+    void repeatFactorOnlyForNearestWholeFactorUpsamplingThatRepeatsPixels() {
+        ResizeSpec asymmetric = new ResizeSpec(10, 14, 2f, 2f, Mode.NEAREST, CoordinateMode.ASYMMETRIC, NearestMode.FLOOR, -0.75f, false);
+        assertEquals(2, asymmetric.repeatFactor(7, 14, 2f));
+        ResizeSpec halfPixel = new ResizeSpec(15, 15, 3f, 3f, Mode.NEAREST, CoordinateMode.HALF_PIXEL, NearestMode.ROUND_PREFER_FLOOR,
+                -0.75f, false);
+        assertEquals(3, halfPixel.repeatFactor(5, 15, 3f));
+        // align_corners stretches the input to the output's ends: 5 -> 15 reads 0,0,1,1,1,1,2,... not 0,0,0,1,1,1,2,...
+        ResizeSpec corners = new ResizeSpec(15, 15, 3f, 3f, Mode.NEAREST, CoordinateMode.ALIGN_CORNERS, NearestMode.ROUND_PREFER_FLOOR,
+                -0.75f, false);
+        assertEquals(0, corners.repeatFactor(5, 15, 3f));
+        ResizeSpec linear = new ResizeSpec(10, 10, 2f, 2f, Mode.LINEAR, CoordinateMode.ASYMMETRIC, NearestMode.FLOOR, -0.75f, false);
+        assertEquals(0, linear.repeatFactor(5, 10, 2f));
+        assertEquals(0, asymmetric.repeatFactor(5, 9, 1.8f));
+    }
+
+    @Test
     void nearest() {
         check("test_resize_upsample_scales_nearest", X22, 2, 2, 4, 6, 2f, 3f, Mode.NEAREST, HP, RPF, -0.75f, false,
                 new float[] {1, 1, 1, 2, 2, 2, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 3, 3, 3, 4, 4, 4});
@@ -88,9 +104,9 @@ class CpuResizeTest {
             assertArrayEquals(new float[] {10, 10, 20, 20}, cpu.download(a), "x.5 rounds down");
             assertArrayEquals(new float[] {10, 20, 20, 20}, cpu.download(b), "x.5 rounds up (then clamps)");
         }
-        assertEquals(-1, CpuResize.nearest(-0.6f, RPF));
-        assertEquals(-1, CpuResize.nearest(-0.5f, NearestMode.ROUND_PREFER_FLOOR));
-        assertEquals(0, CpuResize.nearest(-0.5f, NearestMode.ROUND_PREFER_CEIL));
+        assertEquals(-1, ResizeSpec.nearestIndex(-0.6f, RPF));
+        assertEquals(-1, ResizeSpec.nearestIndex(-0.5f, NearestMode.ROUND_PREFER_FLOOR));
+        assertEquals(0, ResizeSpec.nearestIndex(-0.5f, NearestMode.ROUND_PREFER_CEIL));
     }
 
     @Test

@@ -129,9 +129,12 @@ void conv2d_tiled(__global const float* x, __global const float* w, __global con
 #define VW 8           // vector width along x: 4, 8 or 16
 #endif
 #ifndef VEC_OC
-#define VEC_OC 8       // output channels per work-item (conv2d_vec)
+#define VEC_OC 8       // output channels per work-item (conv2d_vec; the host passes its own)
 #endif
 
+#if VW != 4 && VW != 8 && VW != 16
+#error "VW must be 4, 8 or 16"
+#endif
 #if VW == 16
 typedef float16 floatv;
 #define VLOAD vload16
