@@ -57,11 +57,12 @@ public final class OpenClBackend implements Backend {
     private static final int CONV_OC_TILE = 8;
     private static final int CONV_X_TILE = 2;
     private static final int CONV_WG_X = 16;
-    // Tunables of the vector conv kernel (conv2d_vec): 16 x-lanes (AVX-512) and up to 32 output channels per
-    // work-item. PoCL, shipped nuclei U-Net 512^2, three alternating runs each: 32 channels 428-541 ms, 16
-    // 552-579 ms, 8 553-674 ms (layers with fewer channels compile for their own count).
+    // Tunables of the vector conv kernel (conv2d_vec): 16 x-lanes (AVX-512) and up to 8 output channels per
+    // work-item (layers with fewer compile for their own count). 32 ran faster on PoCL at 512^2 (shipped nuclei
+    // U-Net 428-541 ms against 553-674 ms) but crashed the JVM (SIGSEGV) on the U-Net at 2048^2: PoCL keeps every
+    // work-item's private accumulators (2 KiB at 32 x 16 floats) of a large work-group on one thread's stack.
     private static final int CONV_VW = Integer.getInteger("neuralj.opencl.convVW", 16);
-    private static final int CONV_VEC_OC = Integer.getInteger("neuralj.opencl.convVecOC", 32);
+    private static final int CONV_VEC_OC = Integer.getInteger("neuralj.opencl.convVecOC", 8);
     /**
      * Fault injection for tests: a backend opened while this property is N >= 0 acts as a device that
      * disappears after N kernel launches (every later launch fails as a lost device does).
