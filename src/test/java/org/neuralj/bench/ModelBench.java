@@ -40,7 +40,7 @@ import org.neuralj.onnx.ValueInfo;
  *
  * <p>Run from the repository root with {@code bench/run} (see README, "Performance"). Options (system
  * properties): -Dbench.threads=N (default: all cores), -Dbench.runs=7, -Dbench.big=true (adds 8192²
- * to the size scaling and the 16000² image), -Dbench.quick=true (the case table only, without the U-Net at 2048²),
+ * to the size scaling and the 16000² image), -Dbench.hugeOnly=true (the 16000² image alone), -Dbench.quick=true (the case table only, without the U-Net at 2048²),
  * -Dbench.opencl=false, -Dbench.out=bench/RESULTS.md. The sections after the table (threads, image size,
  * training, cold start) are in {@link SuiteSections}.
  */
@@ -65,6 +65,14 @@ public final class ModelBench {
     public static void main(String[] args) throws Exception {
         Locale.setDefault(Locale.ROOT);
         Path out = Path.of(System.getProperty("bench.out", "bench/RESULTS.md"));
+        if (Boolean.getBoolean("bench.hugeOnly")) { // the 16000² image alone (minutes): its own results file
+            String md = "# NeuralJ benchmark: a 16000 × 16000 image\n\nWritten by `bench/run -Dbench.hugeOnly=true` on "
+                    + java.time.LocalDate.now() + ". The rest of the suite: [RESULTS.md](RESULTS.md).\n"
+                    + SuiteSections.huge(Files.createTempDirectory("neuralj-bench"));
+            Files.writeString(out, md);
+            System.out.println(md);
+            return;
+        }
         System.out.println("measuring the machine's limits ...");
         MachineLimits lim = MachineLimits.measure(THREADS);
         System.out.printf("FP32 peak %.0f GFLOP/s (1 thread), %.0f (%d threads); triad %.1f GB/s%n",

@@ -169,7 +169,10 @@ final class SuiteSections {
         return sb.toString();
     }
 
-    /** A 16000 x 16000 8-bit image segmented by the CLI in a child JVM with -Xmx3g: time and peak resident memory. */
+    /**
+     * A 16000 x 16000 8-bit image segmented by the CLI with the shipped nuclei U-Net in a child JVM with -Xmx3g: time
+     * and peak resident memory.
+     */
     static String huge(Path work) throws IOException, InterruptedException {
         int n = 16000;
         Path img = work.resolve("huge.tif");
@@ -195,7 +198,7 @@ final class SuiteSections {
         px = null;
         Path out = work.resolve("huge-out");
         List<String> cmd = List.of(java(), "-Xmx3g", "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
-                "org.neuralj.cli.Main", "segment", "--model", "sample-data/models/blob-detector.onnx", "--output", "mask", "--backend", "cpu",
+                "org.neuralj.cli.Main", "segment", "--model", "sample-data/models/nuclei.json", "--output", "mask", "--backend", "cpu",
                 img.toString(), out.toString());
         long t0 = System.nanoTime();
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve("huge.log").toFile()).start();
@@ -208,7 +211,7 @@ final class SuiteSections {
         if (p.exitValue() != 0) {
             return "\n## 16000 × 16000\n\nfailed (exit " + p.exitValue() + "): " + log + "\n";
         }
-        return String.format("%n## A 16000 × 16000 image%n%n`neuralj segment --model sample-data/models/blob-detector.onnx --output mask "
+        return String.format("%n## A 16000 × 16000 image%n%n`neuralj segment --model sample-data/models/nuclei.json --output mask "
                 + "--backend cpu` on a 16000 × 16000 8-bit image (256 Mpixel, 244 MiB as 8-bit, 977 MiB as float) in a JVM with "
                 + "`-Xmx3g`: %.0f s, peak resident memory of the process %.0f MiB (heap, JIT, native buffers; sampled every 200 ms).%n",
                 s, peakKb / 1024.0);
