@@ -49,11 +49,11 @@ public final class OpenClBackend implements Backend {
     /** Kernel choice for conv2d; {@code AUTO} picks by size (tests force the others). */
     enum ConvKernel { AUTO, GENERAL, TILED, VEC }
 
-    // Tunables of the tiled conv kernel (defaults of conv.cl unless a device needs otherwise).
     /** Outputs per work-item of the whole-factor nearest up-sampling (resize_repeat). */
     private static final int RESIZE_VW = 16;
     /** Output channels per work-item of the stride = kernel transposed convolution (conv_transpose2d_blocks). */
     private static final int CONV_TRANSPOSE_OC = 8;
+    // Tunables of the tiled conv kernel (defaults of conv.cl unless a device needs otherwise).
     private static final int CONV_OC_TILE = 8;
     private static final int CONV_X_TILE = 2;
     private static final int CONV_WG_X = 16;
@@ -655,8 +655,9 @@ public final class OpenClBackend implements Backend {
             // CPU drivers run explicit vectors best (conv2d_vec); GPUs the work-group tiled kernel, whose
             // neighbouring work-items read neighbouring x. Both pay off once a tile of output channels and a
             // row of x positions are filled; tiny or channel-poor convolutions take the general kernel.
-            // On a CPU driver the vector kernel also takes few output channels (a network's last 1-channel layer),
-            // compiled for that many: with the general kernel (one work-item per pixel) the blob detector ran 5x slower on PoCL.
+            // On a CPU driver the vector kernel also takes few output channels (a network's last 1-channel
+            // layer), compiled for that many: through the general kernel (one work-item per pixel) the blob
+            // detector ran 5x slower on PoCL.
             boolean cpu = info.type().contains("CPU");
             boolean big = (cpu || M / g >= 4) && s.outW() >= 8;
             k = !big ? ConvKernel.GENERAL : cpu ? ConvKernel.VEC : ConvKernel.TILED;
