@@ -38,18 +38,23 @@ final class CpuConv {
         if (CpuDepthwiseConv.handles(xs, ws, s)) { // one input channel per output channel: direct, no GEMM
             return CpuDepthwiseConv.conv2d(threads, x, xs, w, ws, bias, s, y);
         }
-        boolean pointwise = ws[2] == 1 && ws[3] == 1 && s.padTop() == 0 && s.padLeft() == 0 && s.outH() == xs[2] && s.outW() == xs[3];
         // The implicit GEMM saves im2col's packing, which costs most when few output channels share each packed
         // column; with many, packing is cheap next to the arithmetic and the packed panel streams from memory
         // better than kh*kw*C scattered rows. With very few input channels (a first layer) the padded copy
         // outweighs the saving. Measured (U-Net 512^2, 2 threads): 16 output channels 1.25x faster, 32 even,
         // 64 and 128 slower (0.9x, 0.75x); 1 -> 16 channels 0.85x.
         int mg = ws[0] / s.groups();
-        if (Sgemm.vector() != null && s.strideH() == 1 && s.strideW() == 1 && !pointwise && ws[1] >= IMPLICIT_MIN_CHANNELS
-                && mg <= IMPLICIT_MAX_OUTPUTS) {
+        if (Sgemm.vector() != null && s.strideH() == 1 && s.strideW() == 1 && !readsInputAsIs(xs, ws, s)
+                && ws[1] >= IMPLICIT_MIN_CHANNELS && mg <= IMPLICIT_MAX_OUTPUTS) {
             return implicitGemm(threads, x, xs, w, packs, ws, bias, s, y);
         }
         return im2colGemm(threads, x, xs, w, packs, ws, bias, s, y);
+    }
+
+    /** A 1x1, stride-1, unpadded convolution: its im2col matrix is x itself. */
+    private static boolean readsInputAsIs(int[] xs, int[] ws, ConvSpec s) {
+        return ws[2] == 1 && ws[3] == 1 && s.strideH() == 1 && s.strideW() == 1 && s.padTop() == 0 && s.padLeft() == 0
+                && s.outH() == xs[2] && s.outW() == xs[3];
     }
 
     /** The convolution as GEMMs over im2col tiles (a 1x1 stride-1 unpadded one over x itself). */
@@ -62,8 +67,7 @@ final class CpuConv {
         final int oh = s.outH(), ow = s.outW();
         final int p = oh * ow;
         final int k = cg * kh * kw;
-        final boolean direct = kh == 1 && kw == 1 && s.strideH() == 1 && s.strideW() == 1
-                && s.padTop() == 0 && s.padLeft() == 0 && oh == h && ow == wd;
+        final boolean direct = readsInputAsIs(xs, ws, s);
         final boolean vector = Sgemm.vector() != null;
         // column tile: big enough for a long vectorised inner loop, small enough to stay in cache,
         // a multiple of 16 floats so no scalar tail is left after the vector loop. The vector GEMM
