@@ -72,7 +72,7 @@ public final class Classifier implements AutoCloseable {
         PlaneSource.requireFinite(ip); // before resizing, so the count is the image's
         int s = card.inputSize();
         ImageProcessor r = ip.getWidth() == s && ip.getHeight() == s ? ip : resized(ip, s);
-        PlaneSource src = PlaneSource.of(r, card.channels());
+        PlaneSource src = PlaneSource.of(r, card.channels(), card.greyAsRgb());
         NormalizationStats n = NormalizationStats.of(card.normalization(), src, r);
         float[] x = new float[card.channels() * s * s];
         for (int c = 0; c < card.channels(); c++) {

@@ -46,7 +46,8 @@ import org.neuralj.onnx.ModelFormatException;
  * @param training      training data, licence, command, seed, ... (free-form)
  * @param metrics       validation metrics (free-form numbers or nested maps)
  * @param extra         any other keys, among them {@code "sha256"}: the SHA-256 of the ONNX file (hex),
- *                      written by {@link #write} and checked by {@link #verify} whenever the model loads
+ *                      written by {@link #write} and checked by {@link #verify} whenever the model loads, and
+ *                      {@code "grey_input"} ({@link #greyAsRgb})
  */
 public record ModelCard(String name, Task task, String model, String axes, int channels, Normalization normalization, int inputSize,
                         String output, List<String> classes, double threshold, int tile, int halo, int stride,
@@ -66,6 +67,8 @@ public record ModelCard(String name, Task task, String model, String axes, int c
 
     private static final List<String> OUTPUTS = List.of("sigmoid", "softmax", "probability", "raw");
     private static final String SHA256 = "sha256";
+    /** Card key: "replicate" feeds a grey image to a 3-channel model as R = G = B; "refuse" (default) refuses it. */
+    public static final String GREY_INPUT = "grey_input";
 
     public ModelCard {
         classes = List.copyOf(classes);
@@ -151,6 +154,14 @@ public record ModelCard(String name, Task task, String model, String axes, int c
             throw new NeuralJException(source + ": \"sha256\" must be the 64 lower-case hex digits of the model file's SHA-256, "
                     + "not " + sum);
         }
+        Object grey = o.get(GREY_INPUT);
+        if (grey != null && !"replicate".equals(grey) && !"refuse".equals(grey)) {
+            throw new NeuralJException(source + ": \"" + GREY_INPUT + "\" must be \"replicate\" or \"refuse\", not " + grey);
+        }
+        if ("replicate".equals(grey) && channels != 3) {
+            throw new NeuralJException(source + ": \"" + GREY_INPUT + "\": \"replicate\" is for 3-channel (RGB) models; this one has "
+                    + channels);
+        }
         Map<String, Object> extra = new LinkedHashMap<>(o);
         for (String k : List.of("name", "task", "model", "input", "output", "classes", "threshold", "tile", "halo", "stride",
                 "training", "metrics")) {
@@ -223,6 +234,11 @@ public record ModelCard(String name, Task task, String model, String axes, int c
     /** The SHA-256 of the ONNX file this card was written with (lower-case hex), or null. */
     public String sha256() {
         return extra.get(SHA256) instanceof String h ? h : null;
+    }
+
+    /** Whether a grey image is fed to this 3-channel model as R = G = B (card key "grey_input": "replicate"). */
+    public boolean greyAsRgb() {
+        return channels == 3 && "replicate".equals(extra.get(GREY_INPUT));
     }
 
     public ModelCard withSha256(String hex) {

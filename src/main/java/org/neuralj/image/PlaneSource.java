@@ -23,9 +23,21 @@ public interface PlaneSource {
      * both, and a 32-bit plane with NaN or infinite pixels ({@link #requireFinite}).
      */
     static PlaneSource of(ImageProcessor ip, int channels) {
+        return of(ip, channels, false);
+    }
+
+    /**
+     * As {@link #of(ImageProcessor, int)}; with {@code greyAsRgb} a grey plane given to a 3-channel model
+     * is fed as R = G = B = its value (for models trained on grey images stored as RGB, card key
+     * {@code "grey_input": "replicate"}) instead of being refused.
+     */
+    static PlaneSource of(ImageProcessor ip, int channels, boolean greyAsRgb) {
         requireFinite(ip);
         if (channels == 3) {
             if (!(ip instanceof ColorProcessor cp)) {
+                if (greyAsRgb) {
+                    return replicated(of(ip, 1, false));
+                }
                 throw new org.neuralj.backend.ShapeMismatchException("the model expects an RGB image (3 channels) but this image is "
                         + ip.getBitDepth() + "-bit grey: convert it with Image > Type > RGB Color first");
             }
@@ -68,6 +80,27 @@ public interface PlaneSource {
 
             public float get(int c, int x, int y) {
                 return ip.getf(x, y); // RGB: ColorProcessor.getf is the luminance (as ImageTensors)
+            }
+        };
+    }
+
+    /** A grey source seen as three equal channels. */
+    private static PlaneSource replicated(PlaneSource grey) {
+        return new PlaneSource() {
+            public int width() {
+                return grey.width();
+            }
+
+            public int height() {
+                return grey.height();
+            }
+
+            public int channels() {
+                return 3;
+            }
+
+            public float get(int c, int x, int y) {
+                return grey.get(0, x, y);
             }
         };
     }

@@ -241,7 +241,7 @@ public final class Segmenter implements AutoCloseable {
      * one byte a pixel, so very large planes fit).
      */
     public Plane segmentPlane(ImageProcessor ip, boolean withLabels, DoubleConsumer progress) {
-        PlaneSource src = located.preprocess(PlaneSource.of(ip, card.channels()));
+        PlaneSource src = located.preprocess(PlaneSource.of(ip, card.channels(), card.greyAsRgb()));
         NormalizationStats norm = NormalizationStats.of(card.normalization(), src, ip);
         int w = ip.getWidth();
         int h = ip.getHeight();

@@ -1,5 +1,6 @@
 package org.neuralj.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -222,6 +223,44 @@ class SegmentClassifyTrainCliTest {
         assertEquals(1, r.code());
         assertTrue(r.err().contains("expects an RGB image"), r.err());
         assertEquals(2, Files.readAllLines(csv).size());
+    }
+
+    /**
+     * An RGB model trained on grey images stored as RGB (as DSB2018's fluorescence PNGs) records
+     * "grey_input": "replicate"; a grey image then goes in as R = G = B and segments exactly as its RGB copy.
+     */
+    @Test
+    void anRgbModelTrainedOnGreyImagesTakesGreyImages(@TempDir Path tmp) throws Exception {
+        discs(tmp.resolve("grey"), tmp.resolve("masks"), 4, 48, 5);
+        Files.createDirectories(tmp.resolve("rgb"));
+        for (int i = 0; i < 4; i++) {
+            ImagePlus g = IJ.openImage(tmp.resolve("grey/img" + i + ".tif").toString());
+            IJ.saveAsTiff(new ImagePlus("rgb", g.getProcessor().convertToRGB()), tmp.resolve("rgb/img" + i + ".tif").toString());
+        }
+        Path model = tmp.resolve("rgb-discs.onnx");
+        CliRun r = neuralj("train", "segmentation", "--images", tmp.resolve("rgb").toString(), "--masks", tmp.resolve("masks").toString(),
+                "--out", model.toString(), "--epochs", "1", "--steps", "5", "--seed", "3", "--crop", "32", "--base", "4", "--depth", "1",
+                "--channels", "3", "--val", "0.25", "--backend", "cpu");
+        assertEquals(0, r.code(), r.out() + r.err());
+        ModelCard card = ModelCard.read(tmp.resolve("rgb-discs.json"));
+        assertEquals(3, card.channels());
+        assertEquals("replicate", card.extra().get(ModelCard.GREY_INPUT));
+        assertTrue(card.greyAsRgb());
+        for (String kind : List.of("grey", "rgb")) {
+            r = neuralj("segment", "--model", model.toString(), "--output", "prob", "--backend", "cpu",
+                    tmp.resolve(kind + "/img0.tif").toString(), tmp.resolve("out-" + kind).toString());
+            assertEquals(0, r.code(), r.out() + r.err());
+        }
+        float[] fromGrey = (float[]) IJ.openImage(tmp.resolve("out-grey/img0.tif").toString()).getProcessor().getPixels();
+        float[] fromRgb = (float[]) IJ.openImage(tmp.resolve("out-rgb/img0.tif").toString()).getProcessor().getPixels();
+        assertArrayEquals(fromRgb, fromGrey);
+        // the key is checked when the card is read
+        String base = "{\"name\": \"n\", \"task\": \"segmentation\", \"input\": {\"channels\": %d}, \"grey_input\": \"%s\"}";
+        NeuralJException e = assertThrows(NeuralJException.class, () -> ModelCard.parse(String.format(base, 3, "copy"), "c.json"));
+        assertTrue(e.getMessage().contains("c.json") && e.getMessage().contains("grey_input"), e.getMessage());
+        e = assertThrows(NeuralJException.class, () -> ModelCard.parse(String.format(base, 1, "replicate"), "d.json"));
+        assertTrue(e.getMessage().contains("3-channel"), e.getMessage());
+        assertFalse(ModelCard.parse(String.format(base, 3, "refuse"), "e.json").greyAsRgb());
     }
 
     @Test

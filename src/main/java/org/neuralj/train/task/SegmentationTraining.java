@@ -129,9 +129,17 @@ public final class SegmentationTraining {
         }
         training.putAll(extra);
         int tile = Math.max(256, TilePlanSizes.tileFor(rf));
+        Map<String, Object> keys = new LinkedHashMap<>();
+        if (c.seeds()) {
+            keys.put("seed_channel", 1);
+        }
+        keys.put("min_area", MIN_AREA);
+        if (trained.greyImages()) {
+            keys.put(ModelCard.GREY_INPUT, "replicate"); // it learnt grey images as R = G = B: users' grey images go in the same way
+        }
         ModelCard card = new ModelCard(c.name(), ModelCard.Task.SEGMENTATION, c.out().getFileName().toString(), "bcyx", c.channels(),
                 c.normalization(), 0, "sigmoid", List.of("background", "foreground"), 0.5, tile, rf.radius(), rf.stride(), training,
-                Map.of(), c.seeds() ? Map.of("seed_channel", 1, "min_area", MIN_AREA) : Map.of("min_area", MIN_AREA));
+                Map.of(), keys);
         Path cardFile = ModelCard.cardFileOf(c.out());
         card.write(cardFile);
         if (!validation.isEmpty()) {
@@ -144,8 +152,23 @@ public final class SegmentationTraining {
         return new Result(card, c.out(), cardFile);
     }
 
-    /** What training leaves for the card and the validation: the training images are unreachable once it returns. */
-    private record Trained(List<Sample> validation, int trainingImages, Map<String, Object> extra) {
+    /** Whether an RGB sample has R = G = B at every pixel. */
+    static boolean isGreyRgb(Sample s) {
+        int n = s.width() * s.height();
+        float[] p = s.pixels();
+        for (int i = 0; i < n; i++) {
+            if (p[i] != p[n + i] || p[i] != p[2 * n + i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * What training leaves for the card and the validation: the training images are unreachable once it returns.
+     * {@code greyImages}: an RGB model was trained on images with R = G = B among them (DSB2018's fluorescence PNGs).
+     */
+    private record Trained(List<Sample> validation, int trainingImages, Map<String, Object> extra, boolean greyImages) {
     }
 
     /**
@@ -209,7 +232,8 @@ public final class SegmentationTraining {
                 throw new NeuralJException("cannot write " + c.out() + ": " + e.getMessage(), e);
             }
         }
-        return new Trained(List.copyOf(parts.validation()), parts.train().size(), extra);
+        boolean grey = c.channels() == 3 && parts.train().stream().anyMatch(SegmentationTraining::isGreyRgb);
+        return new Trained(List.copyOf(parts.validation()), parts.train().size(), extra, grey);
     }
 
     /**
