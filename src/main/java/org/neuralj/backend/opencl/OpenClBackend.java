@@ -1222,9 +1222,10 @@ public final class OpenClBackend implements Backend {
                     xm, mem(y), nc, xs[2], xs[3], fH, fW);
             return y;
         }
-        run("resize.cl", "", "resize", range(s.outW(), s.outH(), nc), null, xm, mem(y), nc, xs[2], xs[3],
-                s.outH(), s.outW(), s.scaleH(), s.scaleW(), resizeModeCode(s.mode()), coordinateCode(s.coordinateMode()),
-                nearestCode(s.nearestMode()), s.cubicA(), s.excludeOutside() ? 1 : 0);
+        String defines = "-DMODE=" + resizeModeCode(s.mode()) + " -DCOORD=" + coordinateCode(s.coordinateMode())
+                + " -DNEAREST=" + nearestCode(s.nearestMode());
+        run("resize.cl", defines, "resize", range(s.outW(), s.outH(), nc), null, xm, mem(y), nc, xs[2], xs[3],
+                s.outH(), s.outW(), s.scaleH(), s.scaleW(), s.cubicA(), s.excludeOutside() ? 1 : 0);
         return y;
     }
 
