@@ -57,12 +57,14 @@ public final class OpenClBackend implements Backend {
     private static final int CONV_OC_TILE = 8;
     private static final int CONV_X_TILE = 2;
     private static final int CONV_WG_X = 16;
-    // Tunables of the vector conv kernel (conv2d_vec): 16 x-lanes (AVX-512) and up to 8 output channels per
-    // work-item (layers with fewer compile for their own count). 32 ran faster on PoCL at 512^2 (shipped nuclei
-    // U-Net 428-541 ms against 553-674 ms) but crashed the JVM (SIGSEGV) on the U-Net at 2048^2: PoCL keeps every
-    // work-item's private accumulators (2 KiB at 32 x 16 floats) of a large work-group on one thread's stack.
+    // Tunables of the vector conv kernel (conv2d_vec): 16 x-lanes (AVX-512) and up to 16 output channels per
+    // work-item (layers with fewer compile for their own count): 16 accumulator vectors fill half of AVX-512's
+    // registers (32 spill). Work-groups of 16 x 1 work-items: left to choose, PoCL made them thousands of
+    // work-items large and, with 32 output channels per work-item, overflowed a thread's stack at 2048^2
+    // (SIGSEGV); with 16 x 1 the same run passes, and 512^2 runs as fast as with PoCL's own choice.
     private static final int CONV_VW = Integer.getInteger("neuralj.opencl.convVW", 16);
-    private static final int CONV_VEC_OC = Integer.getInteger("neuralj.opencl.convVecOC", 8);
+    private static final int CONV_VEC_OC = Integer.getInteger("neuralj.opencl.convVecOC", 16);
+    private static final int CONV_VEC_LOCAL_X = Integer.getInteger("neuralj.opencl.convLocalX", 16);
     /**
      * Fault injection for tests: a backend opened while this property is N >= 0 acts as a device that
      * disappears after N kernel launches (every later launch fails as a lost device does).
@@ -666,8 +668,8 @@ public final class OpenClBackend implements Backend {
             int oc = Math.min(CONV_VEC_OC, Integer.highestOneBit(Math.max(1, M / g)));   // output channels per work-item
             int mTiles = (M / g + oc - 1) / oc;
             String defines = "-DVW=" + CONV_VW + " -DVEC_OC=" + oc;
-            run("conv.cl", defines, "conv2d_vec", range((s.outW() + CONV_VW - 1) / CONV_VW, s.outH(),
-                    (long) N * g * mTiles), null, args);
+            long gx = (s.outW() + CONV_VW - 1) / CONV_VW, lx = Math.min(CONV_VEC_LOCAL_X, gx);
+            run("conv.cl", defines, "conv2d_vec", range((gx + lx - 1) / lx * lx, s.outH(), (long) N * g * mTiles), range(lx, 1, 1), args);
         } else if (k == ConvKernel.TILED) {
             int mTiles = (M / g + CONV_OC_TILE - 1) / CONV_OC_TILE;
             long gx = (long) ((s.outW() + CONV_WG_X * CONV_X_TILE - 1) / (CONV_WG_X * CONV_X_TILE)) * CONV_WG_X;

@@ -338,6 +338,8 @@ class OpenClBackendTest {
         new ConvCase(1, 4, 10, 18, 6, 2, 4, 2, 3, 3, 0, 2, 3, 1, 1, 1, false, new Activation(UnaryOp.CLIP, 0f, 0.3f)),
         new ConvCase(1, 2, 7, 5, 3, 7, 5, 1, 1, 1, 3, 2, 3, 2, 1, 1, true, Activation.NONE),                     // kernel = image
         new ConvCase(3, 16, 8, 70, 20, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1, 1, true, Activation.of(UnaryOp.TANH)),
+        // vector kernel: 16 + 8 output channels, 19 x-vectors in work-groups of 16 (the global size rounded up)
+        new ConvCase(1, 4, 6, 300, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, Activation.of(UnaryOp.RELU)),
     };
 
     @Test
