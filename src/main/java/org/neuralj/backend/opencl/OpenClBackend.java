@@ -921,7 +921,11 @@ public final class OpenClBackend implements Backend {
         int nc = xs[0] * xs[1];
         Tensor y = allocate(xs[0], xs[1], s.outH(), s.outW());
         long[] global = range(s.outW(), s.outH(), nc);
-        if (s.kind() == PoolSpec.Kind.MAX) {
+        boolean twoByTwo = s.kernelH() == 2 && s.kernelW() == 2 && s.strideH() == 2 && s.strideW() == 2 && s.padTop() == 0
+                && s.padLeft() == 0 && s.dilationH() == 1 && s.dilationW() == 1;
+        if (s.kind() == PoolSpec.Kind.MAX && twoByTwo) {
+            run("pool.cl", "", "max_pool2x2", range((s.outW() + 7) / 8, s.outH(), nc), null, xm, mem(y), nc, xs[2], xs[3], s.outH(), s.outW());
+        } else if (s.kind() == PoolSpec.Kind.MAX) {
             run("pool.cl", "", "max_pool2d", global, null, xm, mem(y), nc, xs[2], xs[3], s.outH(), s.outW(),
                     s.kernelH(), s.kernelW(), s.strideH(), s.strideW(), s.padTop(), s.padLeft(),
                     s.dilationH(), s.dilationW());

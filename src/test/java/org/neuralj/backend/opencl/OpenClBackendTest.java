@@ -436,14 +436,21 @@ class OpenClBackendTest {
                     {2, 3, 2, 1, 0, 1, 1, 0, 1, 1, 1, 0},   // ceil mode: last window partly outside the padded box
                     {3, 2, 1, 2, 2, 0, 0, 1, 2, 1, 0, 1},
                     {5, 5, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1},
+                    {2, 2, 2, 2, 0, 0, 0, 0, 1, 1, 0, 0},   // max_pool2x2 (max only)
+                    {2, 2, 2, 2, 0, 0, 1, 1, 1, 1, 0, 0},   // the same in ceil mode: last row and column windows cut
                 };
                 for (int[] g : geo) {
                     int H = 11, W = 13;
+                    if (g[0] == 2 && g[1] == 2) {
+                        H = 9;   // 2 x 2 kernel: a row of 20 outputs (two vectors of 8 and a tail), odd height
+                        W = 41;
+                    }
                     int oh = ConvSpec.convOut(H, g[0], g[2], g[4], g[6], g[8]) + g[10];
                     int ow = ConvSpec.convOut(W, g[1], g[3], g[5], g[7], g[9]) + g[11];
                     PoolSpec s = new PoolSpec(kind, g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], include, oh, ow);
                     int[] xs = {2, 3, H, W};
                     float[] x = random(seed++, size(xs));
+                    x[W + 5] = Float.NaN;   // a NaN wins its window (in the vector part of a 2 x 2 row)
                     assertClose(Ref.pool(x, xs, s), run(t -> cl.pool2d(t[0], s), new float[][] {x}, new int[][] {xs},
                             new int[] {2, 3, oh, ow}), 1e-6f, s.toString());
                 }

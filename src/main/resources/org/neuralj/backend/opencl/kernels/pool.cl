@@ -25,6 +25,40 @@ __kernel void max_pool2d(__global const float* x, __global float* y,
     y[((size_t)nc * outH + oy) * outW + ox] = best;
 }
 
+// 2 x 2 windows, stride 2, no padding or dilation (a U-Net's down-sampling): 8 outputs of a row per
+// work-item from two rows of 16 inputs (vector loads, even/odd lanes); the last outputs of a row, and a
+// ceil-mode window past the edge, go lane by lane. Same result as max_pool2d (a NaN in a window wins).
+// The general kernel above ran 7x slower than the CPU backend on PoCL. global (ceil(outW / 8), outH, N*C)
+inline float8 max_or_nan8(float8 best, float8 v) {
+    return select(best, v, (v > best) | isnan(v));
+}
+
+__kernel void max_pool2x2(__global const float* x, __global float* y,
+                          const int NC, const int H, const int W, const int outH, const int outW) {
+    const int ox0 = get_global_id(0) * 8, oy = get_global_id(1), nc = get_global_id(2);
+    if (ox0 >= outW || oy >= outH || nc >= NC) return;
+    __global const float* r0 = x + ((size_t)nc * H + 2 * oy) * W;
+    __global float* out = y + ((size_t)nc * outH + oy) * outW;
+    if (ox0 + 8 <= outW && 2 * ox0 + 16 <= W && 2 * oy + 1 < H) {
+        const float16 a = vload16(0, r0 + 2 * ox0), b = vload16(0, r0 + W + 2 * ox0);
+        float8 m = max_or_nan8((float8)(-INFINITY), a.even);
+        m = max_or_nan8(m, a.odd);
+        m = max_or_nan8(m, b.even);
+        vstore8(max_or_nan8(m, b.odd), 0, out + ox0);
+        return;
+    }
+    for (int ox = ox0; ox < ox0 + 8 && ox < outW; ox++) {
+        float best = -INFINITY;
+        for (int ky = 0; ky < 2 && 2 * oy + ky < H; ky++) {
+            for (int kx = 0; kx < 2 && 2 * ox + kx < W; kx++) {
+                const float v = r0[ky * W + 2 * ox + kx];
+                best = (v > best || isnan(v)) ? v : best;
+            }
+        }
+        out[ox] = best;
+    }
+}
+
 // global (outW, outH, N*C)
 __kernel void avg_pool2d(__global const float* x, __global float* y,
                          const int NC, const int H, const int W, const int outH, const int outW,
