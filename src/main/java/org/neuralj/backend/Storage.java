@@ -7,6 +7,11 @@ package org.neuralj.backend;
 public abstract class Storage {
     private final int length;
     private int references = 1;
+    /** One form derived from the data, with what it was made for (see {@link #derived}). */
+    private volatile Derived derived;
+
+    private record Derived(Object key, Object value) {
+    }
 
     protected Storage(int length) {
         this.length = length;
@@ -33,8 +38,42 @@ public abstract class Storage {
             return; // closing twice is harmless
         }
         if (--references == 0) {
+            Derived d = derived;
+            derived = null;
+            if (d != null && d.value() instanceof AutoCloseable c) {
+                try {
+                    c.close(); // a derived device tensor goes with the memory it was made from
+                } catch (Exception e) {
+                    throw new IllegalStateException("could not free a form derived from tensor storage", e);
+                }
+            }
             free();
         }
+    }
+
+    /**
+     * A form derived from the data (convolution weights packed for a GEMM or a kernel), made once and kept while
+     * the storage lives (closed with it when it is {@link AutoCloseable}): a tensor's data never changes after it
+     * is made (ops never write their inputs, views may not change while open, and training replaces its parameter
+     * tensors). One form is kept; another key replaces it. Racing callers may both make it: the same value
+     * either way.
+     */
+    @SuppressWarnings("unchecked")
+    public <T> T derived(Object key, java.util.function.Supplier<T> make) {
+        Derived d = derived;
+        if (d != null && d.key().equals(key)) {
+            return (T) d.value();
+        }
+        T value = make.get();
+        derived = new Derived(key, value);
+        if (d != null && d.value() instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("could not free a form derived from tensor storage", e);
+            }
+        }
+        return value;
     }
 
     /** Gives the memory back; called exactly once, when the last tensor on it closes. */

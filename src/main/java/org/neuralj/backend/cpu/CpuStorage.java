@@ -10,11 +10,6 @@ import org.neuralj.backend.Storage;
 final class CpuStorage extends Storage {
     private float[] data;
     private final CpuBuffers home;
-    /** One form derived from the data, with what it was made for (see {@link #derived}). */
-    private volatile Derived derived;
-
-    private record Derived(Object key, Object value) {
-    }
 
     CpuStorage(float[] data) {
         this(data, null);
@@ -35,26 +30,8 @@ final class CpuStorage extends Storage {
         return d;
     }
 
-    /**
-     * A form derived from the data (convolution weights packed for the GEMM), made once and kept while the
-     * storage lives: a tensor's data never changes after it is made (ops never write their inputs, views may
-     * not change while open, and training replaces its parameter tensors). One form is kept; another key
-     * replaces it. Racing callers may both make it: the same value either way.
-     */
-    @SuppressWarnings("unchecked")
-    <T> T derived(Object key, java.util.function.Supplier<T> make) {
-        Derived d = derived;
-        if (d != null && d.key().equals(key)) {
-            return (T) d.value();
-        }
-        T value = make.get();
-        derived = new Derived(key, value);
-        return value;
-    }
-
     @Override
     protected void free() {
-        derived = null;
         float[] d = data;
         data = null;
         if (home != null && d != null) {

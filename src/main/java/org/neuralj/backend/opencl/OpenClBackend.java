@@ -384,6 +384,11 @@ public final class OpenClBackend implements Backend {
         return (int) Math.max(1 << 16, Math.min(16L << 20, info.maxAllocationBytes() / 32));
     }
 
+    /** Device buffers held by open tensors (and the forms derived from them), for tests. */
+    int liveBuffers() {
+        return pool.liveCount();
+    }
+
     cl_mem mem(Tensor t) {
         if (t.backend() != this) {
             throw new IllegalArgumentException("tensor " + t + " lives on " + t.backend().name() + ", not on " + name);
@@ -668,6 +673,7 @@ public final class OpenClBackend implements Backend {
             int oc = Math.min(CONV_VEC_OC, Integer.highestOneBit(Math.max(1, M / g)));   // output channels per work-item
             int mTiles = (M / g + oc - 1) / oc;
             String defines = "-DVW=" + CONV_VW + " -DVEC_OC=" + oc;
+            args[1] = mem(packedConvWeights(w, g, oc, defines));
             long gx = (s.outW() + CONV_VW - 1) / CONV_VW, lx = Math.min(CONV_VEC_LOCAL_X, gx);
             run("conv.cl", defines, "conv2d_vec", range((gx + lx - 1) / lx * lx, s.outH(), (long) N * g * mTiles), range(lx, 1, 1), args);
         } else if (k == ConvKernel.TILED) {
@@ -680,6 +686,25 @@ public final class OpenClBackend implements Backend {
             run("conv.cl", "", "conv2d_general", range(s.outW(), s.outH(), (long) N * M), null, args);
         }
         return y;
+    }
+
+    /** How conv2d_vec's weights were packed. */
+    private record VecPackKey(int groups, int oc, List<Integer> shape) {
+    }
+
+    /**
+     * The weights w [M, Cg, kH, kW] packed for conv2d_vec ({@code oc} channels a tap side by side), made on the
+     * device on a model's first run and kept with w's memory (freed with it).
+     */
+    private Tensor packedConvWeights(Tensor w, int groups, int oc, String defines) {
+        int[] ws = w.shape();
+        return w.storage().derived(new VecPackKey(groups, oc, Arrays.stream(ws).boxed().toList()), () -> {
+            int mg = ws[0] / groups, cg = ws[1], khw = ws[2] * ws[3], mTiles = (mg + oc - 1) / oc;
+            Tensor packed = allocate(groups * mTiles * oc * cg * khw);
+            run("conv.cl", defines, "pack_conv_vec_weights", range((long) mTiles * oc * cg * khw, groups), null, mem(w), mem(packed),
+                    mg, cg, khw, mTiles);
+            return packed;
+        });
     }
 
     private void checkBias(Tensor bias, int m, String op) {

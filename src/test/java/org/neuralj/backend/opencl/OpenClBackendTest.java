@@ -367,6 +367,30 @@ class OpenClBackendTest {
         }
     }
 
+    /** The vector kernel's packed weights are made once per weight tensor and freed with it. */
+    @Test
+    void packedConvWeightsLiveAsLongAsTheirWeights() {
+        cl.setConvKernel(OpenClBackend.ConvKernel.VEC);
+        ConvSpec s = new ConvSpec(1, 1, 1, 1, 1, 1, 1, 1, 1, 8, 40, Activation.NONE);
+        try (Tensor x = cl.upload(random(7, 4 * 8 * 40), 1, 4, 8, 40)) {
+            int before = cl.liveBuffers();
+            Tensor w = cl.upload(random(8, 24 * 4 * 9), 24, 4, 3, 3);
+            float[] first;
+            try (Tensor y = cl.conv2d(x, w, null, s)) {
+                first = cl.download(y);
+            }
+            assertEquals(before + 2, cl.liveBuffers(), "the weights and their packed form");
+            try (Tensor y = cl.conv2d(x, w, null, s)) {
+                assertArrayEquals(first, cl.download(y));
+            }
+            assertEquals(before + 2, cl.liveBuffers(), "packed once");
+            w.close();
+            assertEquals(before, cl.liveBuffers(), "packed form freed with the weights");
+        } finally {
+            cl.setConvKernel(OpenClBackend.ConvKernel.AUTO);
+        }
+    }
+
     @Test
     void conv2dHandComputed() {
         // 1x1x3x3 image, 3x3 box kernel, pad 1: every output sums its 3x3 neighbourhood (+1 bias)

@@ -126,6 +126,8 @@ void conv2d_tiled(__global const float* x, __global const float* w, __global con
 // lane by lane with a select. global (ceil(outW / VW), outH, N * groups * ceil(Mg / VEC_OC)).
 // The loops over the VEC_OC channels are unrolled on purpose: PoCL's compiler left them rolled, so acc[]
 // lived in memory and every FMA loaded and stored its accumulator (the U-Net at 512^2 ran 1.9x slower).
+// The weights come packed (pack_conv_vec_weights): the VEC_OC weights of one tap side by side, so one
+// pointer serves all channels (with one pointer per channel the U-Net's convs ran 1.35x slower on PoCL).
 
 #ifndef VW
 #define VW 8           // vector width along x: 4, 8 or 16
@@ -185,10 +187,7 @@ __kernel void conv2d_vec(__global const float* x, __global const float* w, __glo
     const int mFirst = g * Mg + mt * VEC_OC;
     const int mLast = g * Mg + Mg - 1;
     const int kHW = kH * kW;
-    const int wStrideM = Cg * kHW;
-    int wOff[VEC_OC];
-    #pragma unroll
-    for (int j = 0; j < VEC_OC; j++) wOff[j] = min(mFirst + j, mLast) * wStrideM;
+    __global const float* wTile = w + (size_t)(g * mTiles + mt) * Cg * kHW * VEC_OC;   // packed: [c][ky][kx][VEC_OC]
     const int ixBase = ox0 * strideW - padLeft;
 
     floatv acc[VEC_OC];
@@ -204,9 +203,9 @@ __kernel void conv2d_vec(__global const float* x, __global const float* w, __glo
             __global const float* row = xc + iy * W;
             for (int kx = 0; kx < kW; kx++) {
                 const floatv xv = load_lanes(row, ixBase + kx * dilationW, strideW, W);
-                const int wk = wc + ky * kW + kx;
+                __global const float* wk = wTile + (wc + ky * kW + kx) * VEC_OC;
                 #pragma unroll
-                for (int j = 0; j < VEC_OC; j++) acc[j] = fma((floatv)(w[wOff[j] + wk]), xv, acc[j]);
+                for (int j = 0; j < VEC_OC; j++) acc[j] = fma((floatv)(wk[j]), xv, acc[j]);
             }
         }
     }
@@ -226,4 +225,16 @@ __kernel void conv2d_vec(__global const float* x, __global const float* w, __glo
             for (int t = 0; t < VW && ox0 + t < outW; t++) yrow[ox0 + t] = apply_act(v[t], act, actA, actB);
         }
     }
+}
+
+// Weights w [M, Cg, kH, kW] packed for conv2d_vec: wp[((g * mTiles + mt) * Cg + c) * kHW + t][j] = weight of
+// output channel g * Mg + mt * VEC_OC + j (0 past the group's last channel). global (mTiles * VEC_OC * Cg * kHW, groups)
+__kernel void pack_conv_vec_weights(__global const float* w, __global float* wp, const int Mg, const int Cg, const int kHW,
+                                    const int mTiles) {
+    const int i = get_global_id(0), g = get_global_id(1);
+    const int perTile = Cg * kHW * VEC_OC;
+    if (i >= mTiles * perTile) return;
+    const int mt = i / perTile, ct = (i % perTile) / VEC_OC, j = i % VEC_OC;
+    const int m = mt * VEC_OC + j;
+    wp[(size_t)g * mTiles * perTile + i] = m < Mg ? w[((size_t)(g * Mg + m)) * Cg * kHW + ct] : 0.0f;
 }
