@@ -556,7 +556,7 @@ public final class OpenClBackend implements Backend {
         cl_mem xm = mem(x);
         Tensor y = allocate(x.shape());
         int n = x.size();
-        run("elementwise.cl", "", "unary", range(n), null, xm, mem(y), n, actCode(f.op()), f.a(), f.b());
+        run("elementwise.cl", "-DUNARY_OP=" + actCode(f.op()), "unary", range(n), null, xm, mem(y), n, actCode(f.op()), f.a(), f.b());
         return y;
     }
 
@@ -567,12 +567,12 @@ public final class OpenClBackend implements Backend {
         Tensor y = allocate(out);
         int n = y.size();
         if (Arrays.equals(a.shape(), out) && Arrays.equals(b.shape(), out)) {
-            run("elementwise.cl", "", "binary_same", range(n), null, am, bm, mem(y), n, binCode(op));
+            run("elementwise.cl", "-DBINARY_OP=" + binCode(op), "binary_same", range(n), null, am, bm, mem(y), n, binCode(op));
             return y;
         }
         int[][] c = collapse(out, Backend.broadcastStrides(a.shape(), out), Backend.broadcastStrides(b.shape(), out));
         int[] d = rightAlign(c[0], 1), sa = rightAlign(c[1], 0), sb = rightAlign(c[2], 0);
-        run("elementwise.cl", "", "binary_bcast", range(n), null, am, bm, mem(y), n, binCode(op), c[0].length,
+        run("elementwise.cl", "-DBINARY_OP=" + binCode(op), "binary_bcast", range(n), null, am, bm, mem(y), n, binCode(op), c[0].length,
                 d[0], d[1], d[2], d[3], d[4], d[5], sa[0], sa[1], sa[2], sa[3], sa[4], sa[5],
                 sb[0], sb[1], sb[2], sb[3], sb[4], sb[5]);
         return y;

@@ -15,12 +15,26 @@
 #define BIN_MIN 6
 #define BIN_PRELU 7
 
+// The host compiles this file with the op's code as a define, UNARY_OP or BINARY_OP: the switch then folds
+// away and PoCL vectorises the kernel (with the code only a run-time argument, a ReLU ran at ~3 ns an
+// element, 5x the CPU backend).
+#ifdef UNARY_OP
+#define UNARY_OP_OF(runtime) UNARY_OP
+#else
+#define UNARY_OP_OF(runtime) (runtime)
+#endif
+#ifdef BINARY_OP
+#define BINARY_OP_OF(runtime) BINARY_OP
+#else
+#define BINARY_OP_OF(runtime) (runtime)
+#endif
+
 // y[i] = f(x[i]) for i < n
 __kernel void unary(__global const float* x, __global float* y, const int n,
                     const int op, const float a, const float b) {
     int i = get_global_id(0);
     if (i >= n) return;
-    y[i] = apply_act(x[i], op, a, b);
+    y[i] = apply_act(x[i], UNARY_OP_OF(op), a, b);
 }
 
 inline float apply_bin(float u, float v, int op) {
@@ -42,7 +56,7 @@ __kernel void binary_same(__global const float* a, __global const float* b, __gl
                           const int n, const int op) {
     int i = get_global_id(0);
     if (i >= n) return;
-    y[i] = apply_bin(a[i], b[i], op);
+    y[i] = apply_bin(a[i], b[i], BINARY_OP_OF(op));
 }
 
 // Broadcast: the output index i is split over the (collapsed) output shape d0..d5 (only the last
@@ -65,5 +79,5 @@ __kernel void binary_bcast(__global const float* a, __global const float* b, __g
         oa += c * sa[k];
         ob += c * sb[k];
     }
-    y[i] = apply_bin(a[oa], b[ob], op);
+    y[i] = apply_bin(a[oa], b[ob], BINARY_OP_OF(op));
 }
