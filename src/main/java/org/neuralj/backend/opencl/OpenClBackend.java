@@ -1249,8 +1249,8 @@ public final class OpenClBackend implements Backend {
         Tensor y = allocate(xs[0], xs[1], s.outH(), s.outW());
         int fH = s.repeatFactor(xs[2], s.outH(), s.scaleH()), fW = s.repeatFactor(xs[3], s.outW(), s.scaleW());
         if (fH > 0 && fW > 0) { // U-Net up-sampling: a copy (the general kernel took 5x longer on PoCL)
-            run("resize.cl", "-DVW=" + RESIZE_VW, "resize_repeat", range((s.outW() + RESIZE_VW - 1) / RESIZE_VW, s.outH(), nc), null,
-                    xm, mem(y), nc, xs[2], xs[3], fH, fW);
+            run("resize.cl", "-DVW=" + RESIZE_VW + " -DFH=" + fH + " -DFW=" + fW, "resize_repeat",
+                    range((s.outW() + RESIZE_VW - 1) / RESIZE_VW, s.outH(), nc), null, xm, mem(y), nc, xs[2], xs[3]);
             return y;
         }
         String defines = "-DMODE=" + resizeModeCode(s.mode()) + " -DCOORD=" + coordinateCode(s.coordinateMode())
