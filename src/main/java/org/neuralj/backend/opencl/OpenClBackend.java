@@ -1171,7 +1171,7 @@ public final class OpenClBackend implements Backend {
         int at = 0;
         for (Tensor t : xs) {
             int rowLen = t.dim(a) * inner;
-            run("movement.cl", "", "copy_rows", range(rowLen, outer), null, mem(t), ym, outer, rowLen,
+            run("movement.cl", "", "copy_rows", range((rowLen + 15) / 16, outer), null, mem(t), ym, outer, rowLen,
                     out[a] * inner, at * inner);
             at += t.dim(a);
         }

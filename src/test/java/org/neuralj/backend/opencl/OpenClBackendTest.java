@@ -689,7 +689,7 @@ class OpenClBackendTest {
 
     @Test
     void concatAlongEveryAxis() {
-        int[][] shapes = {{2, 3, 4}, {2, 3, 4}, {2, 3, 4}};
+        int[][] shapes = {{2, 3, 20}, {2, 3, 20}, {2, 3, 20}};
         for (int axis = -1; axis < 3; axis++) {
             int a = axis < 0 ? axis + 3 : axis;
             List<float[]> parts = new ArrayList<>();
