@@ -664,17 +664,19 @@ public final class OpenClBackend implements Backend {
             // row of x positions are filled; tiny or channel-poor convolutions take the general kernel.
             // On a CPU driver the vector kernel also takes few output channels (a network's last 1-channel
             // layer), compiled for that many: through the general kernel (one work-item per pixel) the blob
-            // detector ran 5x slower on PoCL.
+            // detector ran 5x slower on PoCL. And narrow images (a ResNet's 7 x 7 layers of 512 channels), with
+            // vectors as narrow as 4 or 8 lanes: through the general kernel they ran at 2 GFLOP/s.
             boolean cpu = info.type().contains("CPU");
-            boolean big = (cpu || M / g >= 4) && s.outW() >= 8;
+            boolean big = cpu || M / g >= 4 && s.outW() >= 8;
             k = !big ? ConvKernel.GENERAL : cpu ? ConvKernel.VEC : ConvKernel.TILED;
         }
         if (k == ConvKernel.VEC) {
             int oc = Math.min(CONV_VEC_OC, Integer.highestOneBit(Math.max(1, M / g)));   // output channels per work-item
             int mTiles = (M / g + oc - 1) / oc;
-            String defines = "-DVW=" + CONV_VW + " -DVEC_OC=" + oc;
+            int vw = s.outW() <= 4 ? 4 : s.outW() <= 8 ? 8 : CONV_VW;   // lanes along x
+            String defines = "-DVW=" + vw + " -DVEC_OC=" + oc;
             args[1] = mem(packedConvWeights(w, g, oc, defines));
-            long gx = (s.outW() + CONV_VW - 1) / CONV_VW, lx = Math.min(CONV_VEC_LOCAL_X, gx);
+            long gx = (s.outW() + vw - 1) / vw, lx = Math.min(CONV_VEC_LOCAL_X, gx);
             run("conv.cl", defines, "conv2d_vec", range((gx + lx - 1) / lx * lx, s.outH(), (long) N * g * mTiles), range(lx, 1, 1), args);
         } else if (k == ConvKernel.TILED) {
             int mTiles = (M / g + CONV_OC_TILE - 1) / CONV_OC_TILE;
@@ -1094,6 +1096,10 @@ public final class OpenClBackend implements Backend {
             ad[4 - r + i] = sa[i] * M * K;
             bdS[4 - r + i] = sb[i] * K * N;
             batches *= batch[i];
+        }
+        if (N == 1 && batches == 1) {
+            run("matmul.cl", "", "matvec", range(M), null, am, bm, mem(y), M, K);
+            return y;
         }
         int t = matmulTile;
         run("matmul.cl", "-DTILE=" + t, "matmul", range(N, M, batches), range(t, t, 1), am, bm, mem(y), M, N, K, r,

@@ -641,6 +641,8 @@ class OpenClBackendTest {
             {{4, 17, 33}, {33, 18}},
             {{1, 2, 1, 2, 3, 4}, {2, 1, 2, 4, 3}},
             {{5, 0}, {0, 3}},
+            {{40, 37}, {37, 1}},      // matrix x vector (matvec): 2 vectors of 16 + a tail of 5
+            {{3, 0}, {0, 1}},         // matvec with nothing to sum
         };
         int seed = 700;
         for (int[][] p : pairs) {

@@ -44,3 +44,21 @@ void matmul(__global const float* a, __global const float* b, __global float* y,
     }
     if (row < M && col < N) y[(size_t)z * M * N + (size_t)row * N + col] = sum;
 }
+
+// Matrix x vector, a [M, K] x b [K, 1] -> y [M] (a dense layer on one image: the Gemm of a classifier's
+// head arrives as W x a^T): a work-item per row, 16 products at a time. Through the tiled kernel above,
+// 15 of its 16 columns idle, ResNet-18's 1000 x 512 head took 13 ms on PoCL. global (M)
+__kernel void matvec(__global const float* a, __global const float* b, __global float* y, const int M, const int K) {
+    const int m = get_global_id(0);
+    if (m >= M) return;
+    __global const float* row = a + (size_t)m * K;
+    float16 acc = (float16)(0.0f);
+    int k = 0;
+    for (; k + 16 <= K; k += 16) acc = fma(vload16(0, row + k), vload16(0, b + k), acc);
+    float sum = 0.0f;
+    for (; k < K; k++) sum = fma(row[k], b[k], sum);
+    const float8 h8 = acc.lo + acc.hi;
+    const float4 h4 = h8.lo + h8.hi;
+    const float2 h2 = h4.lo + h4.hi;
+    y[m] = h2.x + h2.y + sum;
+}
