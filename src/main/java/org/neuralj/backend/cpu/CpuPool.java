@@ -29,38 +29,53 @@ final class CpuPool {
             });
             return y;
         }
+        // Each window's rows and columns inside the input, worked out once per output row and column, so the
+        // taps need no bounds tests (ResNet's 3 x 3 / 2 max-pool ran at 25 ns an output with them).
+        int kh = s.kernelH(), kw = s.kernelW(), dh = s.dilationH(), dw = s.dilationW();
+        int[] colFirst = new int[ow], colEnd = new int[ow], colsInBox = new int[ow];
+        for (int ox = 0; ox < ow; ox++) {
+            int x0 = ox * s.strideW() - s.padLeft();
+            colFirst[ox] = firstInside(x0, dw);
+            colEnd[ox] = endInside(x0, dw, kw, w);
+            colsInBox[ox] = endInside(x0, dw, kw, w + s.padRight()); // x0 >= -padLeft: the box's left edge never cuts
+        }
         threads.forRange(planes, 1, (from, to) -> {
             for (int pl = from; pl < to; pl++) {               // y[pl][oy][ox], pl = n*C + c
                 int xo = pl * h * w;
                 int yo = pl * oh * ow;
                 for (int oy = 0; oy < oh; oy++) {
                     int y0 = oy * s.strideH() - s.padTop();
+                    int rowFirst = firstInside(y0, dh), rowEnd = endInside(y0, dh, kh, h);
+                    int rowsInBox = endInside(y0, dh, kh, h + s.padBottom());
                     for (int ox = 0; ox < ow; ox++) {
                         int x0 = ox * s.strideW() - s.padLeft();
                         float acc = max ? Float.NEGATIVE_INFINITY : 0f;
-                        int inside = 0;   // window positions inside the input
-                        int padded = 0;   // window positions inside the padded box
-                        for (int ky = 0; ky < s.kernelH(); ky++) {
-                            int iy = y0 + ky * s.dilationH();
-                            boolean rowInBox = iy >= -s.padTop() && iy < h + s.padBottom();
-                            boolean rowIn = iy >= 0 && iy < h;
-                            for (int kx = 0; kx < s.kernelW(); kx++) {
-                                int ix = x0 + kx * s.dilationW();
-                                if (rowInBox && ix >= -s.padLeft() && ix < w + s.padRight()) {
-                                    padded++;
-                                }
-                                if (rowIn && ix >= 0 && ix < w) {
-                                    inside++;
-                                    float v = x[xo + iy * w + ix];
-                                    acc = max ? Math.max(acc, v) : acc + v;
-                                }
+                        for (int ky = rowFirst; ky < rowEnd; ky++) {
+                            int row = xo + (y0 + ky * dh) * w + x0;
+                            for (int kx = colFirst[ox]; kx < colEnd[ox]; kx++) {
+                                float v = x[row + kx * dw];
+                                acc = max ? Math.max(acc, v) : acc + v;
                             }
                         }
-                        y[yo + oy * ow + ox] = max ? acc : acc / (s.countIncludePad() ? padded : inside);
+                        if (!max) {
+                            int inside = Math.max(0, rowEnd - rowFirst) * Math.max(0, colEnd[ox] - colFirst[ox]);
+                            acc /= s.countIncludePad() ? rowsInBox * colsInBox[ox] : inside;
+                        }
+                        y[yo + oy * ow + ox] = acc;
                     }
                 }
             }
         });
         return y;
+    }
+
+    /** The first tap k with start + k * dilation >= 0. */
+    private static int firstInside(int start, int dilation) {
+        return start >= 0 ? 0 : (-start + dilation - 1) / dilation;
+    }
+
+    /** One past the last tap k < taps with start + k * dilation < limit (0 when none is). */
+    private static int endInside(int start, int dilation, int taps, int limit) {
+        return start >= limit ? 0 : Math.min(taps, (limit - 1 - start) / dilation + 1);
     }
 }
