@@ -203,23 +203,7 @@ public final class BioimageProcessing {
     }
 
     private static PlaneSource mapped(PlaneSource src, Pointwise f) {
-        return new PlaneSource() {
-            public int width() {
-                return src.width();
-            }
-
-            public int height() {
-                return src.height();
-            }
-
-            public int channels() {
-                return src.channels();
-            }
-
-            public float get(int c, int x, int y) {
-                return f.apply(c, src.get(c, x, y));
-            }
-        };
+        return PlaneSource.of(src.width(), src.height(), src.channels(), (c, x, y) -> f.apply(c, src.get(c, x, y)));
     }
 
     // ---- reading a description's steps --------------------------------------------------------

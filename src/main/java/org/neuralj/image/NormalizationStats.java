@@ -22,23 +22,7 @@ public record NormalizationStats(float offset, float scale) {
 
     /** Statistics over all of {@code values} (one plane or a whole tensor's data). */
     public static NormalizationStats of(Normalization n, float[] values) {
-        PlaneSource row = new PlaneSource() {
-            public int width() {
-                return values.length;
-            }
-
-            public int height() {
-                return 1;
-            }
-
-            public int channels() {
-                return 1;
-            }
-
-            public float get(int c, int x, int y) {
-                return values[x];
-            }
-        };
+        PlaneSource row = PlaneSource.of(values.length, 1, 1, (c, x, y) -> values[x]);
         return of(n, row, null);
     }
 

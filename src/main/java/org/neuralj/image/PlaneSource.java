@@ -18,6 +18,32 @@ public interface PlaneSource {
     /** The raw value of channel {@code c} at (x, y), inside the image. */
     float get(int c, int x, int y);
 
+    /** Reads channel c at (x, y) (the pixels of {@link #of(int, int, int, Pixels)}). */
+    interface Pixels {
+        float get(int c, int x, int y);
+    }
+
+    /** A source of {@code width x height} pixels with {@code channels} channels that {@code pixels} reads. */
+    static PlaneSource of(int width, int height, int channels, Pixels pixels) {
+        return new PlaneSource() {
+            public int width() {
+                return width;
+            }
+
+            public int height() {
+                return height;
+            }
+
+            public int channels() {
+                return channels;
+            }
+
+            public float get(int c, int x, int y) {
+                return pixels.get(c, x, y);
+            }
+        };
+    }
+
     /**
      * The plane of {@code ip} with {@code channels} channels (1 or 3); refuses what does not fit, naming
      * both, and a 32-bit plane with NaN or infinite pixels ({@link #requireFinite}).
@@ -43,66 +69,19 @@ public interface PlaneSource {
             }
             int[] rgb = (int[]) cp.getPixels();
             int w = ip.getWidth();
-            return new PlaneSource() {
-                public int width() {
-                    return w;
-                }
-
-                public int height() {
-                    return ip.getHeight();
-                }
-
-                public int channels() {
-                    return 3;
-                }
-
-                public float get(int c, int x, int y) {
-                    return (rgb[y * w + x] >> (16 - 8 * c)) & 0xff;
-                }
-            };
+            return of(w, ip.getHeight(), 3, (c, x, y) -> (rgb[y * w + x] >> (16 - 8 * c)) & 0xff);
         }
         if (channels != 1) {
             throw new org.neuralj.backend.ShapeMismatchException("the model expects " + channels
                     + " input channels; NeuralJ feeds a grey plane (1 channel) or an RGB plane (3 channels)");
         }
-        return new PlaneSource() {
-            public int width() {
-                return ip.getWidth();
-            }
-
-            public int height() {
-                return ip.getHeight();
-            }
-
-            public int channels() {
-                return 1;
-            }
-
-            public float get(int c, int x, int y) {
-                return ip.getf(x, y); // RGB: ColorProcessor.getf is the luminance (as ImageTensors)
-            }
-        };
+        // RGB: ColorProcessor.getf is the luminance (as ImageTensors)
+        return of(ip.getWidth(), ip.getHeight(), 1, (c, x, y) -> ip.getf(x, y));
     }
 
     /** A grey source seen as three equal channels. */
     private static PlaneSource replicated(PlaneSource grey) {
-        return new PlaneSource() {
-            public int width() {
-                return grey.width();
-            }
-
-            public int height() {
-                return grey.height();
-            }
-
-            public int channels() {
-                return 3;
-            }
-
-            public float get(int c, int x, int y) {
-                return grey.get(0, x, y);
-            }
-        };
+        return of(grey.width(), grey.height(), 3, (c, x, y) -> grey.get(0, x, y));
     }
 
     /**

@@ -191,23 +191,7 @@ class BioimageModelTest {
 
     /** A plane of 3 channels from arrays. */
     static PlaneSource plane(int w, int h, float[]... channels) {
-        return new PlaneSource() {
-            public int width() {
-                return w;
-            }
-
-            public int height() {
-                return h;
-            }
-
-            public int channels() {
-                return channels.length;
-            }
-
-            public float get(int c, int x, int y) {
-                return channels[c][y * w + x];
-            }
-        };
+        return PlaneSource.of(w, h, channels.length, (c, x, y) -> channels[c][y * w + x]);
     }
 
     static BioimageProcessing steps(String yaml, int channels, boolean output) {
