@@ -41,7 +41,7 @@ import org.neuralj.onnx.ValueInfo;
  * <p>Run from the repository root with {@code bench/run} (see README, "Performance"). Options (system
  * properties): -Dbench.threads=N (default: all cores), -Dbench.runs=7, -Dbench.big=true (adds 8192²
  * to the size scaling and the 16000² image), -Dbench.hugeOnly=true (the 16000² image alone), -Dbench.quick=true (the case table only, without the U-Net at 2048²),
- * -Dbench.opencl=false, -Dbench.out=bench/RESULTS.md. The sections after the table (threads, image size,
+ * -Dbench.only=TEXT (the cases whose name contains TEXT, nothing else), -Dbench.opencl=false, -Dbench.out=bench/RESULTS.md. The sections after the table (threads, image size,
  * training, cold start) are in {@link SuiteSections}.
  */
 public final class ModelBench {
@@ -79,7 +79,8 @@ public final class ModelBench {
         MachineLimits lim = MachineLimits.measure(THREADS);
         System.out.printf("FP32 peak %.0f GFLOP/s (1 thread), %.0f (%d threads); triad %.1f GB/s%n",
                 lim.peakOneThread, lim.peakAllThreads, THREADS, lim.triadGBs);
-        List<Case> cases = cases();
+        String only = System.getProperty("bench.only", "");
+        List<Case> cases = cases().stream().filter(c -> c.name.contains(only)).toList();
         List<String> engines = new ArrayList<>();
         engines.add("cpu");
         if (Boolean.parseBoolean(System.getProperty("bench.opencl", "true"))) {
@@ -120,7 +121,7 @@ public final class ModelBench {
             }
         }
         StringBuilder sections = new StringBuilder();
-        if (!Boolean.getBoolean("bench.quick")) {
+        if (!Boolean.getBoolean("bench.quick") && only.isEmpty()) {
             sections.append(threadScaling(env));
             sections.append(SuiteSections.scaling(engines, Boolean.getBoolean("bench.big")));
             sections.append(SuiteSections.training(engines));

@@ -64,25 +64,32 @@ __kernel void conv_transpose2d_blocks(__global const float* x, __global const fl
     const int g = (z / mBlocks) % groups;
     const int mg0 = (z % mBlocks) * OC;
     const int taps = KH * KW;
-    float acc[OC * KH * KW];
+    float acc[OC * KH * KW];   // loops over it unrolled: rolled, PoCL kept it in memory
+    #pragma unroll
     for (int i = 0; i < OC * taps; i++) acc[i] = 0.0f;
     const size_t plane = (size_t)H * W;
     __global const float* xp = x + ((size_t)(n * C + g * Cg)) * plane + (size_t)iy * W + ix;
     for (int c = 0; c < Cg; c++) {
         const float xv = xp[c * plane];                                        // x[n][g*Cg + c][iy][ix]
         __global const float* wp = w + ((size_t)(g * Cg + c) * Mg + mg0) * taps;  // w[g*Cg + c][mg0][0][0]
+        #pragma unroll
         for (int o = 0; o < OC; o++) {
             if (mg0 + o < Mg) {
+                #pragma unroll
                 for (int t = 0; t < taps; t++) acc[o * taps + t] = fma(xv, wp[o * taps + t], acc[o * taps + t]);
             }
         }
     }
     const int outH = H * KH, outW = W * KW;
-    for (int o = 0; o < OC && mg0 + o < Mg; o++) {
+    #pragma unroll
+    for (int o = 0; o < OC; o++) {
+        if (mg0 + o >= Mg) break;
         const int m = g * Mg + mg0 + o;
         const float b = hasBias ? bias[m] : 0.0f;
         __global float* yp = y + ((size_t)(n * M + m) * outH + iy * KH) * outW + ix * KW;
+        #pragma unroll
         for (int ky = 0; ky < KH; ky++) {
+            #pragma unroll
             for (int kx = 0; kx < KW; kx++) {
                 yp[ky * outW + kx] = apply_act(acc[o * taps + ky * KW + kx] + b, act, actA, actB);
             }
