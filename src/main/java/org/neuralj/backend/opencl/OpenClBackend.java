@@ -674,7 +674,7 @@ public final class OpenClBackend implements Backend {
             int oc = Math.min(CONV_VEC_OC, Integer.highestOneBit(Math.max(1, M / g)));   // output channels per work-item
             int mTiles = (M / g + oc - 1) / oc;
             int vw = s.outW() <= 4 ? 4 : s.outW() <= 8 ? 8 : CONV_VW;   // lanes along x
-            String defines = "-DVW=" + vw + " -DVEC_OC=" + oc;
+            String defines = "-DVW=" + vw + " -DVEC_OC=" + oc + " -DVEC_ACT=" + actCode(act.op());
             args[1] = mem(packedConvWeights(w, g, oc, defines));
             long gx = (s.outW() + vw - 1) / vw, lx = Math.min(CONV_VEC_LOCAL_X, gx);
             run("conv.cl", defines, "conv2d_vec", range((gx + lx - 1) / lx * lx, s.outH(), (long) N * g * mTiles), range(lx, 1, 1), args);

@@ -136,6 +136,14 @@ void conv2d_tiled(__global const float* x, __global const float* w, __global con
 #define VEC_OC 8       // output channels per work-item (conv2d_vec; the host passes its own)
 #endif
 
+// The activation compiled in (-DVEC_ACT=code): with it a run-time argument the epilogue evaluated its
+// switch for each of the VEC_OC * VW outputs, as long as the multiply-adds of a 16-channel layer.
+#ifdef VEC_ACT
+#define VEC_ACT_OF(runtime) VEC_ACT
+#else
+#define VEC_ACT_OF(runtime) (runtime)
+#endif
+
 #if VW != 4 && VW != 8 && VW != 16
 #error "VW must be 4, 8 or 16"
 #endif
@@ -219,10 +227,11 @@ __kernel void conv2d_vec(__global const float* x, __global const float* w, __glo
         float v[VW];
         VSTORE(acc[j] + (floatv)(b), 0, v);
         if (ox0 + VW <= outW) {
-            for (int t = 0; t < VW; t++) v[t] = apply_act(v[t], act, actA, actB);
+            #pragma unroll
+            for (int t = 0; t < VW; t++) v[t] = apply_act(v[t], VEC_ACT_OF(act), actA, actB);
             VSTORE(VLOAD(0, v), 0, yrow + ox0);
         } else {
-            for (int t = 0; t < VW && ox0 + t < outW; t++) yrow[ox0 + t] = apply_act(v[t], act, actA, actB);
+            for (int t = 0; t < VW && ox0 + t < outW; t++) yrow[ox0 + t] = apply_act(v[t], VEC_ACT_OF(act), actA, actB);
         }
     }
 }
