@@ -1261,6 +1261,11 @@ public final class OpenClBackend implements Backend {
         }
         String defines = "-DMODE=" + resizeModeCode(s.mode()) + " -DCOORD=" + coordinateCode(s.coordinateMode())
                 + " -DNEAREST=" + nearestCode(s.nearestMode());
+        if (s.mode() == ResizeSpec.Mode.LINEAR) {
+            run("resize.cl", defines, "resize_linear", range((s.outW() + 15) / 16, s.outH(), nc), null, xm, mem(y), nc, xs[2], xs[3],
+                    s.outH(), s.outW(), s.scaleH(), s.scaleW());
+            return y;
+        }
         run("resize.cl", defines, "resize", range(s.outW(), s.outH(), nc), null, xm, mem(y), nc, xs[2], xs[3],
                 s.outH(), s.outW(), s.scaleH(), s.scaleW(), s.cubicA(), s.excludeOutside() ? 1 : 0);
         return y;
