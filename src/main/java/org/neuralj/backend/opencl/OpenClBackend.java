@@ -65,6 +65,11 @@ public final class OpenClBackend implements Backend {
     private static final int CONV_VW = Integer.getInteger("neuralj.opencl.convVW", 16);
     private static final int CONV_VEC_OC = Integer.getInteger("neuralj.opencl.convVecOC", 16);
     private static final int CONV_VEC_LOCAL_X = Integer.getInteger("neuralj.opencl.convLocalX", 16);
+    // Narrow images (output rows up to this wide) are convolved from a copy whose rows carry the left and right
+    // zero padding: a vector that overlaps the padding is otherwise gathered lane by lane, which on a 14- or
+    // 28-pixel row is nearly every load (ResNet-18 at batch 1 on PoCL: 92-98 -> 54-59 ms). On wide rows the
+    // copy costs more than the few gathers it saves (the U-Net at 512^2: 218-224 ms without, 290-357 with).
+    private static final int CONV_VEC_PAD_WIDTH = Integer.getInteger("neuralj.opencl.convPadWidth", 64);
     /**
      * Fault injection for tests: a backend opened while this property is N >= 0 acts as a device that
      * disappears after N kernel launches (every later launch fails as a lost device does).
@@ -677,7 +682,24 @@ public final class OpenClBackend implements Backend {
             String defines = "-DVW=" + vw + " -DVEC_OC=" + oc + " -DVEC_ACT=" + actCode(act.op());
             args[1] = mem(packedConvWeights(w, g, oc, defines));
             long gx = (s.outW() + vw - 1) / vw, lx = Math.min(CONV_VEC_LOCAL_X, gx);
-            run("conv.cl", defines, "conv2d_vec", range((gx + lx - 1) / lx * lx, s.outH(), (long) N * g * mTiles), range(lx, 1, 1), args);
+            Tensor padded = null;
+            if (s.strideW() == 1 && s.outW() <= CONV_VEC_PAD_WIDTH) {
+                int wp = (int) gx * vw + (kW - 1) * s.dilationW();
+                padded = allocate(N, C, H, wp);
+                run("movement.cl", "", "pad_rows", range((wp + 15) / 16, (long) N * C * H), null, xm, mem(padded), W, wp, s.padLeft(),
+                        N * C * H);
+                args[0] = mem(padded);
+                args[7] = wp;
+                args[16] = 0;
+                defines += " -DPADDED_X";
+            }
+            try {
+                run("conv.cl", defines, "conv2d_vec", range((gx + lx - 1) / lx * lx, s.outH(), (long) N * g * mTiles), range(lx, 1, 1), args);
+            } finally {
+                if (padded != null) {
+                    padded.close();
+                }
+            }
         } else if (k == ConvKernel.TILED) {
             int mTiles = (M / g + CONV_OC_TILE - 1) / CONV_OC_TILE;
             long gx = (long) ((s.outW() + CONV_WG_X * CONV_X_TILE - 1) / (CONV_WG_X * CONV_X_TILE)) * CONV_WG_X;

@@ -210,7 +210,11 @@ __kernel void conv2d_vec(__global const float* x, __global const float* w, __glo
             if (iy < 0 || iy >= H) continue;
             __global const float* row = xc + iy * W;
             for (int kx = 0; kx < kW; kx++) {
+#ifdef PADDED_X   // x's rows padded by the host (pad_rows): every vector lies inside its row
+                const floatv xv = VLOAD(0, row + ixBase + kx * dilationW);
+#else
                 const floatv xv = load_lanes(row, ixBase + kx * dilationW, strideW, W);
+#endif
                 __global const float* wk = wTile + (wc + ky * kW + kx) * VEC_OC;
                 #pragma unroll
                 for (int j = 0; j < VEC_OC; j++) acc[j] = fma((floatv)(wk[j]), xv, acc[j]);
