@@ -70,41 +70,49 @@ final class EvaluateCommand implements Main.Command {
             }
         }
         Set<String> keep = only;
-        List<Sample> samples = Datasets.pairs(Path.of(args.option("images", null)), Path.of(args.option("masks", null)), 1, null,
-                keep == null ? null : p -> keep.contains(p.getFileName().toString()), 0);
-        Function<Path, String> by = args.flag("by") ? Datasets.groupsFromTable(Path.of(args.option("by", null)),
-                args.option("file-column", "file"), args.option("group-column", "group")) : null;
-        Metrics.Counts all = new Metrics.Counts();
-        Map<String, Metrics.Counts> groups = new TreeMap<>();
         boolean otsu = model.equals("otsu");
         if (otsu && (method == Segmenter.InstanceMethod.SEEDS)) {
             throw new Main.UsageException("the Otsu baseline has no seeds: --instances components or watershed");
         }
         Segmenter seg = otsu ? null : Segmenter.open(new Segmenter.Request(model, Segmenter.Output.LABELS, method, 0, 0, Double.NaN,
                 args.option("backend", "auto")), null);
-        long t0 = System.nanoTime();
         try {
-            for (Sample s : samples) {
-                ImageProcessor ip = Augment.processor(s);
-                ImageProcessor labels;
-                if (otsu) {
-                    ByteProcessor mask = Baselines.otsuMask(ip);
-                    labels = watershed ? Instances.watershedLabels(mask) : Instances.components(mask);
-                } else {
-                    labels = seg.segmentPlane(ip, null);
-                }
-                int[] pred = new int[labels.getPixelCount()];
-                for (int i = 0; i < pred.length; i++) {
-                    pred[i] = (int) labels.getf(i);
-                }
-                all.add(s.labels(), pred);
-                if (by != null) {
-                    groups.computeIfAbsent(by.apply(Path.of(s.file())), k -> new Metrics.Counts()).add(s.labels(), pred);
-                }
-            }
+            // the images as the model takes them: RGB for a 3-channel model (read as grey, an RGB model trained on
+            // colour would be scored on luminance only)
+            List<Sample> samples = Datasets.pairs(Path.of(args.option("images", null)), Path.of(args.option("masks", null)),
+                    otsu ? 1 : seg.card().channels(), null, keep == null ? null : p -> keep.contains(p.getFileName().toString()), 0);
+            Function<Path, String> by = args.flag("by") ? Datasets.groupsFromTable(Path.of(args.option("by", null)),
+                    args.option("file-column", "file"), args.option("group-column", "group")) : null;
+            score(samples, seg, watershed, by, method, model, out);
         } finally {
             if (seg != null) {
                 seg.close();
+            }
+        }
+    }
+
+    /** Segments (or, without a Segmenter, thresholds with Otsu) every sample and prints the scores as JSON. */
+    private static void score(List<Sample> samples, Segmenter seg, boolean watershed, Function<Path, String> by,
+                              Segmenter.InstanceMethod method, String model, PrintStream out) {
+        long t0 = System.nanoTime();
+        Metrics.Counts all = new Metrics.Counts();
+        Map<String, Metrics.Counts> groups = new TreeMap<>();
+        for (Sample s : samples) {
+            ImageProcessor ip = Augment.processor(s);
+            ImageProcessor labels;
+            if (seg == null) {
+                ByteProcessor mask = Baselines.otsuMask(ip);
+                labels = watershed ? Instances.watershedLabels(mask) : Instances.components(mask);
+            } else {
+                labels = seg.segmentPlane(ip, null);
+            }
+            int[] pred = new int[labels.getPixelCount()];
+            for (int i = 0; i < pred.length; i++) {
+                pred[i] = (int) labels.getf(i);
+            }
+            all.add(s.labels(), pred);
+            if (by != null) {
+                groups.computeIfAbsent(by.apply(Path.of(s.file())), k -> new Metrics.Counts()).add(s.labels(), pred);
             }
         }
         Map<String, Object> m = new LinkedHashMap<>();

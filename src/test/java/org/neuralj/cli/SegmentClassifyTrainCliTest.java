@@ -12,6 +12,7 @@ import ij.IJ;
 import ij.ImagePlus;
 import ij.process.ByteProcessor;
 import ij.process.ColorProcessor;
+import ij.process.ImageProcessor;
 import ij.process.ShortProcessor;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -261,6 +262,32 @@ class SegmentClassifyTrainCliTest {
         e = assertThrows(NeuralJException.class, () -> ModelCard.parse(String.format(base, 1, "replicate"), "d.json"));
         assertTrue(e.getMessage().contains("3-channel"), e.getMessage());
         assertFalse(ModelCard.parse(String.format(base, 3, "refuse"), "e.json").greyAsRgb());
+    }
+
+    /** neuralj evaluate feeds an RGB model colour: it used to read every image as grey (luminance). */
+    @Test
+    void evaluateScoresAnRgbModelOnColour(@TempDir Path tmp) throws Exception {
+        discs(tmp.resolve("grey"), tmp.resolve("masks"), 4, 48, 6);
+        Files.createDirectories(tmp.resolve("rgb"));
+        for (int i = 0; i < 4; i++) {
+            ImageProcessor g = IJ.openImage(tmp.resolve("grey/img" + i + ".tif").toString()).getProcessor();
+            ColorProcessor c = new ColorProcessor(g.getWidth(), g.getHeight());
+            for (int p = 0; p < g.getPixelCount(); p++) {
+                int v = g.get(p);
+                c.set(p, (v << 16) | ((v / 2) << 8) | (255 - v)); // a colour image: no grey_input in the card
+            }
+            IJ.saveAsTiff(new ImagePlus("rgb", c), tmp.resolve("rgb/img" + i + ".tif").toString());
+        }
+        Path model = tmp.resolve("colour-discs.onnx");
+        CliRun r = neuralj("train", "segmentation", "--images", tmp.resolve("rgb").toString(), "--masks", tmp.resolve("masks").toString(),
+                "--out", model.toString(), "--epochs", "1", "--steps", "5", "--seed", "3", "--crop", "32", "--base", "4", "--depth", "1",
+                "--channels", "3", "--val", "0.25", "--backend", "cpu");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertFalse(ModelCard.read(tmp.resolve("colour-discs.json")).greyAsRgb());
+        r = neuralj("evaluate", "--model", model.toString(), "--images", tmp.resolve("rgb").toString(), "--masks",
+                tmp.resolve("masks").toString(), "--instances", "components", "--backend", "cpu");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("\"images\": 4") || r.out().contains("\"images\":4"), r.out());
     }
 
     @Test
