@@ -681,7 +681,7 @@ public final class OpenClBackend implements Backend {
             int vw = s.outW() <= 4 ? 4 : s.outW() <= 8 ? 8 : CONV_VW;   // lanes along x
             String defines = "-DVW=" + vw + " -DVEC_OC=" + oc + " -DVEC_ACT=" + actCode(act.op());
             args[1] = mem(packedConvWeights(w, g, oc, defines));
-            long gx = (s.outW() + vw - 1) / vw, lx = Math.min(CONV_VEC_LOCAL_X, gx);
+            long gx = (s.outW() + vw - 1) / vw, lx = Math.min(CONV_VEC_LOCAL_X, gx * mTiles);   // x vectors, work-group
             Tensor padded = null;
             if (s.strideW() == 1 && s.outW() <= CONV_VEC_PAD_WIDTH) {
                 int wp = (int) gx * vw + (kW - 1) * s.dilationW();
@@ -694,7 +694,7 @@ public final class OpenClBackend implements Backend {
                 defines += " -DPADDED_X";
             }
             try {
-                run("conv.cl", defines, "conv2d_vec", range((gx + lx - 1) / lx * lx, s.outH(), (long) N * g * mTiles), range(lx, 1, 1), args);
+                run("conv.cl", defines, "conv2d_vec", range((gx * mTiles + lx - 1) / lx * lx, s.outH(), (long) N * g), range(lx, 1, 1), args);
             } finally {
                 if (padded != null) {
                     padded.close();
