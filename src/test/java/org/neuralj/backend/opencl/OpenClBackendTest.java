@@ -782,6 +782,7 @@ class OpenClBackendTest {
             {{0, 1, 2, 3}, {1, 0, 3, 2}},
             {{0, -1, 1, -2}, {0, 2, -1, 1}},   // crops and pads
             {{0, 0, 7, 9}, {0, 0, 8, 11}},     // larger than the axis: reflect / wrap repeat
+            {{0, 0, 0, 3}, {0, 0, 0, 20}},     // the last axis only (constant: the row-copy kernel), rows of 28
         };
         for (PadMode mode : PadMode.values()) {
             for (int[][] p : pads) {

@@ -38,16 +38,18 @@ __kernel void copy_rows(__global const float* x, __global float* y, const int ou
     }
 }
 
-// Rows of x [rows, W] into y [rows, WP] from column PL on, zeros around it: a convolution's left and right
-// padding made real, so conv2d_vec loads whole vectors without bounds tests. global (ceil(WP / 16), rows)
-__kernel void pad_rows(__global const float* x, __global float* y, const int W, const int WP, const int PL, const int rows) {
+// Constant padding of the last axis only: rows of x [rows, W] into y [rows, WP] from column PL on, `value`
+// around them (e.g. a convolution's left and right padding made real, so conv2d_vec loads whole vectors
+// without bounds tests). global (ceil(WP / 16), rows)
+__kernel void pad_rows(__global const float* x, __global float* y, const int W, const int WP, const int PL, const int rows,
+                       const float value) {
     const int j0 = get_global_id(0) * 16, r = get_global_id(1);
     if (j0 >= WP || r >= rows) return;
     __global const float* src = x + (size_t)r * W;
     __global float* dst = y + (size_t)r * WP;
     for (int t = 0; t < 16 && j0 + t < WP; t++) {
         const int i = j0 + t - PL;
-        dst[j0 + t] = (i >= 0 && i < W) ? src[clamp(i, 0, W - 1)] : 0.0f;
+        dst[j0 + t] = (i >= 0 && i < W) ? src[clamp(i, 0, W - 1)] : value;
     }
 }
 
