@@ -40,13 +40,7 @@ public abstract class Storage {
         if (--references == 0) {
             Derived d = derived;
             derived = null;
-            if (d != null && d.value() instanceof AutoCloseable c) {
-                try {
-                    c.close(); // a derived device tensor goes with the memory it was made from
-                } catch (Exception e) {
-                    throw new IllegalStateException("could not free a form derived from tensor storage", e);
-                }
-            }
+            close(d); // a derived device tensor goes with the memory it was made from
             free();
         }
     }
@@ -66,6 +60,12 @@ public abstract class Storage {
         }
         T value = make.get();
         derived = new Derived(key, value);
+        close(d);
+        return value;
+    }
+
+    /** Closes a derived form that holds resources (a device tensor); others are left to the garbage collector. */
+    private static void close(Derived d) {
         if (d != null && d.value() instanceof AutoCloseable c) {
             try {
                 c.close();
@@ -73,7 +73,6 @@ public abstract class Storage {
                 throw new IllegalStateException("could not free a form derived from tensor storage", e);
             }
         }
-        return value;
     }
 
     /** Gives the memory back; called exactly once, when the last tensor on it closes. */

@@ -25,23 +25,15 @@ public interface PlaneSource {
 
     /** A source of {@code width x height} pixels with {@code channels} channels that {@code pixels} reads. */
     static PlaneSource of(int width, int height, int channels, Pixels pixels) {
-        return new PlaneSource() {
-            public int width() {
-                return width;
-            }
+        return new Sized(width, height, channels, pixels);
+    }
 
-            public int height() {
-                return height;
-            }
-
-            public int channels() {
-                return channels;
-            }
-
-            public float get(int c, int x, int y) {
-                return pixels.get(c, x, y);
-            }
-        };
+    /** What {@link #of(int, int, int, Pixels)} makes. */
+    record Sized(int width, int height, int channels, Pixels pixels) implements PlaneSource {
+        @Override
+        public float get(int c, int x, int y) {
+            return pixels.get(c, x, y);
+        }
     }
 
     /**

@@ -3,6 +3,11 @@
 // max of no position is -inf. Average divides by the positions inside the padded box
 // [-padTop, H+padBottom) x [-padLeft, W+padRight) when countIncludePad, else by those inside x.
 
+// The larger of best and v, v when it is NaN (a NaN in a window wins); max_or_nan8 the same lane by lane.
+inline float max_or_nan(float best, float v) {
+    return (v > best || isnan(v)) ? v : best;
+}
+
 // global (outW, outH, N*C)
 __kernel void max_pool2d(__global const float* x, __global float* y,
                          const int NC, const int H, const int W, const int outH, const int outW,
@@ -18,8 +23,7 @@ __kernel void max_pool2d(__global const float* x, __global float* y,
         for (int kx = 0; kx < kW; kx++) {
             const int ix = ox * strideW - padLeft + kx * dilationW;
             if (ix < 0 || ix >= W) continue;
-            const float v = xc[iy * W + ix];
-            best = (v > best || isnan(v)) ? v : best;
+            best = max_or_nan(best, xc[iy * W + ix]);
         }
     }
     y[((size_t)nc * outH + oy) * outW + ox] = best;
@@ -51,8 +55,7 @@ __kernel void max_pool2x2(__global const float* x, __global float* y,
         float best = -INFINITY;
         for (int ky = 0; ky < 2 && 2 * oy + ky < H; ky++) {
             for (int kx = 0; kx < 2 && 2 * ox + kx < W; kx++) {
-                const float v = r0[ky * W + 2 * ox + kx];
-                best = (v > best || isnan(v)) ? v : best;
+                best = max_or_nan(best, r0[ky * W + 2 * ox + kx]);
             }
         }
         out[ox] = best;

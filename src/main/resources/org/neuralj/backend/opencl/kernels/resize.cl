@@ -76,8 +76,9 @@ inline void cubic_axis(float c, int in, float A, int excludeOutside, int* idx, f
     }
 }
 
-// MODE, COORD and NEAREST are defines (one program per combination): with them as run-time arguments
-// PoCL ran the U-Net's bilinear up-sampling 5x slower (a switch per pixel kept it from vectorising).
+// NEAREST and CUBIC (LINEAR has resize_linear below). MODE, COORD and NEAREST are defines (one program per
+// combination): with them as run-time arguments PoCL ran the U-Net's bilinear up-sampling 5x slower (a
+// switch per pixel kept it from vectorising).
 // global (outW, outH, N*C)
 #ifdef MODE
 __kernel void resize(__global const float* x, __global float* y,
@@ -92,15 +93,6 @@ __kernel void resize(__global const float* x, __global float* y,
     float v;
     if (mode == MODE_NEAREST) {
         v = xc[nearest_index(cy, nearestMode, H) * W + nearest_index(cx, nearestMode, W)];
-    } else if (mode == MODE_LINEAR) {
-        const float py = clamp(cy, 0.0f, (float)(H - 1));
-        const float px = clamp(cx, 0.0f, (float)(W - 1));
-        const int y0 = (int)floor(py), x0 = (int)floor(px);
-        const int y1 = min(y0 + 1, H - 1), x1 = min(x0 + 1, W - 1);
-        const float ty = py - (float)y0, tx = px - (float)x0;
-        const float top = xc[y0 * W + x0] * (1.0f - tx) + xc[y0 * W + x1] * tx;
-        const float bottom = xc[y1 * W + x0] * (1.0f - tx) + xc[y1 * W + x1] * tx;
-        v = top * (1.0f - ty) + bottom * ty;
     } else {
         int iy[4], ix[4];
         float wy[4], wx[4];
@@ -119,7 +111,8 @@ __kernel void resize(__global const float* x, __global float* y,
 
 // LINEAR (bilinear) resizing, 16 outputs of a row per work-item: the row's source rows and weight are
 // worked out once, and the 16 lanes unroll (one output per work-item, PoCL took twice the CPU backend's
-// time on a U-Net's up-sampling). Same formulas as resize's MODE_LINEAR. global (ceil(outW / 16), outH, N*C)
+// time on a U-Net's up-sampling): clamped source coordinates, the two neighbours on each axis weighted by the
+// distance. global (ceil(outW / 16), outH, N*C)
 #ifdef COORD
 __kernel void resize_linear(__global const float* x, __global float* y,
                             const int NC, const int H, const int W, const int outH, const int outW,
