@@ -21,7 +21,7 @@ for (i = 0; i < files.length; i++) {
     name = File.nameWithoutExtension;
     // the line Plugins > Macros > Record writes for Plugins > NeuralJ > NeuralJ Segment...
     // (tile=0 and halo=0: the model's tile and its receptive field; instances=auto: the card's method)
-    run("NeuralJ Segment...", "model=[" + model + "] output=labels instances=auto tile=0 halo=0 threshold=0.5 backend=auto");
+    run("NeuralJ Segment...", "model=[" + model + "] output=labels instances=auto tile=0 halo=0 threshold=0 backend=auto");
     // the labels are the new current image, titled IMAGE-MODEL (e.g. synthetic-nuclei-nuclei)
     saveAs("Tiff", output + "/" + name + "-labels.tif");
     // count the labels present (a histogram over all 16-bit values) and their mean area in pixels

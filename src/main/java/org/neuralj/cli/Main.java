@@ -42,6 +42,7 @@ public final class Main {
         COMMANDS.put("classify", new ClassifyCommand());
         COMMANDS.put("train", new TrainCommand());
         COMMANDS.put("evaluate", new EvaluateCommand());
+        COMMANDS.put("calibrate", new CalibrateCommand());
         COMMANDS.put("slurm", new SlurmCommand());
         COMMANDS.put("explain", new ExplainCommand());
     }

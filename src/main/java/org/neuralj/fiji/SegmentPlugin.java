@@ -18,7 +18,7 @@ import org.neuralj.image.Segmenter;
  * (titled IMAGE-MODEL), adds one ROI per object to the ROI Manager ("add", named by label) and appends
  * a row per object to the Results table ("display": label, area, centroid, mean; calibrated).
  * Recordable; from a macro:
- * {@code run("NeuralJ Segment...", "model=nuclei output=labels instances=auto tile=0 halo=0 threshold=0.5 backend=auto add display");}
+ * {@code run("NeuralJ Segment...", "model=nuclei output=labels instances=auto tile=0 halo=0 threshold=0 backend=auto add display");}
  */
 public class SegmentPlugin implements PlugIn {
     private static final String PREFS = "neuralj.segment.";
@@ -38,7 +38,7 @@ public class SegmentPlugin implements PlugIn {
                 macro ? "auto" : Prefs.get(PREFS + "instances", "auto"));
         form.number("Tile (0 = model's)", 0, "px");
         form.number("Halo (0 = receptive field)", 0, "px");
-        form.number("Threshold", macro ? 0.5 : Prefs.get(PREFS + "threshold", 0.5), "");
+        form.number("Threshold (0 = model's)", macro ? 0 : Prefs.get(PREFS + "threshold", 0), "");
         form.string("Backend", macro ? "auto" : Prefs.get(PREFS + "backend", "auto"));
         form.checkbox("Add to ROI Manager (one ROI per object)", !macro && Prefs.get(PREFS + "add", false));
         form.checkbox("Display results (label, area, centroid, mean)", !macro && Prefs.get(PREFS + "display", false));
@@ -73,8 +73,8 @@ public class SegmentPlugin implements PlugIn {
             return;
         }
         try (Segmenter seg = Segmenter.open(new Segmenter.Request(model, image ? parseOutput(output) : Segmenter.Output.LABELS,
-                Segmenter.InstanceMethod.valueOf(instances.toUpperCase(Locale.ROOT)), Math.max(0, tile), Math.max(0, halo), threshold,
-                backend), IJ::log)) {
+                Segmenter.InstanceMethod.valueOf(instances.toUpperCase(Locale.ROOT)), Math.max(0, tile), Math.max(0, halo),
+                threshold > 0 ? threshold : Double.NaN, backend), IJ::log)) { // 0: the card's threshold
             long t0 = System.currentTimeMillis();
             Segmenter.Result result = seg.segment(imp, add || display, IJ::showProgress);
             IJ.showStatus("NeuralJ Segment: " + seg.card().name() + " on " + seg.backendName() + " in " + (System.currentTimeMillis() - t0)

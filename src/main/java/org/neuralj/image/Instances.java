@@ -101,13 +101,15 @@ public final class Instances {
         }
     }
 
-    /** Seeds smaller than this (pixels) are ignored. */
+    /** Seeds smaller than this (pixels) are ignored unless a card says otherwise ("min_seed"). */
     public static final int MIN_SEED = 4;
+    /** Object-core level (0..255) seeds must exceed unless a card says otherwise ("seed_threshold" 0.5). */
+    public static final int SEED_LEVEL = 127;
 
     /**
      * A watershed seeded by the network's object cores: seeds are the 8-connected components of
-     * {@code core > 127} (core probability above 0.5) inside the foreground ({@code prob > threshold});
-     * every seed grows over the foreground, highest core probability first (a priority flood with 256
+     * {@code core > seedLevel} inside the foreground ({@code prob > threshold}) of at least {@code minSeed}
+     * pixels; every seed grows over the foreground, highest core probability first (a priority flood with 256
      * levels). The core channel falls from each object's middle towards its edge, so touching objects
      * meet along the valley between their middles. Foreground pieces that no seed reaches become
      * objects of their own.
@@ -115,14 +117,15 @@ public final class Instances {
      * @param prob      foreground probability quantised to 0..255 (row-major w x h)
      * @param core      object-core probability quantised to 0..255
      * @param threshold foreground threshold on the 0..255 scale
+     * @param seedLevel core threshold on the 0..255 scale
+     * @param minSeed   smaller seeds are noise: dropped (their pixels are flooded by a neighbour)
      */
-    public static ImageProcessor seededWatershed(byte[] prob, byte[] core, int w, int h, int threshold) {
+    public static ImageProcessor seededWatershed(byte[] prob, byte[] core, int w, int h, int threshold, int seedLevel, int minSeed) {
         byte[] seedMask = new byte[w * h];
         for (int i = 0; i < seedMask.length; i++) {
-            seedMask[i] = (core[i] & 0xff) > 127 && (prob[i] & 0xff) > threshold ? (byte) 255 : 0;
+            seedMask[i] = (core[i] & 0xff) > seedLevel && (prob[i] & 0xff) > threshold ? (byte) 255 : 0;
         }
         ImageProcessor seedLabels = components(new ByteProcessor(w, h, seedMask));
-        // seeds of fewer than MIN_SEED pixels are noise: dropped (their pixels are flooded by a neighbour)
         int[] area = new int[count(seedLabels) + 1];
         for (int i = 0; i < w * h; i++) {
             area[(int) seedLabels.getf(i)]++;
@@ -133,7 +136,7 @@ public final class Instances {
         int[] size = new int[256];
         for (int i = 0; i < label.length; i++) {
             label[i] = (int) seedLabels.getf(i);
-            if (label[i] != 0 && area[label[i]] < MIN_SEED) {
+            if (label[i] != 0 && area[label[i]] < minSeed) {
                 label[i] = 0;
             }
             next = Math.max(next, label[i]);

@@ -291,6 +291,14 @@ public record ModelCard(String name, Task task, String model, String axes, int c
         }
     }
 
+    /** This card with another foreground threshold and the given keys set among its other keys. */
+    public ModelCard withSettings(double newThreshold, Map<String, Object> keys) {
+        Map<String, Object> e = new LinkedHashMap<>(extra);
+        e.putAll(keys);
+        return new ModelCard(name, task, model, axes, channels, normalization, inputSize, output, classes, newThreshold, tile, halo,
+                stride, training, metrics, e);
+    }
+
     public ModelCard withMetrics(Map<String, Object> m) {
         return new ModelCard(name, task, model, axes, channels, normalization, inputSize, output, classes, threshold, tile, halo,
                 stride, training, m, extra);

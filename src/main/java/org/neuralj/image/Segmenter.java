@@ -102,6 +102,11 @@ public final class Segmenter implements AutoCloseable {
         return card;
     }
 
+    /** The card file the model was found with, or null (an ONNX file without one). */
+    public java.nio.file.Path cardFile() {
+        return located.cardFile();
+    }
+
     public String backendName() {
         return runner.backendName();
     }
@@ -120,8 +125,7 @@ public final class Segmenter implements AutoCloseable {
 
     /** The output channel with object cores (seeds), or -1 (card key "seed_channel"). */
     public int seedChannel() {
-        Object v = card.extra().get("seed_channel");
-        return v instanceof Double d ? d.intValue() : v instanceof Integer i ? i : -1;
+        return (int) cardNumber("seed_channel", -1);
     }
 
     /**
@@ -145,8 +149,43 @@ public final class Segmenter implements AutoCloseable {
 
     /** Objects smaller than this many pixels are dropped from label images (card key "min_area"; 0: none). */
     public int minArea() {
-        Object v = card.extra().get("min_area");
-        return v instanceof Double d ? d.intValue() : v instanceof Integer i ? i : 0;
+        return (int) cardNumber("min_area", 0);
+    }
+
+    /**
+     * How labels come from the foreground and object-core maps: the foreground threshold (the request's,
+     * else the card's), the core probability seeds must exceed ("seed_threshold", 0.5), the smallest seed
+     * ("min_seed", {@link Instances#MIN_SEED} pixels) and the smallest object ("min_area").
+     */
+    public record SeedSettings(double threshold, double seedThreshold, int minSeed, int minArea) {
+        /** The instance labels of one plane's maps. */
+        public ImageProcessor labels(SeedMaps maps) {
+            return Instances.removeSmall(Instances.seededWatershed(maps.foreground(), maps.cores(), maps.width(), maps.height(),
+                    level(threshold), level(seedThreshold), minSeed), minArea);
+        }
+
+        /** A probability threshold on the maps' 0..255 scale (p &gt; t there). */
+        private static int level(double t) {
+            return Math.max(0, Math.min(254, (int) Math.floor((float) t * 255)));
+        }
+    }
+
+    /** This model's settings for the seeded watershed (see {@link SeedSettings}). */
+    public SeedSettings seedSettings() {
+        double seedThreshold = cardNumber("seed_threshold", 0.5);
+        if (!(seedThreshold >= 0 && seedThreshold <= 1)) {
+            throw new NeuralJException(card.name() + ": card key \"seed_threshold\" is " + seedThreshold + ": a probability, 0 to 1");
+        }
+        return new SeedSettings(threshold(), seedThreshold, (int) cardNumber("min_seed", Instances.MIN_SEED), minArea());
+    }
+
+    /** The foreground and object-core probabilities of one plane, quantised to 0..255: what the seeded watershed reads. */
+    public record SeedMaps(int width, int height, byte[] foreground, byte[] cores) {
+    }
+
+    private double cardNumber(String key, double otherwise) {
+        Object v = card.extra().get(key);
+        return v instanceof Number n ? n.doubleValue() : otherwise;
     }
 
     public boolean hasSeeds() {
@@ -241,12 +280,8 @@ public final class Segmenter implements AutoCloseable {
      * one byte a pixel, so very large planes fit).
      */
     public Plane segmentPlane(ImageProcessor ip, boolean withLabels, DoubleConsumer progress) {
-        PlaneSource src = located.preprocess(PlaneSource.of(ip, card.channels(), card.greyAsRgb()));
-        NormalizationStats norm = NormalizationStats.of(card.normalization(), src, ip);
         int w = ip.getWidth();
         int h = ip.getHeight();
-        Tiler.TileModel model = located.postprocess(runner); // out of device memory: smaller tiles, then the CPU
-        Tiler.Options options = new Tiler.Options(tile, halo, stride, false);
         float thr = (float) threshold();
         boolean labels = withLabels || request.output() == Output.LABELS;
         InstanceMethod method = request.instances() == InstanceMethod.AUTO ? preferredInstances() : request.instances();
@@ -256,8 +291,48 @@ public final class Segmenter implements AutoCloseable {
         }
         float[] prob = request.output() == Output.PROB ? new float[w * h] : null;
         byte[] mask = request.output() == Output.MASK || (labels && !seeded) ? new byte[w * h] : null;
-        byte[] level = seeded ? new byte[w * h] : null;   // probability quantised to 0..255 for the seeded watershed
-        byte[] seeds = seeded ? new byte[w * h] : null;   // object-core probability, 0..255
+        SeedMaps maps = seeded ? new SeedMaps(w, h, new byte[w * h], new byte[w * h]) : null;
+        run(ip, prob, mask, thr, maps, progress);
+        ImageProcessor labelled = null;
+        if (seeded) {
+            labelled = seedSettings().labels(maps);
+        } else if (labels) {
+            ByteProcessor mp = new ByteProcessor(w, h, mask);
+            labelled = Instances.removeSmall(method == InstanceMethod.WATERSHED ? Instances.watershedLabels(mp) : Instances.components(mp),
+                    minArea());
+        }
+        ImageProcessor output = switch (request.output()) {
+            case PROB -> new FloatProcessor(w, h, prob);
+            case MASK -> new ByteProcessor(w, h, mask);
+            case LABELS -> labelled;
+        };
+        return new Plane(output, labelled);
+    }
+
+    /**
+     * One plane's seed maps from one pass of the network, for trying {@link SeedSettings} on them without
+     * running it again ({@code neuralj calibrate}). Needs a seed channel.
+     */
+    public SeedMaps seedMaps(ImageProcessor ip, DoubleConsumer progress) {
+        if (!hasSeeds()) {
+            throw new NeuralJException(card.name() + ": the model has no seed channel (card key \"seed_channel\")");
+        }
+        SeedMaps maps = new SeedMaps(ip.getWidth(), ip.getHeight(), new byte[ip.getPixelCount()], new byte[ip.getPixelCount()]);
+        run(ip, null, null, 0, maps, progress);
+        return maps;
+    }
+
+    /**
+     * Runs the network over one plane, tile by tile, filling what is not null: the foreground probability,
+     * the mask ({@code p > thr}) and the seed maps.
+     */
+    private void run(ImageProcessor ip, float[] prob, byte[] mask, float thr, SeedMaps maps, DoubleConsumer progress) {
+        PlaneSource src = located.preprocess(PlaneSource.of(ip, card.channels(), card.greyAsRgb()));
+        NormalizationStats norm = NormalizationStats.of(card.normalization(), src, ip);
+        int w = ip.getWidth();
+        Tiler.TileModel model = located.postprocess(runner); // out of device memory: smaller tiles, then the CPU
+        Tiler.Options options = new Tiler.Options(tile, halo, stride, false);
+        byte[] level = maps == null ? null : maps.foreground();
         Tiler.Sink fg = foreground((i, p) -> {
             if (prob != null) {
                 prob[i] = p;
@@ -270,32 +345,19 @@ public final class Segmenter implements AutoCloseable {
             }
         }, w);
         int sc = seedChannel();
-        Tiler.run(src, norm, model, options, !seeded ? fg : (t, o) -> {
+        Tiler.run(src, norm, model, options, maps == null ? fg : (t, o) -> {
             fg.accept(t, o);
             int th = o.shape()[2], tw = o.shape()[3];
             float[] d = o.data();
+            byte[] cores = maps.cores();
             for (int y = 0; y < t.validHeight(); y++) {
                 int row = (sc * th + t.validY() + y) * tw + t.validX();
                 int dst = (t.outY() + y) * w + t.outX();
                 for (int x = 0; x < t.validWidth(); x++) {
-                    seeds[dst + x] = (byte) Math.round(255 / (1 + Math.exp(-d[row + x]))); // core probability
+                    cores[dst + x] = (byte) Math.round(255 / (1 + Math.exp(-d[row + x]))); // core probability
                 }
             }
         }, log, progress);
-        ImageProcessor labelled = null;
-        if (seeded) {
-            labelled = Instances.removeSmall(Instances.seededWatershed(level, seeds, w, h, Math.min(254, (int) Math.floor(thr * 255))), minArea());
-        } else if (labels) {
-            ByteProcessor mp = new ByteProcessor(w, h, mask);
-            labelled = Instances.removeSmall(method == InstanceMethod.WATERSHED ? Instances.watershedLabels(mp) : Instances.components(mp),
-                    minArea());
-        }
-        ImageProcessor output = switch (request.output()) {
-            case PROB -> new FloatProcessor(w, h, prob);
-            case MASK -> new ByteProcessor(w, h, mask);
-            case LABELS -> labelled;
-        };
-        return new Plane(output, labelled);
     }
 
     interface PixelWriter {

@@ -17,6 +17,7 @@ import ij.process.ShortProcessor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -288,6 +289,43 @@ class SegmentClassifyTrainCliTest {
                 tmp.resolve("masks").toString(), "--instances", "components", "--backend", "cpu");
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("\"images\": 4") || r.out().contains("\"images\":4"), r.out());
+    }
+
+    /**
+     * neuralj calibrate tunes the seeded watershed on the training images only (the card's validation files left
+     * out), never scores worse than the card's own settings, and with --write stores what it picked in the card.
+     */
+    @Test
+    void calibrateTunesTheSeedSettingsOnTrainingImagesAndWritesThemIntoTheCard(@TempDir Path tmp) throws Exception {
+        Files.copy(segModel, tmp.resolve("discs.onnx"));
+        Files.copy(data.resolve("models/discs.json"), tmp.resolve("discs.json"));
+        ModelCard before = ModelCard.read(tmp.resolve("discs.json"));
+        int validation = ((List<?>) before.training().get("validation_files")).size();
+        assertTrue(validation > 0, before.training().toString());
+        CliRun r = neuralj("calibrate", "--model", tmp.resolve("discs.json").toString(), "--images", data.resolve("images").toString(),
+                "--masks", data.resolve("masks").toString(), "--backend", "cpu");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertEquals(before, ModelCard.read(tmp.resolve("discs.json")), "without --write the card is not touched");
+        Map<?, ?> m = (Map<?, ?>) Json.parse(r.out(), "calibrate output");
+        assertEquals(8.0 - validation, ((Number) m.get("images")).doubleValue(), r.out());
+        double ap0 = ((Number) ((Map<?, ?>) m.get("before")).get("ap50")).doubleValue();
+        Map<?, ?> after = (Map<?, ?>) m.get("after");
+        assertTrue(((Number) after.get("ap50")).doubleValue() >= ap0, r.out());
+
+        r = neuralj("calibrate", "--model", tmp.resolve("discs.json").toString(), "--images", data.resolve("images").toString(),
+                "--masks", data.resolve("masks").toString(), "--backend", "cpu", "--write");
+        assertEquals(0, r.code(), r.out() + r.err());
+        ModelCard card = ModelCard.read(tmp.resolve("discs.json"));
+        assertEquals(((Number) after.get("threshold")).doubleValue(), card.threshold());
+        assertEquals(after.get("seed_threshold"), card.extra().get("seed_threshold"));
+        assertEquals(after.get("min_area"), card.extra().get("min_area"));
+        assertNotNull(card.training().get("calibration"), card.training().toString());
+        assertEquals(before.training().get("validation_files"), card.training().get("validation_files"));
+        // the model still segments with its new card
+        r = neuralj("segment", "--model", tmp.resolve("discs.json").toString(), "--backend", "cpu",
+                data.resolve("images/img0.tif").toString(), tmp.resolve("out").toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(Files.exists(tmp.resolve("out/img0.tif")), r.out() + r.err());
     }
 
     @Test

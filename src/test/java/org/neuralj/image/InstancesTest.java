@@ -26,7 +26,7 @@ class InstancesTest {
             }
         }
         prob[2 * w + 2] = (byte) 250; // foreground no seed reaches: an object of its own
-        ImageProcessor labels = Instances.seededWatershed(prob, core, w, h, 127);
+        ImageProcessor labels = Instances.seededWatershed(prob, core, w, h, 127, Instances.SEED_LEVEL, Instances.MIN_SEED);
         assertEquals(3, Instances.count(labels));
         int left = (int) labels.getf(cy * w + c1), right = (int) labels.getf(cy * w + c2);
         assertNotEquals(left, right);
@@ -48,6 +48,6 @@ class InstancesTest {
             }
         }
         core[5 * w + 25] = (byte) 255;    // 1-pixel seed: noise
-        assertEquals(1, Instances.count(Instances.seededWatershed(prob, core, w, h, 127)));
+        assertEquals(1, Instances.count(Instances.seededWatershed(prob, core, w, h, 127, Instances.SEED_LEVEL, Instances.MIN_SEED)));
     }
 }

@@ -57,6 +57,19 @@ public final class Metrics {
             }
         }
 
+        /** Adds another set of counts (e.g. a thread's share of the images) to these. */
+        public void addAll(Counts o) {
+            inter += o.inter;
+            sumTrue += o.sumTrue;
+            sumPred += o.sumPred;
+            for (int k = 0; k < THRESHOLDS.length; k++) {
+                tp[k] += o.tp[k];
+                fp[k] += o.fp[k];
+                fn[k] += o.fn[k];
+            }
+            images += o.images;
+        }
+
         public double dice() {
             return sumTrue + sumPred == 0 ? 1 : 2.0 * inter / (sumTrue + sumPred);
         }

@@ -1,0 +1,114 @@
+package org.neuralj.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.neuralj.image.Json;
+import org.neuralj.image.ModelCard;
+import org.neuralj.image.Segmenter;
+import org.neuralj.image.Segmenter.SeedSettings;
+import org.neuralj.train.data.Augment;
+import org.neuralj.train.data.Datasets;
+import org.neuralj.train.data.Sample;
+import org.neuralj.train.task.Metrics;
+import org.neuralj.train.task.SeedCalibration;
+
+/**
+ * {@code neuralj calibrate --model NAME|FILE --images DIR --masks DIR [--write]}: picks a seed-channel model's
+ * instance settings (threshold, seed_threshold, min_seed, min_area) for the best AP50 on annotated images that
+ * are not its validation split ({@link SeedCalibration}), and with {@code --write} stores them in its card.
+ */
+final class CalibrateCommand implements Main.Command {
+    @Override
+    public String summary() {
+        return "tune a seed-channel segmentation model's instance settings on its training images (AP50)";
+    }
+
+    @Override
+    public String usage() {
+        return "usage: neuralj calibrate --model NAME|FILE --images DIR --masks DIR [--write] [--backend B]\n"
+                + "  Runs the model once per annotated image, then picks the foreground threshold, seed_threshold,\n"
+                + "  min_seed and min_area that give the best AP50 over them (the seeded watershed of --instances seeds).\n"
+                + "  The images in the card's training.validation_files are left out, so validation scores stay honest.\n"
+                + "  --write   store the settings in the model card (and how they were found under training.calibration);\n"
+                + "            without it the card is not touched. Prints one JSON object: before and after.";
+    }
+
+    @Override
+    public void run(Args args, PrintStream out, PrintStream err) throws Exception {
+        args.flags("write");
+        args.allowOnly("model", "images", "masks", "write", "backend");
+        String model = args.option("model", null);
+        if (model == null || !args.flag("images") || !args.flag("masks")) {
+            throw new Main.UsageException("--model, --images and --masks are required");
+        }
+        try (Segmenter seg = Segmenter.open(new Segmenter.Request(model, Segmenter.Output.LABELS, Segmenter.InstanceMethod.SEEDS, 0, 0,
+                Double.NaN, args.option("backend", "auto")), null)) {
+            if (!seg.hasSeeds()) {
+                throw new Main.UsageException(model + " has no seed channel (card key \"seed_channel\"): nothing to calibrate");
+            }
+            Path cardFile = seg.cardFile();
+            if (args.flag("write") && cardFile == null) {
+                throw new Main.UsageException(model + " has no model card to write the settings into");
+            }
+            Set<String> validation = new HashSet<>();
+            if (seg.card().training().get("validation_files") instanceof List<?> l) {
+                l.forEach(o -> validation.add(String.valueOf(o)));
+            } else {
+                err.println("note: the card records no training.validation_files: every image is used");
+            }
+            List<Sample> samples = Datasets.pairs(Path.of(args.option("images", null)), Path.of(args.option("masks", null)),
+                    seg.card().channels(), null, p -> !validation.contains(p.getFileName().toString()), 0);
+            long t0 = System.nanoTime();
+            List<SeedCalibration.Image> images = new ArrayList<>();
+            for (Sample s : samples) {
+                images.add(new SeedCalibration.Image(seg.seedMaps(Augment.processor(s), null), s.labels()));
+                if (images.size() % 50 == 0 || images.size() == samples.size()) {
+                    err.printf(Locale.ROOT, "network run on %d/%d images (%.0f s)%n", images.size(), samples.size(), (System.nanoTime() - t0) / 1e9);
+                }
+            }
+            SeedCalibration.Result r = SeedCalibration.calibrate(images, seg.seedSettings(), err::println);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("model", model);
+            m.put("images", images.size());
+            m.put("left_out_validation_images", validation.size());
+            m.put("seconds", (System.nanoTime() - t0) / 1e9);
+            m.put("settings_tried", r.trials());
+            m.put("before", entry(r.start(), r.before()));
+            m.put("after", entry(r.best(), r.after()));
+            if (args.flag("write")) {
+                ModelCard card = ModelCard.read(cardFile);
+                Map<String, Object> training = new LinkedHashMap<>(card.training());
+                Map<String, Object> record = new LinkedHashMap<>(m);
+                record.remove("model");
+                record.put("command", "bin/neuralj calibrate --model " + model + " --images " + args.option("images", null)
+                        + " --masks " + args.option("masks", null) + " --write");
+                training.put("calibration", record);
+                SeedSettings b = r.best();
+                card.withSettings(b.threshold(), Map.of("seed_threshold", b.seedThreshold(), "min_seed", b.minSeed(), "min_area", b.minArea()))
+                        .withTraining(training).write(cardFile);
+                err.println("wrote the settings into " + cardFile + "; its validation metrics were measured with the old ones: "
+                        + "run neuralj evaluate again");
+            }
+            out.print(Json.write(m));
+            err.printf(Locale.ROOT, "calibrate: AP50 %.4f -> %.4f on %d images (%s)%n", r.before().ap(0), r.after().ap(0), images.size(),
+                    SeedCalibration.describe(r.best()));
+        }
+    }
+
+    private static Map<String, Object> entry(SeedSettings s, Metrics.Counts c) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("threshold", s.threshold());
+        e.put("seed_threshold", s.seedThreshold());
+        e.put("min_seed", s.minSeed());
+        e.put("min_area", s.minArea());
+        e.putAll(c.toMap());
+        return e;
+    }
+}

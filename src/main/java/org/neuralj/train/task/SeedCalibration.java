@@ -1,0 +1,116 @@
+package org.neuralj.train.task;
+
+import ij.process.ImageProcessor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import java.util.function.DoubleFunction;
+import java.util.function.Function;
+import java.util.stream.IntStream;
+import org.neuralj.image.Segmenter.SeedMaps;
+import org.neuralj.image.Segmenter.SeedSettings;
+
+/**
+ * Picks a seed-watershed model's post-processing ({@link SeedSettings}: foreground threshold, seed threshold,
+ * smallest seed, smallest object) for the best AP50 over annotated images, from the network's maps made once.
+ * Coordinate ascent: each setting in turn takes its best value on a grid with the others held, rounds until
+ * none moves; a value replaces the current one only when strictly better, so the same images give the same answer. Run it on images the
+ * model was trained on, not on its validation split, or the validation scores stop being honest.
+ */
+public final class SeedCalibration {
+    /** Values tried for each setting. */
+    static final double[] THRESHOLDS = {0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7};
+    static final double[] SEED_THRESHOLDS = {0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95};
+    static final int[] MIN_SEEDS = {1, 2, 4, 8, 16, 32};
+    static final int[] MIN_AREAS = {0, 5, 10, 20, 30, 40, 60};
+    private static final int MAX_ROUNDS = 4;
+
+    private SeedCalibration() {
+    }
+
+    /** One annotated image: the network's maps and the true instance labels (0 = background). */
+    public record Image(SeedMaps maps, int[] truth) {
+    }
+
+    /** What was picked, with the scores of the starting and the picked settings over the same images. */
+    public record Result(SeedSettings start, Metrics.Counts before, SeedSettings best, Metrics.Counts after, int trials) {
+    }
+
+    public static Result calibrate(List<Image> images, SeedSettings start, Consumer<String> log) {
+        if (images.isEmpty()) {
+            throw new IllegalArgumentException("no images to calibrate on");
+        }
+        List<Function<SeedSettings, List<SeedSettings>>> axes = List.of(
+                s -> grid(THRESHOLDS, t -> new SeedSettings(t, s.seedThreshold(), s.minSeed(), s.minArea())),
+                s -> grid(SEED_THRESHOLDS, t -> new SeedSettings(s.threshold(), t, s.minSeed(), s.minArea())),
+                s -> grid(MIN_SEEDS, m -> new SeedSettings(s.threshold(), s.seedThreshold(), m, s.minArea())),
+                s -> grid(MIN_AREAS, m -> new SeedSettings(s.threshold(), s.seedThreshold(), s.minSeed(), m)));
+        java.util.Map<SeedSettings, Metrics.Counts> scored = new java.util.HashMap<>();
+        Function<SeedSettings, Metrics.Counts> score = s -> scored.computeIfAbsent(s, k -> {
+            Metrics.Counts c = score(images, k);
+            log.accept(String.format(Locale.ROOT, "  %s: AP50 %.4f, F1 %.4f, Dice %.4f", describe(k), c.ap(0), c.f1(0), c.dice()));
+            return c;
+        });
+        SeedSettings best = start;
+        Metrics.Counts bestCounts = score.apply(start);
+        for (int round = 1; round <= MAX_ROUNDS; round++) {
+            SeedSettings before = best;
+            for (Function<SeedSettings, List<SeedSettings>> axis : axes) {
+                for (SeedSettings candidate : axis.apply(best)) {
+                    Metrics.Counts c = score.apply(candidate);
+                    if (c.ap(0) > bestCounts.ap(0)) {
+                        best = candidate;
+                        bestCounts = c;
+                    }
+                }
+            }
+            log.accept(String.format(Locale.ROOT, "round %d: %s, AP50 %.4f", round, describe(best), bestCounts.ap(0)));
+            if (best.equals(before)) {
+                break;
+            }
+        }
+        return new Result(start, score.apply(start), best, bestCounts, scored.size());
+    }
+
+    /** The scores of one setting, pooled over the images (images in parallel). */
+    static Metrics.Counts score(List<Image> images, SeedSettings s) {
+        return IntStream.range(0, images.size()).parallel().mapToObj(i -> {
+            Image im = images.get(i);
+            ImageProcessor labels = s.labels(im.maps());
+            int[] pred = new int[labels.getPixelCount()];
+            for (int p = 0; p < pred.length; p++) {
+                pred[p] = (int) labels.getf(p);
+            }
+            Metrics.Counts c = new Metrics.Counts();
+            c.add(im.truth(), pred);
+            return c;
+        }).reduce(new Metrics.Counts(), (a, b) -> {
+            Metrics.Counts sum = new Metrics.Counts();
+            sum.addAll(a);
+            sum.addAll(b);
+            return sum;
+        });
+    }
+
+    public static String describe(SeedSettings s) {
+        return String.format(Locale.ROOT, "threshold %.2f, seed_threshold %.2f, min_seed %d, min_area %d",
+                s.threshold(), s.seedThreshold(), s.minSeed(), s.minArea());
+    }
+
+    private static List<SeedSettings> grid(double[] values, DoubleFunction<SeedSettings> make) {
+        List<SeedSettings> l = new ArrayList<>();
+        for (double v : values) {
+            l.add(make.apply(v));
+        }
+        return l;
+    }
+
+    private static List<SeedSettings> grid(int[] values, java.util.function.IntFunction<SeedSettings> make) {
+        List<SeedSettings> l = new ArrayList<>();
+        for (int v : values) {
+            l.add(make.apply(v));
+        }
+        return l;
+    }
+}
