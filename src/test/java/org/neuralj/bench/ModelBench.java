@@ -91,32 +91,46 @@ public final class ModelBench {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         for (Case c : cases) {
             System.out.println("case " + c.name + " (" + String.format("%.2f", c.gflop) + " GFLOP)");
-            float[] reference;
-            Timing ort;
-            try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
+            // every engine open at once and timed round by round, so a burst of load from elsewhere on the machine
+            // hits them all alike instead of whichever engine's block it fell in
+            List<AutoCloseable> open = new ArrayList<>();
+            try {
+                List<String> names = new ArrayList<>();
+                List<Run> runs = new ArrayList<>();
+                OrtSession.SessionOptions o = new OrtSession.SessionOptions();
+                open.add(o);
                 o.setIntraOpNumThreads(THREADS);
                 o.setInterOpNumThreads(1);
                 o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-                try (OrtSession s = env.createSession(OnnxWriter.toBytes(c.onnx), o)) {
-                    reference = runOrt(env, s, c);
-                    ort = time(() -> runOrt(env, s, c), reference, null);
-                }
-            }
-            rows.append(row(c, "ONNX Runtime " + ortVersion() + " (CPU, " + THREADS + " threads)", ort, ort, lim));
-            for (String spec : engines) {
-                Backend b = spec.equals("cpu") ? new CpuBackend(THREADS) : Backends.select(spec);
-                try (b) {
-                    engineNames.putIfAbsent(spec, b.name());
-                    Model m = Model.fromOnnx(c.onnx, c.name);
-                    try (Session s = new Session(m, b)) {
+                OrtSession ortSession = env.createSession(OnnxWriter.toBytes(c.onnx), o);
+                open.add(ortSession);
+                names.add("ONNX Runtime " + ortVersion() + " (CPU, " + THREADS + " threads)");
+                runs.add(() -> runOrt(env, ortSession, c));
+                for (String spec : engines) {
+                    try {
+                        Backend b = spec.equals("cpu") ? new CpuBackend(THREADS) : Backends.select(spec);
+                        open.add(b);
+                        engineNames.putIfAbsent(spec, b.name());
+                        Session s = new Session(Model.fromOnnx(c.onnx, c.name), b);
+                        open.add(0, s); // closed before its backend
                         Map<String, HostTensor> in = Map.of(c.input, new HostTensor(c.shape, c.data));
-                        Timing t = time(() -> s.runOnHost(in).values().iterator().next().data(), reference, ort);
-                        rows.append(row(c, "NeuralJ " + b.name(), t, ort, lim));
+                        names.add("NeuralJ " + b.name());
+                        runs.add(() -> s.runOnHost(in).values().iterator().next().data());
+                    } catch (RuntimeException e) {
+                        System.out.println("  " + spec + " failed: " + e);
+                        rows.append("| ").append(c.name).append(" | NeuralJ ").append(spec).append(" | failed: ")
+                                .append(e.getMessage().replace('|', '/').replace('\n', ' ')).append(" | | | | | |\n");
                     }
-                } catch (RuntimeException e) {
-                    System.out.println("  " + spec + " failed: " + e);
-                    rows.append("| ").append(c.name).append(" | NeuralJ ").append(spec).append(" | failed: ")
-                            .append(e.getMessage().replace('|', '/').replace('\n', ' ')).append(" | | | | | |\n");
+                }
+                List<Timing> t = timeInterleaved(names, runs, rows, c);
+                for (int i = 0; i < t.size(); i++) {
+                    if (t.get(i) != null) {
+                        rows.append(row(c, names.get(i), t.get(i), t.get(0), lim));
+                    }
+                }
+            } finally {
+                for (AutoCloseable x : open) {
+                    x.close();
                 }
             }
         }
@@ -142,38 +156,75 @@ public final class ModelBench {
         float[] run() throws Exception;
     }
 
-    /** Checks the output against the reference (when given), then warm-up and timed runs. */
-    private static Timing time(Run r, float[] reference, Timing unused) throws Exception {
-        float[] first = r.run();
-        double err = 0;
-        if (reference != null) {
-            if (first.length != reference.length) {
-                throw new IllegalStateException("output has " + first.length + " values, ONNX Runtime " + reference.length);
+    /**
+     * The engines' outputs checked against the first's (ONNX Runtime), every engine warmed up, then RUNS rounds in
+     * which each runs once, in an order that rotates from round to round. An engine whose output differs gets a
+     * "failed" row and a null timing.
+     */
+    private static List<Timing> timeInterleaved(List<String> names, List<Run> runs, StringBuilder rows, Case c) throws Exception {
+        float[] reference = runs.get(0).run();
+        double[] err = new double[runs.size()];
+        boolean[] ok = new boolean[runs.size()];
+        for (int e = 0; e < runs.size(); e++) {
+            try {
+                err[e] = e == 0 ? 0 : check(runs.get(e).run(), reference);
+                ok[e] = true;
+            } catch (RuntimeException x) {
+                System.out.println("  " + names.get(e) + " failed: " + x.getMessage());
+                rows.append("| ").append(c.name).append(" | ").append(names.get(e)).append(" | failed: ")
+                        .append(String.valueOf(x.getMessage()).replace('|', '/').replace('\n', ' ')).append(" | | | | | |\n");
             }
-            double scale = 0;
-            for (float v : reference) {
-                scale = Math.max(scale, Math.abs(v));
-            }
-            for (int i = 0; i < first.length; i++) {
-                err = Math.max(err, Math.abs(first[i] - reference[i]));
-            }
-            // float32 sums in another order: relative to the output's magnitude
-            if (!(err <= 1e-3 * Math.max(1, scale))) {
-                throw new IllegalStateException(String.format("output differs from ONNX Runtime: max |diff| %.3g (output scale %.3g)", err, scale));
-            }
-            err /= Math.max(1, scale);
         }
-        for (int i = 0; i < WARMUP; i++) {
-            r.run();
+        for (int e = 0; e < runs.size(); e++) {
+            for (int i = 0; i < WARMUP && ok[e]; i++) {
+                runs.get(e).run();
+            }
         }
-        double[] ms = new double[RUNS];
+        double[][] ms = new double[runs.size()][RUNS];
         for (int i = 0; i < RUNS; i++) {
-            long t0 = System.nanoTime();
-            r.run();
-            ms[i] = (System.nanoTime() - t0) / 1e6;
+            for (int k = 0; k < runs.size(); k++) {
+                int e = (i + k) % runs.size();
+                if (ok[e]) {
+                    Thread.sleep(20); // lets the engine that ran before park its threads (ONNX Runtime's spin a while)
+                    long t0 = System.nanoTime();
+                    runs.get(e).run();
+                    ms[e][i] = (System.nanoTime() - t0) / 1e6;
+                }
+            }
         }
-        Arrays.sort(ms);
-        return new Timing(ms[RUNS / 2], ms[0], ms[RUNS - 1], err);
+        List<Timing> t = new ArrayList<>();
+        for (int e = 0; e < runs.size(); e++) {
+            t.add(ok[e] ? timing(ms[e], err[e]) : null);
+        }
+        return t;
+    }
+
+    /** max |diff| / max(1, max |reference|); throws when above 1e-3 (float32 sums in another order stay far below). */
+    private static double check(float[] out, float[] reference) {
+        if (reference == null) {
+            return 0;
+        }
+        if (out.length != reference.length) {
+            throw new IllegalStateException("output has " + out.length + " values, ONNX Runtime " + reference.length);
+        }
+        double scale = 0;
+        double err = 0;
+        for (float v : reference) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        for (int i = 0; i < out.length; i++) {
+            err = Math.max(err, Math.abs(out[i] - reference[i]));
+        }
+        if (!(err <= 1e-3 * Math.max(1, scale))) {
+            throw new IllegalStateException(String.format("output differs from ONNX Runtime: max |diff| %.3g (output scale %.3g)", err, scale));
+        }
+        return err / Math.max(1, scale);
+    }
+
+    private static Timing timing(double[] ms, double err) {
+        double[] sorted = ms.clone();
+        Arrays.sort(sorted);
+        return new Timing(sorted[sorted.length / 2], sorted[0], sorted[sorted.length - 1], err);
     }
 
     /** The U-Net at 512² on 1, 2, ... threads: NeuralJ CPU and ONNX Runtime with the same thread count. */
@@ -187,25 +238,27 @@ public final class ModelBench {
         int[] shape = {1, 1, 512, 512};
         Case c = new Case("U-Net 512²", m, in, shape, gaussian(new Random(7), 512 * 512), 0);
         StringBuilder sb = new StringBuilder("\n## Scaling with threads\n\nThe U-Net (unet2d-nuclei-broad) at 512², median ms of ")
-                .append(RUNS).append(" runs; speed-up against the same engine on 1 thread.\n\n")
+                .append(RUNS).append(" runs taken in turns; speed-up against the same engine on 1 thread.\n\n")
                 .append("| threads | NeuralJ cpu ms | speed-up | ONNX Runtime ms | speed-up | NeuralJ / ORT |\n|---:|---:|---:|---:|---:|---:|\n");
         double nj1 = 0, ort1 = 0;
         for (int threads = 1; threads <= Runtime.getRuntime().availableProcessors(); threads *= 2) {
             Timing ort;
-            float[] reference;
+            Timing nj;
             try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
                 o.setIntraOpNumThreads(threads);
                 o.setInterOpNumThreads(1);
                 o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-                try (OrtSession s = env.createSession(OnnxWriter.toBytes(m), o)) {
-                    reference = runOrt(env, s, c);
-                    ort = time(() -> runOrt(env, s, c), reference, null);
+                try (OrtSession s = env.createSession(OnnxWriter.toBytes(m), o);
+                     Backend b = new CpuBackend(threads); Session ns = new Session(Model.fromOnnx(m, "unet"), b)) {
+                    Map<String, HostTensor> x = Map.of(in, new HostTensor(shape, c.data));
+                    List<Timing> t = timeInterleaved(List.of("ONNX Runtime", "NeuralJ cpu"),
+                            List.of(() -> runOrt(env, s, c), () -> ns.runOnHost(x).values().iterator().next().data()), new StringBuilder(), c);
+                    ort = t.get(0);
+                    nj = t.get(1);
                 }
             }
-            Timing nj;
-            try (Backend b = new CpuBackend(threads); Session s = new Session(Model.fromOnnx(m, "unet"), b)) {
-                Map<String, HostTensor> x = Map.of(in, new HostTensor(shape, c.data));
-                nj = time(() -> s.runOnHost(x).values().iterator().next().data(), reference, ort);
+            if (nj == null) {
+                throw new IllegalStateException("NeuralJ's U-Net output differs from ONNX Runtime's on " + threads + " thread(s)");
             }
             if (threads == 1) {
                 nj1 = nj.median;
@@ -263,7 +316,8 @@ public final class ModelBench {
         sb.append("| NeuralJ SGEMM | ").append(org.neuralj.backend.cpu.CpuKernels.sgemm()).append(" |\n");
         engines.forEach((spec, name) -> sb.append("| `").append(spec).append("` | ").append(name).append(" |\n"));
         sb.append("\n## Results\n\n");
-        sb.append("Median of ").append(RUNS).append(" runs after ").append(WARMUP).append(" warm-up runs; host array in, ")
+        sb.append("Median of ").append(RUNS).append(" runs after ").append(WARMUP).append(" warm-up runs, the engines of a case ")
+                .append("taking turns run by run (the order rotating; 20 ms apart); host array in, ")
                 .append("host array out (OpenCL rows include the transfers). GFLOP/s = the case's multiply-add FLOPs ")
                 .append("(2 per MAC) / median; % of peak against the all-thread FMA peak above; ratio = time / ONNX Runtime's ")
                 .append("time (below 1 = faster). Outputs are checked against ONNX Runtime before timing; max err is ")

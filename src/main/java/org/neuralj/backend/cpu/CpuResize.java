@@ -40,25 +40,22 @@ final class CpuResize {
             return y;
         }
         if (ty.taps == 2 && tx.taps == 2) {
-            // linear: y = wy0 * (wx0 x[iy0][ix0] + wx1 x[iy0][ix1]) + wy1 * (same on row iy1)
+            // linear: y = wy0 * (wx0 x[iy0][ix0] + wx1 x[iy0][ix1]) + wy1 * (same on row iy1). The bracket is a
+            // source row interpolated across, made once per source row a task meets (up-sampling reads each twice)
+            // in a per-thread row; the blend of two such rows is a plain loop HotSpot vectorises.
             threads.forRange(planes * oh, Math.max(1, 4096 / Math.max(1, ow)), (from, to) -> {
-                final int[] ix = tx.idx;
-                final float[] wx = tx.w;
+                float[] across = Workspace.get().rows(2 * ow);  // two interpolated source rows, at 0 and ow
+                int[] held = {-1, -1};                         // which source row (pl*h + iy) each holds
                 for (int r = from; r < to; r++) {
                     int pl = r / oh;
                     int oy = r % oh;
-                    int row0 = pl * h * w + ty.idx[2 * oy] * w;
-                    int row1 = pl * h * w + ty.idx[2 * oy + 1] * w;
+                    int a = across(x, pl * h + ty.idx[2 * oy], w, ow, tx, across, held, -1);
+                    int b = across(x, pl * h + ty.idx[2 * oy + 1], w, ow, tx, across, held, a);
                     float wy0 = ty.w[2 * oy];
                     float wy1 = ty.w[2 * oy + 1];
                     int yo = r * ow;
                     for (int ox = 0; ox < ow; ox++) {
-                        int i0 = ix[2 * ox];
-                        int i1 = ix[2 * ox + 1];
-                        float w0 = wx[2 * ox];
-                        float w1 = wx[2 * ox + 1];
-                        y[yo + ox] = wy0 * (w0 * x[row0 + i0] + w1 * x[row0 + i1])
-                                + wy1 * (w0 * x[row1 + i0] + w1 * x[row1 + i1]);
+                        y[yo + ox] = wy0 * across[a + ox] + wy1 * across[b + ox];
                     }
                 }
             });
@@ -86,6 +83,29 @@ final class CpuResize {
             }
         });
         return y;
+    }
+
+    /**
+     * Where in {@code across} source row {@code row} (plane * h + iy) lies interpolated across (wx0 x[ix0] + wx1 x[ix1]
+     * for every output column): one of its two slots, made now unless held. {@code keep} is the slot the caller
+     * still needs (or -1): it is not overwritten.
+     */
+    private static int across(float[] x, int row, int w, int ow, Taps tx, float[] across, int[] held, int keep) {
+        for (int slot = 0; slot < 2; slot++) {
+            if (held[slot] == row) {
+                return slot * ow;
+            }
+        }
+        int slot = keep == 0 ? 1 : 0;
+        held[slot] = row;
+        final int[] ix = tx.idx;
+        final float[] wx = tx.w;
+        int src = row * w;
+        int dst = slot * ow;
+        for (int ox = 0; ox < ow; ox++) {
+            across[dst + ox] = wx[2 * ox] * x[src + ix[2 * ox]] + wx[2 * ox + 1] * x[src + ix[2 * ox + 1]];
+        }
+        return dst;
     }
 
     static Taps taps(ResizeSpec s, int in, int out, float scale) {

@@ -20,7 +20,8 @@ import org.neuralj.backend.UnaryOp;
  *         for t in strips of A           ... against every A strip (in L2): the micro-kernel
  * </pre>
  * {@link #multiplyRows} skips the B packing and reads B where it lies (an implicit-GEMM convolution's
- * padded input), with A packed once by the caller ({@link #pack}) for all its calls.
+ * padded input), in one K block, with A packed once by the caller ({@link #pack}: each strip over all of K,
+ * Ap[t][k][r]) for all its calls.
  * Bias (first k block) and the activation (last k block; ReLU in registers, others on the stored
  * tile while it is in L1) form the epilogue. Edge tiles go through a small scratch tile. All
  * buffers are per-thread and reused ({@link Workspace}): nothing is allocated per call once warm.
@@ -34,6 +35,8 @@ final class VectorSgemm implements GemmKernel {
     static final int NR = 2 * L;
     /** Depth of one packed block: a B strip of KC x NR floats stays in L1. */
     static final int KC = Integer.getInteger("neuralj.gemm.kc", 256);
+    /** Depth of one K block when B is read in place: most convolutions' whole K (3x3 over 128 channels). */
+    static final int ROWS_KC = Integer.getInteger("neuralj.gemm.rowsKc", 1152);
     /** Columns of one packed B block. */
     static final int NC = Integer.getInteger("neuralj.gemm.nc", 1024);
 
@@ -55,10 +58,7 @@ final class VectorSgemm implements GemmKernel {
 
     @Override
     public void pack(int m, int k, float[] a, int aOff, int lda, float[] packed, int pOff) {
-        final int rows = (m + MR - 1) / MR * MR;
-        for (int k0 = 0; k0 < Math.max(k, 1); k0 += KC) {
-            packA(a, aOff + k0, lda, m, Math.min(KC, k - k0), packed, pOff + rows * k0);
-        }
+        packA(a, aOff, lda, m, k, packed, pOff); // strips of all K: any K block of strip t starts at t*MR*k + k0*MR
     }
 
     @Override
@@ -101,14 +101,19 @@ final class VectorSgemm implements GemmKernel {
         final boolean other = !relu && !act.isIdentity();
         final int aStrips = (m + MR - 1) / MR;
         final boolean bPacked = src != null;
+        // B read in place (multiplyRows) is not copied per K block, so K is cut far less often: each cut loads and
+        // stores C again, and a convolution writing its output planes straight into y reloads tiles whose rows lie a
+        // whole plane apart (32 -> 16 channels at 512^2, K = 288, cut at 256: 15 % slower than K whole). Past
+        // ROWS_KC the B strip no longer stays in L2 across the A strips (256 -> 128 channels, K = 2304, whole: 1.4x slower).
+        final int kc = bPacked ? KC : ROWS_KC;
         for (int j0 = 0; j0 < n; j0 += NC) {
             final int nb = Math.min(NC, n - j0);
             final int bStrips = (nb + NR - 1) / NR;
             int k0 = 0;
             do { // at least once, so K = 0 still writes act(bias)
-                final int kb = Math.min(KC, k - k0);
+                final int kb = Math.min(kc, k - k0);
                 final boolean first = k0 == 0;
-                final boolean last = k0 + KC >= k;
+                final boolean last = k0 + kc >= k;
                 float[] bp = b;
                 if (bPacked) {
                     bp = ws.packB(bStrips * NR * Math.max(kb, 1));
@@ -117,11 +122,13 @@ final class VectorSgemm implements GemmKernel {
                 int[] rows = bPacked ? PACKED_ROWS : bRows;
                 int rowsOff = bPacked ? 0 : k0;
                 float[] ap = a;
-                int apOff = aOff + aStrips * MR * k0;             // this k block in a packed A
+                int apOff = aOff + k0 * MR;                       // this k block of strip 0 in a packed A
+                int aStride = MR * k;                             // from one strip to the next
                 if (lda >= 0) {
                     ap = ws.packA(aStrips * MR * Math.max(kb, 1));
                     packA(a, aOff + k0, lda, m, kb, ap, 0);
                     apOff = 0;
+                    aStride = MR * kb;
                 }
                 for (int s = 0; s < bStrips; s++) {
                     int cols = Math.min(NR, nb - s * NR);
@@ -131,19 +138,19 @@ final class VectorSgemm implements GemmKernel {
                         int rowsLeft = Math.min(MR, m - i0);
                         int ct = cOff + i0 * ldc + j0 + s * NR;   // C[i0][j0 + s*NR]
                         if (rowsLeft == MR && cols == NR) {
-                            micro(kb, ap, apOff + t * MR * kb, bp, rows, rowsOff, bOff, c, ct, ldc, !first, bias, biasOff + i0, last && relu);
+                            micro(kb, ap, apOff + t * aStride, bp, rows, rowsOff, bOff, c, ct, ldc, !first, bias, biasOff + i0, last && relu);
                             if (last && other) {
                                 for (int r = 0; r < MR; r++) {
                                     CpuElementwise.apply(act, c, ct + r * ldc, c, ct + r * ldc, NR);
                                 }
                             }
                         } else {
-                            edge(kb, ap, apOff + t * MR * kb, bp, rows, rowsOff, bOff, c, ct, ldc, rowsLeft, cols, first, last, bias,
+                            edge(kb, ap, apOff + t * aStride, bp, rows, rowsOff, bOff, c, ct, ldc, rowsLeft, cols, first, last, bias,
                                     biasOff + i0, act, ws.tile(MR * NR));
                         }
                     }
                 }
-                k0 += KC;
+                k0 += kc;
             } while (k0 < k);
         }
     }

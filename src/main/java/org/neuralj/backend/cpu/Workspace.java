@@ -17,7 +17,7 @@ final class Workspace {
     private float[] packB = new float[0];
     private float[] row = new float[0];
     private float[] tile = new float[0];
-    private float[] out = new float[0];
+    private float[] rows = new float[0];
 
     static Workspace get() {
         return LOCAL.get();
@@ -58,9 +58,9 @@ final class Workspace {
         return row = grow(row, length);
     }
 
-    /** A block of C in the implicit-GEMM convolution's padded layout, before it is cropped into the output. */
-    float[] out(int length) {
-        return out = grow(out, length);
+    /** Rows of an intermediate result (linear resize: source rows interpolated across). */
+    float[] rows(int length) {
+        return rows = grow(rows, length);
     }
 
     /** One register tile of C, for edge tiles. */
