@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Random;
 import org.neuralj.backend.Backend;
 import org.neuralj.backend.Backends;
+import org.neuralj.backend.Tensor;
 import org.neuralj.backend.cpu.CpuBackend;
 import org.neuralj.nn.HostTensor;
 import org.neuralj.nn.Model;
@@ -54,7 +55,7 @@ public final class ModelBench {
     private static final Path SHARED = Path.of(System.getProperty("neuralj.shared", "../shared"));
 
     /** One benchmark case: an ONNX model, its input, and its FLOPs (2 per multiply-add). */
-    record Case(String name, OnnxModel onnx, String input, int[] shape, float[] data, double gflop) {
+    record Case(String name, OnnxModel onnx, String input, int[] shape, float[] data, double gflop, boolean layer) {
     }
 
     /** Timings of one engine on one case, in ms. */
@@ -116,6 +117,24 @@ public final class ModelBench {
                         Map<String, HostTensor> in = Map.of(c.input, new HostTensor(c.shape, c.data));
                         names.add("NeuralJ " + b.name());
                         runs.add(() -> s.runOnHost(in).values().iterator().next().data());
+                        if (c.layer) {
+                            // the layer alone: input and output stay on the backend (a single layer's host copies,
+                            // 16 MB each way, cost a third of a 3x3 convolution's time)
+                            Tensor x = b.upload(c.data, c.shape);
+                            open.add(0, x);
+                            names.add("NeuralJ " + b.name() + ", tensors resident");
+                            boolean[] checked = {false};
+                            runs.add(() -> {
+                                try (Tensor y = s.run(Map.of(c.input, x)).values().iterator().next()) {
+                                    b.finish();
+                                    if (!checked[0]) { // the first run's output is checked; timed runs copy nothing
+                                        checked[0] = true;
+                                        return b.download(y);
+                                    }
+                                    return null;
+                                }
+                            });
+                        }
                     } catch (RuntimeException e) {
                         System.out.println("  " + spec + " failed: " + e);
                         rows.append("| ").append(c.name).append(" | NeuralJ ").append(spec).append(" | failed: ")
@@ -236,7 +255,7 @@ public final class ModelBench {
         OnnxModel m = org.neuralj.onnx.OnnxReader.read(unet);
         String in = m.graph().inputs().get(0).name();
         int[] shape = {1, 1, 512, 512};
-        Case c = new Case("U-Net 512²", m, in, shape, gaussian(new Random(7), 512 * 512), 0);
+        Case c = new Case("U-Net 512²", m, in, shape, gaussian(new Random(7), 512 * 512), 0, false);
         StringBuilder sb = new StringBuilder("\n## Scaling with threads\n\nThe U-Net (unet2d-nuclei-broad) at 512², median ms of ")
                 .append(RUNS).append(" runs taken in turns; speed-up against the same engine on 1 thread.\n\n")
                 .append("| threads | NeuralJ cpu ms | speed-up | ONNX Runtime ms | speed-up | NeuralJ / ORT |\n|---:|---:|---:|---:|---:|---:|\n");
@@ -344,7 +363,7 @@ public final class ModelBench {
             for (int size : sizes) {
                 int[] shape = {1, 1, size, size};
                 double gflop = Model.fromOnnx(m, "unet").flops(Map.of(in, shape)) / 1e9;
-                cases.add(new Case("U-Net (unet2d-nuclei-broad) " + size + "²", m, in, shape, gaussian(r, size * size), gflop));
+                cases.add(new Case("U-Net (unet2d-nuclei-broad) " + size + "²", m, in, shape, gaussian(r, size * size), gflop, false));
             }
         } else {
             System.out.println("skipping the U-Net: " + unet + " is absent");
@@ -353,7 +372,7 @@ public final class ModelBench {
             OnnxModel rn = Zoo.resnet18(224);
             int[] shape = {batch, 3, 224, 224};
             double gflop = Model.fromOnnx(rn, "resnet18").flops(Map.of("input", shape)) / 1e9;
-            cases.add(new Case("ResNet-18 224², batch " + batch, rn, "input", shape, gaussian(r, batch * 3 * 224 * 224), gflop));
+            cases.add(new Case("ResNet-18 224², batch " + batch, rn, "input", shape, gaussian(r, batch * 3 * 224 * 224), gflop, false));
         }
         // the shipped models at the sizes the commands run them (nuclei: its 512² tile; blood cells: a batch of crops)
         for (String[] m : new String[][] {{"nuclei", "1", "512", "1"}, {"blood-cells", "3", "64", "32"}, {"blob-detector", "1", "512", "1"}}) {
@@ -362,7 +381,7 @@ public final class ModelBench {
             int ch = Integer.parseInt(m[1]), side = Integer.parseInt(m[2]), batch = Integer.parseInt(m[3]);
             int[] shape = {batch, ch, side, side};
             double gflop = Model.fromOnnx(om, m[0]).flops(Map.of(in, shape)) / 1e9;
-            cases.add(new Case("shipped " + m[0] + " " + side + "², batch " + batch, om, in, shape, gaussian(r, batch * ch * side * side), gflop));
+            cases.add(new Case("shipped " + m[0] + " " + side + "², batch " + batch, om, in, shape, gaussian(r, batch * ch * side * side), gflop, false));
         }
         int c = 64;
         int h = 256;
@@ -405,7 +424,7 @@ public final class ModelBench {
         OnnxGraph g = OnnxGraph.of("layer", nodes, init,
                 List.of(ValueInfo.tensor("x", DataType.FLOAT, 1, channels, h, h)),
                 List.of(ValueInfo.symbolicTensor("y", DataType.FLOAT, "n", "c", "h", "w")));
-        return new Case(name, OnnxModel.of(g, 17), "x", new int[] {1, channels, h, h}, gaussian(r, channels * h * h), flops / 1e9);
+        return new Case(name, OnnxModel.of(g, 17), "x", new int[] {1, channels, h, h}, gaussian(r, channels * h * h), flops / 1e9, true);
     }
 
     private static String loadAverage() {
