@@ -200,7 +200,8 @@ final class CpuConv {
      * q. So row r of im2col's B is the padded input itself from that offset on, and the GEMM reads it in
      * place; im2col copied every input pixel kh*kw times per use, which cost as much as the arithmetic
      * when there are few output channels. One GEMM per output row (its ow columns; the wrap into the next
-     * flat row is never computed) writes that row of every output channel straight into y. Same sums in
+     * flat row is never computed) writes that row of every output channel straight into y; rows whose width
+     * is not a whole number of register tiles go several to a GEMM through a scratch block. Same sums in
      * the same order as the im2col path: the same numbers.
      */
     static float[] implicitGemm(CpuThreads threads, float[] x, int[] xs, float[] w, CpuStorage packs, int[] ws, float[] bias,
@@ -230,6 +231,9 @@ final class CpuConv {
         }
         final int rowsPerTask = rows;
         final int blocks = (oh + rowsPerTask - 1) / rowsPerTask;
+        // rows that are not whole register tiles wide (a ResNet's 56, 28, 14) would each end in a partial tile,
+        // computed through a scratch tile: those go several rows per GEMM through a scratch block instead
+        final boolean rowsAtOnce = ow % gemm.tileColumns() != 0;
         try {
             java.util.Arrays.fill(xp, cIn * plane, xp.length, 0f);
             for (int img = 0; img < n; img++) {
@@ -239,6 +243,21 @@ final class CpuConv {
                     int g = task / blocks;
                     int r0 = (task % blocks) * rowsPerTask;
                     int nr = Math.min(rowsPerTask, oh - r0);
+                    if (rowsAtOnce) {
+                        // the block's rows as one flat run of nr * wp columns (the wrap between rows computed and
+                        // dropped): a partial register tile per block, not per row
+                        int cols = nr * wp;
+                        float[] out = Workspace.get().rows(mg * cols);
+                        Sgemm.multiplyRows(mg, cols, k, packed, g * packedSize, xp, g * cg * plane + r0 * wp, taps,
+                                out, 0, cols, bias, g * mg, s.activation());
+                        for (int co = 0; co < mg; co++) {
+                            int dst = ((image * m + g * mg + co) * oh + r0) * ow;
+                            for (int r = 0; r < nr; r++) {
+                                System.arraycopy(out, co * cols + r * wp, y, dst + r * ow, ow);
+                            }
+                        }
+                        return;
+                    }
                     for (int r = r0; r < r0 + nr; r++) { // output row r of every channel, straight into y
                         Sgemm.multiplyRows(mg, ow, k, packed, g * packedSize, xp, g * cg * plane + r * wp, taps,
                                 y, ((image * m + g * mg) * oh + r) * ow, oh * ow, bias, g * mg, s.activation());

@@ -58,7 +58,7 @@ final class Workspace {
         return row = grow(row, length);
     }
 
-    /** Rows of an intermediate result (linear resize: source rows interpolated across). */
+    /** Rows of an intermediate result (linear resize: source rows interpolated across; a block of an implicit-GEMM convolution's output). */
     float[] rows(int length) {
         return rows = grow(rows, length);
     }
