@@ -19,11 +19,9 @@ import org.neuralj.backend.ConvSpec;
 final class CpuConv {
     /** Target size of one im2col tile in floats (256 KiB): fits L2 next to the weight panel. */
     private static final int TILE_FLOATS = 1 << 16;
-    /** Input channels per group from which a stride-1 convolution takes the implicit GEMM. */
-    static final int IMPLICIT_MIN_CHANNELS = 4;
     /**
-     * Weights per group (output channels x K) up to which it does: the packed panel, streamed once per output row,
-     * must stay in L2 (1 MiB here). 128 -> 128 channels 3x3 (147k) measured 1.15x faster than im2col, 256 -> 128
+     * Weights per group (output channels x K) up to which a stride-1 convolution takes the implicit GEMM: the packed
+     * panel, streamed once per output row, must stay in L2 (1 MiB here). 128 -> 128 channels 3x3 (147k) measured 1.15x faster than im2col, 256 -> 128
      * (295k) 0.7x.
      */
     static final int IMPLICIT_MAX_PANEL = 160 * 1024;
@@ -42,13 +40,13 @@ final class CpuConv {
         if (CpuDepthwiseConv.handles(xs, ws, s)) { // one input channel per output channel: direct, no GEMM
             return CpuDepthwiseConv.conv2d(threads, x, xs, w, ws, bias, s, y);
         }
-        // The implicit GEMM saves im2col's packing and writes y directly, one output row at a time. Measured on one
-        // thread against im2col (3x3, stride 1): 16 -> 16 channels at 512^2 1.25x faster, 64 -> 64 at 128^2 1.5x,
-        // 128 -> 128 at 64^2 1.15x; with very few input channels (a first layer: 1 -> 16, 0.85x) the padded copy
-        // outweighs the saving, and a weight panel too big for L2 is streamed from memory for every row.
+        // The implicit GEMM saves im2col's packing and writes y directly, one output row at a time. Measured against
+        // im2col (3x3, stride 1): 16 -> 16 channels at 512^2 1.25x faster, 64 -> 64 at 128^2 1.5x, 128 -> 128 at
+        // 64^2 1.15x (one thread), first layers 1 -> 16 at 512^2 1.25x and 3 -> 16 at 256^2 1.7x (two threads);
+        // a weight panel too big for L2 would be streamed from memory for every row.
         int mg = ws[0] / s.groups();
         if (Sgemm.vector() != null && s.strideH() == 1 && s.strideW() == 1 && !readsInputAsIs(xs, ws, s)
-                && ws[1] >= IMPLICIT_MIN_CHANNELS && (long) mg * ws[1] * ws[2] * ws[3] <= IMPLICIT_MAX_PANEL) {
+                && (long) mg * ws[1] * ws[2] * ws[3] <= IMPLICIT_MAX_PANEL) {
             return implicitGemm(threads, x, xs, w, packs, ws, bias, s, y);
         }
         return im2colGemm(threads, x, xs, w, packs, ws, bias, s, y);
