@@ -32,8 +32,13 @@ final class CpuThreads implements AutoCloseable {
     private final Worker[] workers;
     private final ReentrantLock jobLock = new ReentrantLock();
     private final ConcurrentLinkedQueue<float[]> scratch = new ConcurrentLinkedQueue<>();
-    /** The job the workers take tasks from, replaced (never reset) for each new one. */
+    /**
+     * The job the workers take tasks from while it runs, null between jobs: nothing keeps a finished job's body, and
+     * the arrays it captured, alive.
+     */
     private volatile Job job;
+    /** Numbers the jobs, so a worker knows one it has already worked on. */
+    private long jobs;
     private volatile boolean closed;
     /** True on a thread while it runs a task: a nested job then runs inline. */
     private static final ThreadLocal<boolean[]> IN_TASK = ThreadLocal.withInitial(() -> new boolean[1]);
@@ -65,13 +70,14 @@ final class CpuThreads implements AutoCloseable {
             return;
         }
         try {
-            Job j = new Job(tasks, Math.min(tasks, threads), body);
+            Job j = new Job(++jobs, tasks, Math.min(tasks, threads), body);
             job = j;
             for (Worker w : workers) {
                 LockSupport.unpark(w); // a no-op for a spinning worker
             }
             j.work(0, inTask);
             j.awaitDone();
+            job = null;
             Throwable t = j.failure;
             if (t instanceof RuntimeException e) {
                 throw e;
@@ -158,6 +164,7 @@ final class CpuThreads implements AutoCloseable {
     private static final class Job {
         /** Ints between two ranges' counters: each counter on its own cache line. */
         private static final int PAD = 16;
+        final long number;
         final int tasks;
         final int ranges;
         final IntConsumer body;
@@ -165,7 +172,8 @@ final class CpuThreads implements AutoCloseable {
         final AtomicInteger finished = new AtomicInteger();
         volatile Throwable failure;
 
-        Job(int tasks, int ranges, IntConsumer body) {
+        Job(long number, int tasks, int ranges, IntConsumer body) {
+            this.number = number;
             this.tasks = tasks;
             this.ranges = ranges;
             this.body = body;
@@ -225,23 +233,28 @@ final class CpuThreads implements AutoCloseable {
         @Override
         public void run() {
             boolean[] inTask = IN_TASK.get();
-            Job done = null;
+            long done = 0; // the number of the last job this worker took part in
             while (!closed) {
                 Job j = job;
-                if (j != null && j != done) {
+                if (j != null && j.number != done) {
                     j.work(index % j.ranges, inTask);
-                    done = j;
+                    done = j.number;
                     continue;
                 }
                 // spin a while for the next job, then park until forEach or close unparks this thread
                 long until = System.nanoTime() + SPIN_NANOS;
-                while (job == done && !closed && System.nanoTime() < until) {
+                while (idle(done) && System.nanoTime() < until) {
                     Thread.onSpinWait();
                 }
-                if (job == done && !closed) {
+                if (idle(done)) {
                     LockSupport.park(this);
                 }
             }
+        }
+
+        private boolean idle(long done) {
+            Job j = job;
+            return (j == null || j.number == done) && !closed;
         }
     }
 }
