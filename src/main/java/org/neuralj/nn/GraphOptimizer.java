@@ -15,18 +15,20 @@ import org.neuralj.nn.ops.Unary;
  * <ol>
  *   <li>{@link #foldBatchNorm}: Conv followed by BatchNormalization with constant parameters becomes
  *       one Conv with scaled weights and a new bias;</li>
+ *   <li>{@link #convolveBeforeResize}: a 1x1 Conv reading an up-sampling Resize runs before it, on the
+ *       smaller image;</li>
  *   <li>{@link #fuseActivations}: an activation that alone reads a Conv's output runs in the Conv's
  *       epilogue.</li>
  * </ol>
- * Both only touch a Conv output that nothing else reads and that is not a graph output, so every
- * value the graph exposes stays the same (up to float rounding of the folded weights).
+ * Each only touches a value that nothing else reads and that is not a graph output, so every
+ * value the graph exposes stays the same (up to float rounding).
  */
 final class GraphOptimizer {
     private GraphOptimizer() {
     }
 
     static List<Model.Node> optimize(List<Model.Node> nodes, Map<String, Meta> constants, List<String> graphOutputs) {
-        return fuseActivations(foldBatchNorm(nodes, constants, graphOutputs), graphOutputs);
+        return fuseActivations(convolveBeforeResize(foldBatchNorm(nodes, constants, graphOutputs), constants, graphOutputs), graphOutputs);
     }
 
     /**
@@ -109,6 +111,78 @@ final class GraphOptimizer {
             n = name + k;
         }
         return n;
+    }
+
+    /**
+     * Resize (nearest or linear, scales given, batch and channel scales 1) followed by a 1x1, stride-1, unpadded
+     * Conv that alone reads it becomes the Conv followed by the Resize. A 1x1 convolution is the same linear map of
+     * the channels at every pixel, and nearest and linear resizing mix each channel's pixels with weights that sum
+     * to 1, so the two commute (the bias too); run first, the Conv sees a quarter of the pixels of a 2x up-sampling
+     * and the Resize moves the Conv's (in a U-Net's decoder, half as many) channels. The Conv writes a new value.
+     */
+    static List<Model.Node> convolveBeforeResize(List<Model.Node> nodes, Map<String, Meta> constants, List<String> graphOutputs) {
+        Map<String, Integer> readers = readers(nodes);
+        Map<String, Model.Node> producers = new HashMap<>();
+        for (Model.Node n : nodes) {
+            n.outputs().forEach(o -> producers.put(o, n));
+        }
+        List<Model.Node> out = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            Model.Node resize = nodes.get(i);
+            Model.Node conv = i + 1 < nodes.size() ? nodes.get(i + 1) : null;
+            if (conv != null && commutes(resize, conv, constants, producers, readers, graphOutputs)) {
+                String between = "neuralj::before-resize::" + conv.outputs().get(0);
+                List<String> convInputs = new ArrayList<>(conv.inputs());
+                convInputs.set(0, resize.inputs().get(0));
+                List<String> resizeInputs = new ArrayList<>(resize.inputs());
+                resizeInputs.set(0, between);
+                out.add(new Model.Node(conv.info(), conv.op(), convInputs, List.of(between)));
+                out.add(new Model.Node(resize.info(), resize.op(), resizeInputs, conv.outputs()));
+                i++;
+                continue;
+            }
+            out.add(resize);
+        }
+        return out;
+    }
+
+    private static boolean commutes(Model.Node resize, Model.Node conv, Map<String, Meta> constants, Map<String, Model.Node> producers,
+                                    Map<String, Integer> readers, List<String> graphOutputs) {
+        NodeInfo r = resize.info();
+        NodeInfo c = conv.info();
+        if (!r.opType().equals("Resize") || r.opset() < 11 || r.has("axes") || !Set.of("nearest", "linear").contains(r.getString("mode", "nearest"))
+                || resize.inputs().size() < 3 || resize.inputs().size() > 3 && !resize.inputs().get(3).isEmpty()
+                || resize.outputs().size() != 1 || !(conv.op() instanceof Conv cv) || !cv.activation().isIdentity()) {
+            return false;
+        }
+        String y = resize.outputs().get(0);
+        if (!conv.inputs().get(0).equals(y) || readers.getOrDefault(y, 0) != 1 || graphOutputs.contains(y)) {
+            return false;
+        }
+        float[] scales = constantValue(resize.inputs().get(2), constants, producers);
+        Meta w = conv.inputs().size() > 1 ? constants.get(conv.inputs().get(1)) : null;
+        return scales != null && scales.length == 4 && scales[0] == 1f && scales[1] == 1f
+                && w != null && w.rank() == 4 && w.dim(2) == 1 && w.dim(3) == 1
+                && allEqual(c.getInts("strides", new int[] {1, 1}), 1) && allEqual(c.getInts("pads", new int[4]), 0);
+    }
+
+    /** A constant's values: an initializer or the output of a Constant node with a tensor value; else null. */
+    private static float[] constantValue(String name, Map<String, Meta> constants, Map<String, Model.Node> producers) {
+        Meta m = constants.get(name);
+        if (m != null && m.isConstant()) {
+            return m.constant();
+        }
+        Model.Node p = producers.get(name);
+        return p != null && p.info().opType().equals("Constant") && p.info().has("value") ? p.info().getTensor("value").toFloats() : null;
+    }
+
+    private static boolean allEqual(int[] values, int v) {
+        for (int x : values) {
+            if (x != v) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

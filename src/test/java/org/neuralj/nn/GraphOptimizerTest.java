@@ -110,6 +110,45 @@ class GraphOptimizerTest {
         }
     }
 
+    /**
+     * x -> Resize(mode, scales 1,1,2,2) -> Conv 1x1 (bias) -> y; with {@code exposeResize} the Resize output is a graph
+     * output too, which keeps the nodes in their order: the reference.
+     */
+    private static OnnxModel resizeThenPointwise(String mode, boolean exposeResize, float[] w, float[] b) {
+        List<OnnxTensor> init = List.of(OnnxTensor.ofFloats("w", new long[] {M, C, 1, 1}, w), OnnxTensor.ofFloats("b", new long[] {M}, b));
+        List<OnnxNode> nodes = List.of(
+                OnnxNode.of("Constant", List.of(), List.of("scales"),
+                        OnnxAttribute.of("value", OnnxTensor.ofFloats("scales", new long[] {4}, new float[] {1, 1, 2, 2}))).withName("k"),
+                OnnxNode.of("Resize", List.of("x", "", "scales"), List.of("r"), OnnxAttribute.of("mode", mode)).withName("up"),
+                OnnxNode.of("Conv", List.of("r", "w", "b"), List.of("y")).withName("pointwise"));
+        List<ValueInfo> outs = new ArrayList<>(List.of(ValueInfo.floatTensor("y", 1, M, 2 * H, 2 * H)));
+        if (exposeResize) {
+            outs.add(ValueInfo.floatTensor("r", 1, C, 2 * H, 2 * H));
+        }
+        OnnxGraph g = OnnxGraph.of("up", nodes, init, List.of(ValueInfo.tensor("x", DataType.FLOAT, 1, C, H, H)), outs);
+        return OnnxModel.of(g, 13);
+    }
+
+    @Test
+    void aPointwiseConvAfterAnUpsamplingResizeRunsBeforeItWithTheSameOutput() {
+        Random r = new Random(6);
+        float[] x = rand(r, C * H * H, 0);
+        float[] w = rand(r, M * C, 0);
+        float[] b = rand(r, M, 0);
+        for (String mode : new String[] {"nearest", "linear"}) {
+            Model swapped = Model.fromOnnx(resizeThenPointwise(mode, false, w, b), "up");
+            List<String> order = swapped.nodes().stream().map(n -> n.info().opType()).toList();
+            assertEquals(List.of("Constant", "Conv", "Resize"), order, mode);
+            Model kept = Model.fromOnnx(resizeThenPointwise(mode, true, w, b), "up");
+            assertEquals(List.of("Constant", "Resize", "Conv"), kept.nodes().stream().map(n -> n.info().opType()).toList(), mode);
+            float[] got = run(swapped, x).get("y");
+            float[] want = run(kept, x).get("y");
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(want[i], got[i], 1e-5 + 1e-5 * Math.abs(want[i]), mode + " at " + i);
+            }
+        }
+    }
+
     private static Map<String, float[]> run(Model model, float[] x) {
         try (CpuBackend cpu = new CpuBackend(2); Session s = new Session(model, cpu)) {
             Map<String, HostTensor> out = s.runOnHost(Map.of("x", new HostTensor(new int[] {1, C, H, H}, x)));
