@@ -114,7 +114,7 @@ final class GraphOptimizer {
     }
 
     /**
-     * Resize (nearest or linear, scales given, batch and channel scales 1) followed by a 1x1, stride-1, unpadded
+     * Up-sampling Resize (nearest or linear, scales given, batch and channel scales 1) followed by a 1x1, stride-1, unpadded
      * Conv that alone reads it becomes the Conv followed by the Resize. A 1x1 convolution is the same linear map of
      * the channels at every pixel, and nearest and linear resizing mix each channel's pixels with weights that sum
      * to 1, so the two commute (the bias too); run first, the Conv sees a quarter of the pixels of a 2x up-sampling
@@ -161,7 +161,8 @@ final class GraphOptimizer {
         }
         float[] scales = constantValue(resize.inputs().get(2), constants, producers);
         Meta w = conv.inputs().size() > 1 ? constants.get(conv.inputs().get(1)) : null;
-        return scales != null && scales.length == 4 && scales[0] == 1f && scales[1] == 1f
+        // up-sampling only: before a down-sampling Resize the Conv would see more pixels, not fewer
+        return scales != null && scales.length == 4 && scales[0] == 1f && scales[1] == 1f && scales[2] >= 1f && scales[3] >= 1f
                 && w != null && w.rank() == 4 && w.dim(2) == 1 && w.dim(3) == 1
                 && allEqual(c.getInts("strides", new int[] {1, 1}), 1) && allEqual(c.getInts("pads", new int[4]), 0);
     }
