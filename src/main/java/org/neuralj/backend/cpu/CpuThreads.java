@@ -137,6 +137,16 @@ final class CpuThreads implements AutoCloseable {
         }
     }
 
+    /** Whether a worker thread is still running (for tests: close must stop them all). */
+    boolean anyWorkerAlive() {
+        for (Worker w : workers) {
+            if (w.isAlive()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public void close() {
         scratch.clear();
