@@ -20,8 +20,8 @@ import org.neuralj.backend.UnaryOp;
  *         for t in strips of A           ... against every A strip (in L2): the micro-kernel
  * </pre>
  * {@link #multiplyRows} skips the B packing and reads B where it lies (an implicit-GEMM convolution's
- * padded input), in one K block, with A packed once by the caller ({@link #pack}: each strip over all of K,
- * Ap[t][k][r]) for all its calls.
+ * padded input), in K blocks of up to {@link #ROWS_KC} (most convolutions' whole K), with A packed once by the
+ * caller ({@link #pack}: each strip over all of K, Ap[t][k][r]) for all its calls.
  * Bias (first k block) and the activation (last k block; ReLU in registers, others on the stored
  * tile while it is in L1) form the epilogue. Edge tiles go through a small scratch tile. All
  * buffers are per-thread and reused ({@link Workspace}): nothing is allocated per call once warm.
@@ -103,8 +103,8 @@ final class VectorSgemm implements GemmKernel {
         final boolean bPacked = src != null;
         // B read in place (multiplyRows) is not copied per K block, so K is cut far less often: each cut loads and
         // stores C again, and a convolution writing its output planes straight into y reloads tiles whose rows lie a
-        // whole plane apart (32 -> 16 channels at 512^2, K = 288, cut at 256: 15 % slower than K whole). Past
-        // ROWS_KC the B strip no longer stays in L2 across the A strips (256 -> 128 channels, K = 2304, whole: 1.4x slower).
+        // whole plane apart (32 -> 16 channels at 512^2, K = 288, cut at 256: 15 % slower than K whole). Blocks of
+        // ROWS_KC still keep a B strip (ROWS_KC x NR floats, 144 KiB) in L2 while every A strip passes over it.
         final int kc = bPacked ? KC : ROWS_KC;
         for (int j0 = 0; j0 < n; j0 += NC) {
             final int nb = Math.min(NC, n - j0);
