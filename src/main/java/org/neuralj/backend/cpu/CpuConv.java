@@ -91,9 +91,32 @@ final class CpuConv {
             }
         }
         final float[] packed = gemm == null ? null : packedWeights(gemm, w, packs, groups, mg, k, mb);
-        if (mb < mg) {
-            return sharedIm2col(threads, x, xs, ws, bias, s, y, gemm, packed, mb, tile);
+        // strided: each input row regrouped by phase (ix mod stride), so every im2col row segment is one contiguous
+        // copy instead of a gather (ResNet's 7x7 / 2 first layer spent most of its time gathering)
+        final boolean phased = gemm != null && s.strideW() > 1;
+        final float[] src = phased ? phaseSplit(threads, x, n * cIn * h, wd, s.strideW()) : x;
+        try {
+            if (mb < mg) {
+                return sharedIm2col(threads, src, phased, xs, ws, bias, s, y, gemm, packed, mb, tile);
+            }
+            im2colTasks(threads, src, phased, xs, w, ws, bias, s, y, gemm, packed, tile, tiles);
+            return y;
+        } finally {
+            if (phased) {
+                threads.giveBack(src);
+            }
         }
+    }
+
+    /** The tasks of {@link #im2colGemm}: one per image, group and column tile. */
+    private static void im2colTasks(CpuThreads threads, float[] x, boolean phased, int[] xs, float[] w, int[] ws, float[] bias,
+                                    ConvSpec s, float[] y, GemmKernel gemm, float[] packed, int tile, int tiles) {
+        final int n = xs[0], cIn = xs[1], h = xs[2], wd = xs[3];
+        final int m = ws[0], kh = ws[2], kw = ws[3];
+        final int groups = s.groups();
+        final int cg = cIn / groups, mg = m / groups;
+        final int ow = s.outW(), p = s.outH() * ow;
+        final int k = cg * kh * kw;
         final int packedSize = gemm == null ? 0 : gemm.packedSize(mg, k);
         threads.forEach(n * groups * tiles, task -> {
             int tIdx = task % tiles;
@@ -107,9 +130,9 @@ final class CpuConv {
             if (gemm != null) {
                 // col rows made on the fly as the GEMM packs each K block
                 Sgemm.multiplyPacked(mg, pb, k, packed, g * packedSize,
-                        (r, j0, nb, dst, dOff) -> im2colRow(x, xOff, h, wd, kh, kw, s, ow, p0 + j0, nb, r, dst, dOff),
+                        (r, j0, nb, dst, dOff) -> im2colRow(x, phased, xOff, h, wd, kh, kw, s, ow, p0 + j0, nb, r, dst, dOff),
                         y, yOff, p, bias, g * mg, s.activation());
-            } else if (direct) {
+            } else if (readsInputAsIs(xs, ws, s)) {
                 // x[img][g*cg + c][p] is already col[c][p]
                 Sgemm.multiply(mg, pb, k, w, wOff, k, x, xOff + p0, p, y, yOff, p, bias, g * mg, s.activation());
             } else {
@@ -118,7 +141,31 @@ final class CpuConv {
                 Sgemm.multiply(mg, pb, k, w, wOff, k, col, y, yOff, p, bias, g * mg, s.activation());
             }
         });
-        return y;
+    }
+
+    /**
+     * A copy of x (rows of {@code wd}) with each row regrouped by phase: x[row][ix] moves to
+     * row * wd + {@link #phaseStart}(ix mod stride) + ix / stride. Borrowed from {@code threads}: give it back.
+     */
+    static float[] phaseSplit(CpuThreads threads, float[] x, int rows, int wd, int stride) {
+        float[] out = threads.borrow(rows * wd);
+        threads.forRange(rows, Math.max(1, 4096 / Math.max(1, wd)), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int base = r * wd;
+                for (int q = 0; q < stride; q++) {
+                    int d = base + phaseStart(q, wd, stride);
+                    for (int ix = q; ix < wd; ix += stride) {
+                        out[d++] = x[base + ix];
+                    }
+                }
+            }
+        });
+        return out;
+    }
+
+    /** Where phase q (the columns ix with ix mod stride = q) starts within a phase-split row of wd. */
+    private static int phaseStart(int q, int wd, int stride) {
+        return q * (wd / stride) + Math.min(q, wd % stride);
     }
 
     /**
@@ -127,8 +174,8 @@ final class CpuConv {
      * would be built again for each block, and its short rows (7 pixels a row at 7 x 7) cost more than the
      * arithmetic.
      */
-    private static float[] sharedIm2col(CpuThreads threads, float[] x, int[] xs, int[] ws, float[] bias, ConvSpec s, float[] y,
-                                        GemmKernel gemm, float[] packed, int mBlock, int tile) {
+    private static float[] sharedIm2col(CpuThreads threads, float[] x, boolean phased, int[] xs, int[] ws, float[] bias, ConvSpec s,
+                                        float[] y, GemmKernel gemm, float[] packed, int mBlock, int tile) {
         final int n = xs[0], cIn = xs[1], h = xs[2], wd = xs[3];
         final int m = ws[0], kh = ws[2], kw = ws[3];
         final int groups = s.groups();
@@ -149,7 +196,7 @@ final class CpuConv {
                 final int image = img;
                 threads.forRange(groups * k, 64, (from, to) -> {
                     for (int gr = from; gr < to; gr++) {
-                        im2colRow(x, (image * cIn + gr / k * cg) * h * wd, h, wd, kh, kw, s, ow, 0, p, gr % k, col, gr * p);
+                        im2colRow(x, phased, (image * cIn + gr / k * cg) * h * wd, h, wd, kh, kw, s, ow, 0, p, gr % k, col, gr * p);
                     }
                 });
                 threads.forEach(groups * mBlocks * tiles, task -> {
@@ -292,12 +339,15 @@ final class CpuConv {
     static void im2col(float[] x, int xOff, int h, int wd, int cg, int kh, int kw, ConvSpec s, int ow,
                        int p0, int pb, float[][] col) {
         for (int r = 0; r < cg * kh * kw; r++) {                // col[c][ky][kx][q]
-            im2colRow(x, xOff, h, wd, kh, kw, s, ow, p0, pb, r, col[r], 0);
+            im2colRow(x, false, xOff, h, wd, kh, kw, s, ow, p0, pb, r, col[r], 0);
         }
     }
 
-    /** One row of {@link #im2col}: dst[dOff + q] = col[r][q] for q &lt; pb. */
-    static void im2colRow(float[] x, int xOff, int h, int wd, int kh, int kw, ConvSpec s, int ow,
+    /**
+     * One row of {@link #im2col}: dst[dOff + q] = col[r][q] for q &lt; pb. {@code phased}: x is a {@link #phaseSplit}
+     * copy for the convolution's column stride.
+     */
+    static void im2colRow(float[] x, boolean phased, int xOff, int h, int wd, int kh, int kw, ConvSpec s, int ow,
                           int p0, int pb, int r, float[] dst, int dOff) {
         final int sh = s.strideH(), sw = s.strideW(), dh = s.dilationH(), dw = s.dilationW();
         final int kx = r % kw;
@@ -326,6 +376,10 @@ final class CpuConv {
                     Arrays.fill(dst, o, d, 0f);
                     if (sw == 1) {
                         System.arraycopy(x, row + lo + base, dst, d, hi - lo + 1);
+                    } else if (phased) {
+                        // ix = ox*sw + base lies in phase floorMod(base, sw) at ox + floorDiv(base, sw): consecutive
+                        int from = row + phaseStart(Math.floorMod(base, sw), wd, sw) + lo + Math.floorDiv(base, sw);
+                        System.arraycopy(x, from, dst, d, hi - lo + 1);
                     } else {
                         for (int ox = lo; ox <= hi; ox++) {
                             dst[d + ox - lo] = x[row + ox * sw + base];
