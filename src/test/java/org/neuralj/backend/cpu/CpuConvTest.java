@@ -145,6 +145,7 @@ class CpuConvTest {
             {3, 8, 5, 6, 16, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},      // 1x1 direct path
             {1, 8, 5, 6, 4, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 2},       // 1x1 strided: im2col path, groups
             {1, 2, 40, 37, 5, 5, 5, 3, 2, 2, 1, 3, 0, 1, 1, 1},      // stride 3x2, big kernel
+            {2, 3, 9, 13, 5, 3, 3, 2, 3, 1, 2, 1, 0, 1, 2, 1},      // column stride 3 with dilation 2 and a left pad: phase-split rows
             {1, 64, 16, 16, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},     // K = 576 > Sgemm.KC
             {1, 1, 4, 4, 1, 3, 3, 1, 1, 3, 3, 3, 3, 1, 1, 1},        // pads bigger than the kernel reach
             // stride 1 runs as an implicit GEMM on the padded input (vector GEMM only)
