@@ -2,7 +2,6 @@ package org.neuralj.cli;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,13 +9,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.neuralj.image.Json;
-import org.neuralj.image.ModelCard;
 import org.neuralj.image.Segmenter;
-import org.neuralj.image.Segmenter.SeedSettings;
-import org.neuralj.train.data.Augment;
 import org.neuralj.train.data.Datasets;
 import org.neuralj.train.data.Sample;
-import org.neuralj.train.task.Metrics;
 import org.neuralj.train.task.SeedCalibration;
 
 /**
@@ -66,49 +61,27 @@ final class CalibrateCommand implements Main.Command {
             List<Sample> samples = Datasets.pairs(Path.of(args.option("images", null)), Path.of(args.option("masks", null)),
                     seg.card().channels(), null, p -> !validation.contains(p.getFileName().toString()), 0);
             long t0 = System.nanoTime();
-            List<SeedCalibration.Image> images = new ArrayList<>();
-            for (Sample s : samples) {
-                images.add(new SeedCalibration.Image(seg.seedMaps(Augment.processor(s), null), s.labels()));
-                if (images.size() % 50 == 0 || images.size() == samples.size()) {
-                    err.printf(Locale.ROOT, "network run on %d/%d images (%.0f s)%n", images.size(), samples.size(), (System.nanoTime() - t0) / 1e9);
-                }
-            }
-            SeedCalibration.Result r = SeedCalibration.calibrate(images, seg.seedSettings(), err::println);
+            SeedCalibration.Result r = SeedCalibration.calibrate(seg, samples, err::println);
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("model", model);
-            m.put("images", images.size());
+            m.put("images", samples.size());
             m.put("left_out_validation_images", validation.size());
             m.put("seconds", (System.nanoTime() - t0) / 1e9);
             m.put("settings_tried", r.trials());
-            m.put("before", entry(r.start(), r.before()));
-            m.put("after", entry(r.best(), r.after()));
+            m.put("before", SeedCalibration.entry(r.start(), r.before()));
+            m.put("after", SeedCalibration.entry(r.best(), r.after()));
             if (args.flag("write")) {
-                ModelCard card = ModelCard.read(cardFile);
-                Map<String, Object> training = new LinkedHashMap<>(card.training());
                 Map<String, Object> record = new LinkedHashMap<>(m);
                 record.remove("model");
                 record.put("command", "bin/neuralj calibrate --model " + model + " --images " + args.option("images", null)
                         + " --masks " + args.option("masks", null) + " --write");
-                training.put("calibration", record);
-                SeedSettings b = r.best();
-                card.withSettings(b.threshold(), Map.of("seed_threshold", b.seedThreshold(), "min_seed", b.minSeed(), "min_area", b.minArea()))
-                        .withTraining(training).write(cardFile);
+                SeedCalibration.write(cardFile, r, record);
                 err.println("wrote the settings into " + cardFile + "; its validation metrics were measured with the old ones: "
                         + "run neuralj evaluate again");
             }
             out.print(Json.write(m));
-            err.printf(Locale.ROOT, "calibrate: AP50 %.4f -> %.4f on %d images (%s)%n", r.before().ap(0), r.after().ap(0), images.size(),
+            err.printf(Locale.ROOT, "calibrate: AP50 %.4f -> %.4f on %d images (%s)%n", r.before().ap(0), r.after().ap(0), samples.size(),
                     SeedCalibration.describe(r.best()));
         }
-    }
-
-    private static Map<String, Object> entry(SeedSettings s, Metrics.Counts c) {
-        Map<String, Object> e = new LinkedHashMap<>();
-        e.put("threshold", s.threshold());
-        e.put("seed_threshold", s.seedThreshold());
-        e.put("min_seed", s.minSeed());
-        e.put("min_area", s.minArea());
-        e.putAll(c.toMap());
-        return e;
     }
 }

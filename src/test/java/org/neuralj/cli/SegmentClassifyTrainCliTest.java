@@ -124,6 +124,11 @@ class SegmentClassifyTrainCliTest {
         assertNotNull(comp, card.metrics().toString());
         assertNotNull(card.metrics().get("seeds"), "a model with a seed channel is scored with it: " + card.metrics());
         assertEquals(1.0, (Double) card.extra().get("seed_channel"));
+        // training ends by calibrating the seeded watershed on its training images (6 of the 8; 2 held out)
+        Map<?, ?> calibration = (Map<?, ?>) card.training().get("calibration");
+        assertNotNull(calibration, card.training().toString());
+        assertEquals(6.0, ((Number) calibration.get("images")).doubleValue(), calibration.toString());
+        assertEquals(((Map<?, ?>) calibration.get("after")).get("seed_threshold"), card.extra().get("seed_threshold"));
         double dice = (Double) comp.get("dice");
         assertTrue(dice > 0.8, "validation Dice " + dice);
         ModelCard cls = ModelCard.read(data.resolve("models/cells.json"));

@@ -1,15 +1,23 @@
 package org.neuralj.train.task;
 
 import ij.process.ImageProcessor;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.DoubleFunction;
 import java.util.function.Function;
 import java.util.stream.IntStream;
+import org.neuralj.backend.NeuralJException;
+import org.neuralj.image.ModelCard;
+import org.neuralj.image.Segmenter;
 import org.neuralj.image.Segmenter.SeedMaps;
 import org.neuralj.image.Segmenter.SeedSettings;
+import org.neuralj.train.data.Augment;
+import org.neuralj.train.data.Sample;
 
 /**
  * Picks a seed-watershed model's post-processing ({@link SeedSettings}: foreground threshold, seed threshold,
@@ -35,6 +43,50 @@ public final class SeedCalibration {
 
     /** What was picked, with the scores of the starting and the picked settings over the same images. */
     public record Result(SeedSettings start, Metrics.Counts before, SeedSettings best, Metrics.Counts after, int trials) {
+    }
+
+    /**
+     * Calibrates the model {@code seg} runs on annotated samples (the network once per sample, then
+     * {@link #calibrate}); {@code log} hears the progress.
+     */
+    public static Result calibrate(Segmenter seg, List<Sample> samples, Consumer<String> log) {
+        if (!seg.hasSeeds()) {
+            throw new NeuralJException(seg.card().name() + " has no seed channel (card key \"seed_channel\"): nothing to calibrate");
+        }
+        long t0 = System.nanoTime();
+        List<Image> images = new ArrayList<>();
+        for (Sample s : samples) {
+            images.add(new Image(seg.seedMaps(Augment.processor(s), null), s.labels()));
+            if (images.size() % 50 == 0 || images.size() == samples.size()) {
+                log.accept(String.format(Locale.ROOT, "network run on %d/%d images (%.0f s)", images.size(), samples.size(),
+                        (System.nanoTime() - t0) / 1e9));
+            }
+        }
+        return calibrate(images, seg.seedSettings(), log);
+    }
+
+    /**
+     * Writes the picked settings into the card file, and {@code record} (how they were found) as its
+     * {@code training.calibration}.
+     */
+    public static ModelCard write(Path cardFile, Result r, Map<String, Object> record) {
+        ModelCard card = ModelCard.read(cardFile);
+        Map<String, Object> training = new LinkedHashMap<>(card.training());
+        training.put("calibration", record);
+        SeedSettings b = r.best();
+        return card.withSettings(b.threshold(), Map.of("seed_threshold", b.seedThreshold(), "min_seed", b.minSeed(), "min_area", b.minArea()))
+                .withTraining(training).write(cardFile);
+    }
+
+    /** A setting and its scores, as the calibration record and the command's output show them. */
+    public static Map<String, Object> entry(SeedSettings s, Metrics.Counts c) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("threshold", s.threshold());
+        e.put("seed_threshold", s.seedThreshold());
+        e.put("min_seed", s.minSeed());
+        e.put("min_area", s.minArea());
+        e.putAll(c.toMap());
+        return e;
     }
 
     public static Result calibrate(List<Image> images, SeedSettings start, Consumer<String> log) {

@@ -6,10 +6,12 @@ import ij.process.ImageProcessor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.neuralj.backend.Activation;
@@ -141,7 +143,10 @@ public final class SegmentationTraining {
                 c.normalization(), 0, "sigmoid", List.of("background", "foreground"), 0.5, tile, rf.radius(), rf.stride(), training,
                 Map.of(), keys);
         Path cardFile = ModelCard.cardFileOf(c.out());
-        card.write(cardFile);
+        card = card.write(cardFile);
+        if (c.seeds()) {
+            card = calibrate(c, cardFile, validation, l);
+        }
         if (!validation.isEmpty()) {
             l.log("validating on " + validation.size() + " held-out images through the Segment command's path (tiled)");
             Map<String, Object> metrics = evaluate(cardFile.toString(), validation, c.backend());
@@ -150,6 +155,32 @@ public final class SegmentationTraining {
             l.log("validation: " + metrics);
         }
         return new Result(card, c.out(), cardFile);
+    }
+
+    /**
+     * Tunes the seeded watershed's settings ({@link SeedCalibration}) on the training images, loaded again as
+     * training read them, without the validation split; writes them into the card before it is validated.
+     */
+    private static ModelCard calibrate(Config c, Path cardFile, List<Sample> validation, TrainingListener l) {
+        Set<String> held = new HashSet<>();
+        validation.forEach(v -> held.add(v.file()));
+        List<Sample> training = Datasets.pairs(c.images(), c.masks(), c.channels(), c.groups(), c.filter(), c.limit()).stream()
+                .filter(smp -> !held.contains(smp.file())).toList();
+        l.log("calibrating the instance settings on the " + training.size() + " training images");
+        long t0 = System.nanoTime();
+        try (Segmenter seg = Segmenter.open(new Segmenter.Request(cardFile.toString(), Segmenter.Output.LABELS,
+                Segmenter.InstanceMethod.SEEDS, 0, 0, Double.NaN, c.backend()), null)) {
+            SeedCalibration.Result r = SeedCalibration.calibrate(seg, training, l::log);
+            Map<String, Object> record = new LinkedHashMap<>();
+            record.put("images", training.size());
+            record.put("seconds", (System.nanoTime() - t0) / 1e9);
+            record.put("settings_tried", r.trials());
+            record.put("before", SeedCalibration.entry(r.start(), r.before()));
+            record.put("after", SeedCalibration.entry(r.best(), r.after()));
+            l.log("calibrated: " + SeedCalibration.describe(r.best()) + String.format(java.util.Locale.ROOT, " (training-image AP50 %.4f -> %.4f)",
+                    r.before().ap(0), r.after().ap(0)));
+            return SeedCalibration.write(cardFile, r, record);
+        }
     }
 
     /** Whether an RGB sample has R = G = B at every pixel. */
