@@ -99,48 +99,36 @@ final class CpuConv {
             if (mb < mg) {
                 return sharedIm2col(threads, src, phased, xs, ws, bias, s, y, gemm, packed, mb, tile);
             }
-            im2colTasks(threads, src, phased, xs, w, ws, bias, s, y, gemm, packed, tile, tiles);
+            final int packedSize = gemm == null ? 0 : gemm.packedSize(mg, k);
+            threads.forEach(n * groups * tiles, task -> {
+                int tIdx = task % tiles;
+                int g = (task / tiles) % groups;
+                int img = task / (tiles * groups);
+                int p0 = tIdx * tile;
+                int pb = Math.min(tile, p - p0);
+                int xOff = (img * cIn + g * cg) * h * wd;         // x[img][g*cg][0][0]
+                int yOff = (img * m + g * mg) * p + p0;           // y[img][g*mg][p0]
+                int wOff = g * mg * k;                            // w[g*mg][0][0][0], a [mg, k] matrix
+                if (gemm != null) {
+                    // col rows made on the fly as the GEMM packs each K block
+                    Sgemm.multiplyPacked(mg, pb, k, packed, g * packedSize,
+                            (r, j0, nb, dst, dOff) -> im2colRow(src, phased, xOff, h, wd, kh, kw, s, ow, p0 + j0, nb, r, dst, dOff),
+                            y, yOff, p, bias, g * mg, s.activation());
+                } else if (direct) {
+                    // x[img][g*cg + c][p] is already col[c][p]
+                    Sgemm.multiply(mg, pb, k, w, wOff, k, src, xOff + p0, p, y, yOff, p, bias, g * mg, s.activation());
+                } else {
+                    float[][] col = Workspace.get().col(k, pb);
+                    im2col(src, xOff, h, wd, cg, kh, kw, s, ow, p0, pb, col);
+                    Sgemm.multiply(mg, pb, k, w, wOff, k, col, y, yOff, p, bias, g * mg, s.activation());
+                }
+            });
             return y;
         } finally {
             if (phased) {
                 threads.giveBack(src);
             }
         }
-    }
-
-    /** The tasks of {@link #im2colGemm}: one per image, group and column tile. */
-    private static void im2colTasks(CpuThreads threads, float[] x, boolean phased, int[] xs, float[] w, int[] ws, float[] bias,
-                                    ConvSpec s, float[] y, GemmKernel gemm, float[] packed, int tile, int tiles) {
-        final int n = xs[0], cIn = xs[1], h = xs[2], wd = xs[3];
-        final int m = ws[0], kh = ws[2], kw = ws[3];
-        final int groups = s.groups();
-        final int cg = cIn / groups, mg = m / groups;
-        final int ow = s.outW(), p = s.outH() * ow;
-        final int k = cg * kh * kw;
-        final int packedSize = gemm == null ? 0 : gemm.packedSize(mg, k);
-        threads.forEach(n * groups * tiles, task -> {
-            int tIdx = task % tiles;
-            int g = (task / tiles) % groups;
-            int img = task / (tiles * groups);
-            int p0 = tIdx * tile;
-            int pb = Math.min(tile, p - p0);
-            int xOff = (img * cIn + g * cg) * h * wd;         // x[img][g*cg][0][0]
-            int yOff = (img * m + g * mg) * p + p0;           // y[img][g*mg][p0]
-            int wOff = g * mg * k;                            // w[g*mg][0][0][0], a [mg, k] matrix
-            if (gemm != null) {
-                // col rows made on the fly as the GEMM packs each K block
-                Sgemm.multiplyPacked(mg, pb, k, packed, g * packedSize,
-                        (r, j0, nb, dst, dOff) -> im2colRow(x, phased, xOff, h, wd, kh, kw, s, ow, p0 + j0, nb, r, dst, dOff),
-                        y, yOff, p, bias, g * mg, s.activation());
-            } else if (readsInputAsIs(xs, ws, s)) {
-                // x[img][g*cg + c][p] is already col[c][p]
-                Sgemm.multiply(mg, pb, k, w, wOff, k, x, xOff + p0, p, y, yOff, p, bias, g * mg, s.activation());
-            } else {
-                float[][] col = Workspace.get().col(k, pb);
-                im2col(x, xOff, h, wd, cg, kh, kw, s, ow, p0, pb, col);
-                Sgemm.multiply(mg, pb, k, w, wOff, k, col, y, yOff, p, bias, g * mg, s.activation());
-            }
-        });
     }
 
     /**
