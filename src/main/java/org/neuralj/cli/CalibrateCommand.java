@@ -62,17 +62,12 @@ final class CalibrateCommand implements Main.Command {
                     seg.card().channels(), null, p -> !validation.contains(p.getFileName().toString()), 0);
             long t0 = System.nanoTime();
             SeedCalibration.Result r = SeedCalibration.calibrate(seg, samples, err::println);
+            Map<String, Object> record = SeedCalibration.record(r, samples.size(), (System.nanoTime() - t0) / 1e9);
+            record.put("left_out_validation_images", validation.size());
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("model", model);
-            m.put("images", samples.size());
-            m.put("left_out_validation_images", validation.size());
-            m.put("seconds", (System.nanoTime() - t0) / 1e9);
-            m.put("settings_tried", r.trials());
-            m.put("before", SeedCalibration.entry(r.start(), r.before()));
-            m.put("after", SeedCalibration.entry(r.best(), r.after()));
+            m.putAll(record);
             if (args.flag("write")) {
-                Map<String, Object> record = new LinkedHashMap<>(m);
-                record.remove("model");
                 record.put("command", "bin/neuralj calibrate --model " + model + " --images " + args.option("images", null)
                         + " --masks " + args.option("masks", null) + " --write");
                 SeedCalibration.write(cardFile, r, record);

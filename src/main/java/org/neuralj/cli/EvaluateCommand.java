@@ -106,10 +106,7 @@ final class EvaluateCommand implements Main.Command {
             } else {
                 labels = seg.segmentPlane(ip, null);
             }
-            int[] pred = new int[labels.getPixelCount()];
-            for (int i = 0; i < pred.length; i++) {
-                pred[i] = (int) labels.getf(i);
-            }
+            int[] pred = Instances.values(labels);
             all.add(s.labels(), pred);
             if (by != null) {
                 groups.computeIfAbsent(by.apply(Path.of(s.file())), k -> new Metrics.Counts()).add(s.labels(), pred);

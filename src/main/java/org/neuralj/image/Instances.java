@@ -237,6 +237,15 @@ public final class Instances {
         return sp;
     }
 
+    /** A label image's values as ints, row-major (what {@code Metrics.Counts} and {@code Sample} hold). */
+    public static int[] values(ImageProcessor labels) {
+        int[] v = new int[labels.getPixelCount()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (int) labels.getf(i);
+        }
+        return v;
+    }
+
     /** The number of objects in a label image (its largest label). */
     public static int count(ImageProcessor labels) {
         int max = 0;

@@ -16,6 +16,7 @@ import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.neuralj.backend.NeuralJException;
+import org.neuralj.image.Instances;
 
 /**
  * Training data from folders: image + mask pairs ({@link #pairs}) and class sub-folders
@@ -95,12 +96,8 @@ public final class Datasets {
             if (mp.getType() == ImagePlus.COLOR_RGB) {
                 throw new NeuralJException("mask " + m + " is an RGB image: masks are 8/16-bit label or binary images");
             }
-            ImageProcessor ip = mp.getProcessor();
-            int[] labels = new int[img.width() * img.height()];
-            for (int i = 0; i < labels.length; i++) {
-                labels[i] = (int) ip.getf(i);
-            }
-            out.add(new Sample(f.toString(), img.group(), img.channels(), img.height(), img.width(), img.pixels(), labels, -1));
+            out.add(new Sample(f.toString(), img.group(), img.channels(), img.height(), img.width(), img.pixels(),
+                    Instances.values(mp.getProcessor()), -1));
         }
         return out;
     }

@@ -1,17 +1,17 @@
 package org.neuralj.train.task;
 
-import ij.process.ImageProcessor;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.function.DoubleFunction;
 import java.util.function.Function;
+import java.util.stream.DoubleStream;
 import java.util.stream.IntStream;
-import org.neuralj.backend.NeuralJException;
+import org.neuralj.image.Instances;
 import org.neuralj.image.ModelCard;
 import org.neuralj.image.Segmenter;
 import org.neuralj.image.Segmenter.SeedMaps;
@@ -50,9 +50,6 @@ public final class SeedCalibration {
      * {@link #calibrate}); {@code log} hears the progress.
      */
     public static Result calibrate(Segmenter seg, List<Sample> samples, Consumer<String> log) {
-        if (!seg.hasSeeds()) {
-            throw new NeuralJException(seg.card().name() + " has no seed channel (card key \"seed_channel\"): nothing to calibrate");
-        }
         long t0 = System.nanoTime();
         List<Image> images = new ArrayList<>();
         for (Sample s : samples) {
@@ -78,8 +75,19 @@ public final class SeedCalibration {
                 .withTraining(training).write(cardFile);
     }
 
-    /** A setting and its scores, as the calibration record and the command's output show them. */
-    public static Map<String, Object> entry(SeedSettings s, Metrics.Counts c) {
+    /** How a calibration went, as the card's {@code training.calibration} and the command's output show it. */
+    public static Map<String, Object> record(Result r, int images, double seconds) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("images", images);
+        m.put("seconds", seconds);
+        m.put("settings_tried", r.trials());
+        m.put("before", entry(r.start(), r.before()));
+        m.put("after", entry(r.best(), r.after()));
+        return m;
+    }
+
+    /** A setting and its scores. */
+    private static Map<String, Object> entry(SeedSettings s, Metrics.Counts c) {
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("threshold", s.threshold());
         e.put("seed_threshold", s.seedThreshold());
@@ -94,18 +102,19 @@ public final class SeedCalibration {
             throw new IllegalArgumentException("no images to calibrate on");
         }
         List<Function<SeedSettings, List<SeedSettings>>> axes = List.of(
-                s -> grid(THRESHOLDS, t -> new SeedSettings(t, s.seedThreshold(), s.minSeed(), s.minArea())),
-                s -> grid(SEED_THRESHOLDS, t -> new SeedSettings(s.threshold(), t, s.minSeed(), s.minArea())),
-                s -> grid(MIN_SEEDS, m -> new SeedSettings(s.threshold(), s.seedThreshold(), m, s.minArea())),
-                s -> grid(MIN_AREAS, m -> new SeedSettings(s.threshold(), s.seedThreshold(), s.minSeed(), m)));
-        java.util.Map<SeedSettings, Metrics.Counts> scored = new java.util.HashMap<>();
+                s -> DoubleStream.of(THRESHOLDS).mapToObj(t -> new SeedSettings(t, s.seedThreshold(), s.minSeed(), s.minArea())).toList(),
+                s -> DoubleStream.of(SEED_THRESHOLDS).mapToObj(t -> new SeedSettings(s.threshold(), t, s.minSeed(), s.minArea())).toList(),
+                s -> IntStream.of(MIN_SEEDS).mapToObj(m -> new SeedSettings(s.threshold(), s.seedThreshold(), m, s.minArea())).toList(),
+                s -> IntStream.of(MIN_AREAS).mapToObj(m -> new SeedSettings(s.threshold(), s.seedThreshold(), s.minSeed(), m)).toList());
+        Map<SeedSettings, Metrics.Counts> scored = new HashMap<>();
         Function<SeedSettings, Metrics.Counts> score = s -> scored.computeIfAbsent(s, k -> {
             Metrics.Counts c = score(images, k);
             log.accept(String.format(Locale.ROOT, "  %s: AP50 %.4f, F1 %.4f, Dice %.4f", describe(k), c.ap(0), c.f1(0), c.dice()));
             return c;
         });
+        Metrics.Counts startCounts = score.apply(start);
         SeedSettings best = start;
-        Metrics.Counts bestCounts = score.apply(start);
+        Metrics.Counts bestCounts = startCounts;
         for (int round = 1; round <= MAX_ROUNDS; round++) {
             SeedSettings before = best;
             for (Function<SeedSettings, List<SeedSettings>> axis : axes) {
@@ -122,20 +131,15 @@ public final class SeedCalibration {
                 break;
             }
         }
-        return new Result(start, score.apply(start), best, bestCounts, scored.size());
+        return new Result(start, startCounts, best, bestCounts, scored.size());
     }
 
     /** The scores of one setting, pooled over the images (images in parallel). */
     static Metrics.Counts score(List<Image> images, SeedSettings s) {
         return IntStream.range(0, images.size()).parallel().mapToObj(i -> {
             Image im = images.get(i);
-            ImageProcessor labels = s.labels(im.maps());
-            int[] pred = new int[labels.getPixelCount()];
-            for (int p = 0; p < pred.length; p++) {
-                pred[p] = (int) labels.getf(p);
-            }
             Metrics.Counts c = new Metrics.Counts();
-            c.add(im.truth(), pred);
+            c.add(im.truth(), Instances.values(s.labels(im.maps())));
             return c;
         }).reduce(new Metrics.Counts(), (a, b) -> {
             Metrics.Counts sum = new Metrics.Counts();
@@ -148,21 +152,5 @@ public final class SeedCalibration {
     public static String describe(SeedSettings s) {
         return String.format(Locale.ROOT, "threshold %.2f, seed_threshold %.2f, min_seed %d, min_area %d",
                 s.threshold(), s.seedThreshold(), s.minSeed(), s.minArea());
-    }
-
-    private static List<SeedSettings> grid(double[] values, DoubleFunction<SeedSettings> make) {
-        List<SeedSettings> l = new ArrayList<>();
-        for (double v : values) {
-            l.add(make.apply(v));
-        }
-        return l;
-    }
-
-    private static List<SeedSettings> grid(int[] values, java.util.function.IntFunction<SeedSettings> make) {
-        List<SeedSettings> l = new ArrayList<>();
-        for (int v : values) {
-            l.add(make.apply(v));
-        }
-        return l;
     }
 }

@@ -20,6 +20,7 @@ import org.neuralj.backend.Backends;
 import org.neuralj.backend.NeuralJException;
 import org.neuralj.backend.Tensor;
 import org.neuralj.backend.UnaryOp;
+import org.neuralj.image.Instances;
 import org.neuralj.image.ModelCard;
 import org.neuralj.image.Models;
 import org.neuralj.image.Normalization;
@@ -171,12 +172,7 @@ public final class SegmentationTraining {
         try (Segmenter seg = Segmenter.open(new Segmenter.Request(cardFile.toString(), Segmenter.Output.LABELS,
                 Segmenter.InstanceMethod.SEEDS, 0, 0, Double.NaN, c.backend()), null)) {
             SeedCalibration.Result r = SeedCalibration.calibrate(seg, training, l::log);
-            Map<String, Object> record = new LinkedHashMap<>();
-            record.put("images", training.size());
-            record.put("seconds", (System.nanoTime() - t0) / 1e9);
-            record.put("settings_tried", r.trials());
-            record.put("before", SeedCalibration.entry(r.start(), r.before()));
-            record.put("after", SeedCalibration.entry(r.best(), r.after()));
+            Map<String, Object> record = SeedCalibration.record(r, training.size(), (System.nanoTime() - t0) / 1e9);
             l.log("calibrated: " + SeedCalibration.describe(r.best()) + String.format(java.util.Locale.ROOT, " (training-image AP50 %.4f -> %.4f)",
                     r.before().ap(0), r.after().ap(0)));
             return SeedCalibration.write(cardFile, r, record);
@@ -320,7 +316,7 @@ public final class SegmentationTraining {
                     continue;
                 }
                 for (Sample smp : samples) {
-                    counts.add(smp.labels(), pixels(seg.segmentPlane(processor(smp), null)));
+                    counts.add(smp.labels(), Instances.values(seg.segmentPlane(processor(smp), null)));
                 }
             }
             m.put(method.name().toLowerCase(java.util.Locale.ROOT), counts.toMap());
@@ -330,13 +326,5 @@ public final class SegmentationTraining {
 
     static ImageProcessor processor(Sample s) {
         return Augment.processor(s);
-    }
-
-    static int[] pixels(ImageProcessor ip) {
-        int[] p = new int[ip.getPixelCount()];
-        for (int i = 0; i < p.length; i++) {
-            p[i] = (int) ip.getf(i);
-        }
-        return p;
     }
 }
