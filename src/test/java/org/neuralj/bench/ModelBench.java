@@ -104,7 +104,7 @@ public final class ModelBench {
                 o.setInterOpNumThreads(1);
                 o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
                 OrtSession ortSession = env.createSession(OnnxWriter.toBytes(c.onnx), o);
-                open.add(ortSession);
+                open.add(0, ortSession); // closed before its options
                 names.add("ONNX Runtime " + ortVersion() + " (CPU, " + THREADS + " threads)");
                 runs.add(() -> runOrt(env, ortSession, c));
                 for (String spec : engines) {
@@ -137,8 +137,7 @@ public final class ModelBench {
                         }
                     } catch (RuntimeException e) {
                         System.out.println("  " + spec + " failed: " + e);
-                        rows.append("| ").append(c.name).append(" | NeuralJ ").append(spec).append(" | failed: ")
-                                .append(e.getMessage().replace('|', '/').replace('\n', ' ')).append(" | | | | | |\n");
+                        rows.append(failedRow(c, "NeuralJ " + spec, e));
                     }
                 }
                 List<Timing> t = timeInterleaved(names, runs, rows, c);
@@ -190,8 +189,7 @@ public final class ModelBench {
                 ok[e] = true;
             } catch (RuntimeException x) {
                 System.out.println("  " + names.get(e) + " failed: " + x.getMessage());
-                rows.append("| ").append(c.name).append(" | ").append(names.get(e)).append(" | failed: ")
-                        .append(String.valueOf(x.getMessage()).replace('|', '/').replace('\n', ' ')).append(" | | | | | |\n");
+                rows.append(failedRow(c, names.get(e), x));
             }
         }
         for (int e = 0; e < runs.size(); e++) {
@@ -218,11 +216,14 @@ public final class ModelBench {
         return t;
     }
 
+    /** A table row saying that an engine failed on a case, and why. */
+    private static String failedRow(Case c, String engine, RuntimeException e) {
+        return "| " + c.name + " | " + engine + " | failed: " + String.valueOf(e.getMessage()).replace('|', '/').replace('\n', ' ')
+                + " | | | | | |\n";
+    }
+
     /** max |diff| / max(1, max |reference|); throws when above 1e-3 (float32 sums in another order stay far below). */
     private static double check(float[] out, float[] reference) {
-        if (reference == null) {
-            return 0;
-        }
         if (out.length != reference.length) {
             throw new IllegalStateException("output has " + out.length + " values, ONNX Runtime " + reference.length);
         }
