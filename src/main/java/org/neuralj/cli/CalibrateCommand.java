@@ -27,24 +27,26 @@ final class CalibrateCommand implements Main.Command {
 
     @Override
     public String usage() {
-        return "usage: neuralj calibrate --model NAME|FILE --images DIR --masks DIR [--write] [--backend B]\n"
+        return "usage: neuralj calibrate --model NAME|FILE --images DIR --masks DIR [--write] [--augment N] [--backend B]\n"
                 + "  Runs the model once per annotated image, then picks the foreground threshold, seed_threshold,\n"
                 + "  min_seed and min_area that give the best AP50 over them (the seeded watershed of --instances seeds).\n"
                 + "  The images in the card's training.validation_files are left out, so validation scores stay honest.\n"
                 + "  --write   store the settings in the model card (and how they were found under training.calibration);\n"
-                + "            without it the card is not touched. Prints one JSON object: before and after.";
+                + "            without it the card is not touched. Prints one JSON object: before and after.\n"
+                + SegmentCommand.AUGMENT_USAGE
+                + "                 (with --write, N is stored too: the settings suit the averaged maps)";
     }
 
     @Override
     public void run(Args args, PrintStream out, PrintStream err) throws Exception {
         args.flags("write");
-        args.allowOnly("model", "images", "masks", "write", "backend");
+        args.allowOnly("model", "images", "masks", "write", "backend", "augment");
         String model = args.option("model", null);
         if (model == null || !args.flag("images") || !args.flag("masks")) {
             throw new Main.UsageException("--model, --images and --masks are required");
         }
         try (Segmenter seg = Segmenter.open(new Segmenter.Request(model, Segmenter.Output.LABELS, Segmenter.InstanceMethod.SEEDS, 0, 0,
-                Double.NaN, args.option("backend", "auto")), null)) {
+                Double.NaN, args.option("backend", "auto"), SegmentCommand.augmentOption(args)), null)) {
             if (!seg.hasSeeds()) {
                 throw new Main.UsageException(model + " has no seed channel (card key \"seed_channel\"): nothing to calibrate");
             }
@@ -69,8 +71,9 @@ final class CalibrateCommand implements Main.Command {
             m.putAll(record);
             if (args.flag("write")) {
                 record.put("command", "bin/neuralj calibrate --model " + model + " --images " + args.option("images", null)
-                        + " --masks " + args.option("masks", null) + " --write");
-                SeedCalibration.write(cardFile, r, record);
+                        + " --masks " + args.option("masks", null) + (args.flag("augment") ? " --augment " + seg.augment() : "")
+                        + " --write");
+                SeedCalibration.write(cardFile, r, record, seg.augment());
                 err.println("wrote the settings into " + cardFile + "; its validation metrics were measured with the old ones: "
                         + "run neuralj evaluate again");
             }

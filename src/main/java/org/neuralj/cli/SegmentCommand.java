@@ -19,7 +19,8 @@ final class SegmentCommand implements Main.Command {
     @Override
     public String usage() {
         return "usage: neuralj segment --model NAME|FILE [--output labels|mask|prob] INPUT... OUTDIR\n"
-                + "       [--instances auto|components|watershed|seeds] [--threshold P] [--tile N] [--halo N] [--backend B]\n"
+                + "       [--instances auto|components|watershed|seeds] [--threshold P] [--tile N] [--halo N] [--augment N]\n"
+                + "       [--backend B]\n"
                 + "  --model        a model name (e.g. nuclei: its card NAME.json in sample-data/models, -Dneuralj.models\n"
                 + "                 or NEURALJ_MODELS) or an .onnx / .json file\n"
                 + "  --output       labels (default): 16-bit TIFF, 0 = background, 1..N objects; mask: 8-bit, 255 =\n"
@@ -30,10 +31,23 @@ final class SegmentCommand implements Main.Command {
                 + "                 splits touching nuclei)\n"
                 + "  --tile N       tile side (default: the card's, else 512); each tile keeps a halo of the model's\n"
                 + "                 receptive field (computed from the graph; --halo below it is refused)\n"
+                + AUGMENT_USAGE
                 + "  Stacks and time series are segmented plane by plane. Out of device memory halves the tile.\n"
                 + "  example: neuralj segment --model nuclei raw/ labels/\n"
                 + BatchOptions.USAGE.replace("  --output PATH   output folder (mirrors the input tree; names end in .tif), or, for one\n"
                         + "                  input file, the output file itself (OUT.tif)\n", "  OUTDIR          output folder (mirrors the input tree; names end in .tif)\n");
+    }
+
+    static final String AUGMENT_USAGE = "  --augment N    test-time augmentation: average the network over N symmetries of each tile (1 off,\n"
+            + "                 2, 4 or 8: flips, then 90-degree turns; N times the run time); default: the card's\n";
+
+    /** --augment N (0 when absent: the card's). */
+    static int augmentOption(Args args) {
+        int n = intOption(args, "augment", 0);
+        if (args.flag("augment") && n != 1 && n != 2 && n != 4 && n != 8) {
+            throw new Main.UsageException("bad --augment " + args.option("augment", "") + ": 1 (off), 2, 4 or 8");
+        }
+        return n;
     }
 
     /** The batch options with the output folder taken from the last positional word (segment's --output is the kind). */
@@ -64,7 +78,7 @@ final class SegmentCommand implements Main.Command {
 
     @Override
     public void run(Args args, PrintStream out, PrintStream err) throws Exception {
-        BatchOptions.accept(args, List.of("model", "instances", "threshold", "tile", "halo", "backend"), List.of());
+        BatchOptions.accept(args, List.of("model", "instances", "threshold", "tile", "halo", "backend", "augment"), List.of());
         String model = args.option("model", null);
         if (model == null) {
             throw new Main.UsageException("--model is required (a name such as nuclei, or an .onnx / .json file)");
@@ -94,7 +108,8 @@ final class SegmentCommand implements Main.Command {
         PrintStream lines = batch.json() ? err : out;
         Segmenter.Request request;
         try {
-            request = new Segmenter.Request(model, output, instances, tile, halo, threshold, args.option("backend", "auto"));
+            request = new Segmenter.Request(model, output, instances, tile, halo, threshold, args.option("backend", "auto"),
+                    augmentOption(args));
         } catch (IllegalArgumentException e) {
             throw new Main.UsageException(e.getMessage());
         }

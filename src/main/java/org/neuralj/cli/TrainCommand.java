@@ -45,6 +45,8 @@ final class TrainCommand implements Main.Command {
                 + "                  a second output learns object cores (seeds that split touching nuclei);\n"
                 + "                  --no-seeds trains the foreground alone\n"
                 + "                  --limit N (at most N pairs) --every K (every K-th pair, for a spread-out subset)\n"
+                + "                  --balance TABLE --balance-column COL: give each value of COL (e.g. DSB2018's\n"
+                + "                  modality_guess) the same share of the crops; files matched by --file-column\n"
                 + "  classifier:     --size N (input side, default 64) --base N (16) --stages N (residual stages, 2)\n"
                 + "  --patience N    stop when the validation metric (accuracy / Dice) has not improved for N epochs, and\n"
                 + "                  keep the best epoch's weights (default 0: run every epoch, keep the last)\n"
@@ -64,7 +66,7 @@ final class TrainCommand implements Main.Command {
         args.flags("no-seeds");
         args.allowOnly("no-seeds", "images", "masks", "out", "epochs", "seed", "steps", "batch", "lr", "backend", "channels", "val", "groups",
                 "file-column", "group-column", "name", "crop", "base", "depth", "limit", "every", "size", "stages", "data", "licence",
-                "from", "freeze", "patience", "elastic", "normalize");
+                "from", "freeze", "patience", "elastic", "normalize", "balance", "balance-column");
         String kind = args.positional(0, "segmentation or classifier");
         if (args.positional().size() > 1) {
             throw new Main.UsageException("unexpected word '" + args.positional().get(1) + "'");
@@ -138,6 +140,13 @@ final class TrainCommand implements Main.Command {
             } catch (IllegalArgumentException e) {
                 throw new Main.UsageException("--normalize: " + e.getMessage());
             }
+            Function<Path, String> balance = null;
+            if (args.flag("balance")) {
+                balance = Datasets.groupsFromTable(Path.of(args.option("balance", null)), args.option("file-column", "file"),
+                        required(args, "balance-column"));
+            } else if (args.flag("balance-column")) {
+                throw new Main.UsageException("--balance-column names a column of the --balance table; give the table too");
+            }
             int every = SegmentCommand.intOption(args, "every", 1);
             int[] counter = {0};
             java.util.function.Predicate<Path> filter = every <= 1 ? null : p -> counter[0]++ % every == 0;
@@ -145,7 +154,7 @@ final class TrainCommand implements Main.Command {
                     SegmentCommand.intOption(args, "channels", 1), epochs, steps, SegmentCommand.intOption(args, "batch", 4),
                     SegmentCommand.intOption(args, "crop", 128), SegmentCommand.intOption(args, "base", 16),
                     SegmentCommand.intOption(args, "depth", 2), lr, seed, val, SegmentCommand.intOption(args, "limit", 0), filter, groups,
-                    backend, info, !args.flag("no-seeds"), from, freeze, patience, elastic, normalization), listener);
+                    backend, info, !args.flag("no-seeds"), from, freeze, patience, elastic, normalization, balance), listener);
             out.println("wrote " + r.model() + " and " + r.cardFile());
         } else {
             if (args.flag("masks")) {
@@ -153,6 +162,9 @@ final class TrainCommand implements Main.Command {
             }
             if (args.flag("elastic")) {
                 throw new Main.UsageException("--elastic deforms segmentation crops; it does not apply to a classifier");
+            }
+            if (args.flag("balance")) {
+                throw new Main.UsageException("--balance applies to segmentation; a classifier balances its classes already");
             }
             if (args.flag("normalize")) {
                 throw new Main.UsageException("--normalize applies to segmentation; a classifier normalises each crop by z-score");
@@ -180,7 +192,7 @@ final class TrainCommand implements Main.Command {
 
     private static final List<String> RECORDED = List.of("images", "masks", "out", "epochs", "seed", "steps", "batch", "lr", "channels",
             "val", "groups", "file-column", "group-column", "name", "crop", "base", "depth", "limit", "every", "size", "stages", "backend",
-            "from", "freeze", "patience", "elastic", "normalize");
+            "from", "freeze", "patience", "elastic", "normalize", "balance", "balance-column");
 
     /** The options given, in a fixed order, for the card's "command" (data/licence texts left out). */
     private static List<String> commandLine(Args args) {

@@ -39,8 +39,11 @@ public final class Segmenter implements AutoCloseable {
      * @param halo      context per side (0: the card's or the receptive field's; below it is refused)
      * @param threshold foreground threshold (NaN: the card's, else 0.5)
      * @param backend   auto, cpu, opencl, opencl:N
+     * @param augment   test-time augmentation: symmetries of each tile averaged, 1 (off), 2, 4 or 8 (0: the
+     *                  card's "augment", else 1); see {@link TestTimeAugmentation}
      */
-    public record Request(String model, Output output, InstanceMethod instances, int tile, int halo, double threshold, String backend) {
+    public record Request(String model, Output output, InstanceMethod instances, int tile, int halo, double threshold, String backend,
+                          int augment) {
         public Request {
             output = output == null ? Output.LABELS : output;
             instances = instances == null ? InstanceMethod.AUTO : instances;
@@ -48,6 +51,14 @@ public final class Segmenter implements AutoCloseable {
             if (tile < 0 || halo < 0) {
                 throw new IllegalArgumentException("tile and halo must not be negative");
             }
+            if (augment != 0 && !TestTimeAugmentation.valid(augment)) {
+                throw new IllegalArgumentException("augment must be 1 (off), 2, 4 or 8 (0: the card's), not " + augment);
+            }
+        }
+
+        /** With the card's test-time augmentation. */
+        public Request(String model, Output output, InstanceMethod instances, int tile, int halo, double threshold, String backend) {
+            this(model, output, instances, tile, halo, threshold, backend, 0);
         }
     }
 
@@ -192,6 +203,15 @@ public final class Segmenter implements AutoCloseable {
         return seedChannel() > 0;
     }
 
+    /** Symmetries averaged per tile (test-time augmentation): the request's, else the card's "augment", else 1. */
+    public int augment() {
+        int n = request.augment() > 0 ? request.augment() : (int) cardNumber("augment", 1);
+        if (!TestTimeAugmentation.valid(n)) {
+            throw new NeuralJException(card.name() + ": card key \"augment\" is " + n + ": 1 (off), 2, 4 or 8");
+        }
+        return n;
+    }
+
     /** The threshold used: the request's, else the card's. */
     public double threshold() {
         return Double.isNaN(request.threshold()) ? card.threshold() : request.threshold();
@@ -330,7 +350,8 @@ public final class Segmenter implements AutoCloseable {
         PlaneSource src = located.preprocess(PlaneSource.of(ip, card.channels(), card.greyAsRgb()));
         NormalizationStats norm = NormalizationStats.of(card.normalization(), src, ip);
         int w = ip.getWidth();
-        Tiler.TileModel model = located.postprocess(runner); // out of device memory: smaller tiles, then the CPU
+        // out of device memory: smaller tiles, then the CPU
+        Tiler.TileModel model = TestTimeAugmentation.wrap(located.postprocess(runner), augment());
         Tiler.Options options = new Tiler.Options(tile, halo, stride, false);
         byte[] level = maps == null ? null : maps.foreground();
         Tiler.Sink fg = foreground((i, p) -> {

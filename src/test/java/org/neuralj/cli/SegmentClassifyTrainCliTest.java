@@ -204,6 +204,42 @@ class SegmentClassifyTrainCliTest {
     }
 
     @Test
+    void balancedTrainingRecordsItsSharesAndTestTimeAugmentationRunsFromTheCli(@TempDir Path tmp) throws Exception {
+        // two strata of unequal size in a manifest: training draws each half the time
+        StringBuilder table = new StringBuilder("image\tkind\n");
+        for (int i = 0; i < 8; i++) {
+            table.append("img").append(i).append(".tif\t").append(i < 6 ? "many" : "few").append('\n');
+        }
+        Path manifest = tmp.resolve("manifest.tsv");
+        Files.writeString(manifest, table.toString());
+        Path model = tmp.resolve("balanced.onnx");
+        CliRun r = neuralj("train", "segmentation", "--images", data.resolve("images").toString(), "--masks", data.resolve("masks").toString(),
+                "--out", model.toString(), "--epochs", "1", "--steps", "5", "--seed", "3", "--crop", "32", "--base", "4", "--depth", "1",
+                "--val", "0", "--backend", "cpu", "--balance", manifest.toString(), "--file-column", "image", "--balance-column", "kind");
+        assertEquals(0, r.code(), r.out() + r.err());
+        ModelCard card = ModelCard.read(tmp.resolve("balanced.json"));
+        assertEquals("few 0.50, many 0.50", card.training().get("crop_shares"));
+        assertTrue(String.valueOf(card.training().get("command")).contains("--balance-column kind"), card.training().toString());
+
+        // --augment: 8 symmetries averaged; a bad count is a usage error before any work
+        r = neuralj("segment", "--model", segModel.toString(), "--augment", "8", "--output", "prob", "--backend", "cpu",
+                data.resolve("images/img0.tif").toString(), tmp.resolve("aug").toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(Files.isRegularFile(tmp.resolve("aug/img0.tif")));
+        r = neuralj("segment", "--model", segModel.toString(), "--augment", "3", data.resolve("images").toString(), tmp.resolve("x").toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--augment"), r.err());
+        r = neuralj("evaluate", "--model", segModel.toString(), "--images", data.resolve("images").toString(), "--masks",
+                data.resolve("masks").toString(), "--augment", "4", "--backend", "cpu");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("\"ap50\""), r.out());
+        r = neuralj("train", "segmentation", "--images", data.resolve("images").toString(), "--masks", data.resolve("masks").toString(),
+                "--out", tmp.resolve("y.onnx").toString(), "--balance-column", "kind");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--balance"), r.err());
+    }
+
+    @Test
     void classifyWritesOneRowPerImage(@TempDir Path tmp) throws Exception {
         Path csv = tmp.resolve("classes.csv");
         CliRun r = neuralj("classify", "--model", clsModel.toString(), "--csv", csv.toString(), "--backend", "cpu",

@@ -215,6 +215,12 @@ final class CpuElementwise {
             return y;
         }
         int rank = outShape.length;
+        if (java.util.Arrays.equals(aShape, outShape) && java.util.Arrays.equals(bShape, outShape)) {
+            // no broadcasting (a residual Add): one flat run in chunks, unit strides the JIT vectorises (the row
+            // loop below, with its strides unknown at compile time, is scalar: 5x slower on ResNet's Adds)
+            threads.forRange(size, GRAIN, (from, to) -> sameShape(op, a, b, y, from, to));
+            return y;
+        }
         int[] sa = Backend.broadcastStrides(aShape, outShape);
         int[] sb = Backend.broadcastStrides(bShape, outShape);
         // y viewed as [rows][inner] with inner = the last axis; each row has one a-offset and one b-offset
@@ -238,6 +244,29 @@ final class CpuElementwise {
             }
         });
         return y;
+    }
+
+    /** y[i] = a[i] op b[i] for from &lt;= i &lt; to. */
+    private static void sameShape(BinaryOp op, float[] a, float[] b, float[] y, int from, int to) {
+        switch (op) {
+            case ADD:
+                for (int i = from; i < to; i++) {
+                    y[i] = a[i] + b[i];
+                }
+                break;
+            case SUB:
+                for (int i = from; i < to; i++) {
+                    y[i] = a[i] - b[i];
+                }
+                break;
+            case MUL:
+                for (int i = from; i < to; i++) {
+                    y[i] = a[i] * b[i];
+                }
+                break;
+            default:
+                row(op, a, from, 1, b, from, 1, y, from, to - from);
+        }
     }
 
     /** y[yo + j] = a[ao + j*ia] op b[bo + j*ib] for j &lt; n (ia, ib are 0 or 1 after broadcasting). */

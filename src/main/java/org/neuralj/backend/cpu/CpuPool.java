@@ -39,6 +39,10 @@ final class CpuPool {
             colEnd[ox] = endInside(x0, dw, kw, w);
             colsInBox[ox] = endInside(x0, dw, kw, w + s.padRight()); // x0 >= -padLeft: the box's left edge never cuts
         }
+        if (max && dh == 1 && dw == 1) {
+            separableMax(threads, x, xs, s, y, colFirst, colEnd);
+            return y;
+        }
         threads.forRange(planes, 1, (from, to) -> {
             for (int pl = from; pl < to; pl++) {               // y[pl][oy][ox], pl = n*C + c
                 int xo = pl * h * w;
@@ -67,6 +71,48 @@ final class CpuPool {
             }
         });
         return y;
+    }
+
+    /**
+     * Max pooling without dilation in two passes per output row: the maximum over the window's rows at every
+     * input column (a plain loop over the row, which the JIT vectorises), then over the window's columns of
+     * that. ResNet's 3 x 3 / 2 max-pool does 3 scalar maxes an output instead of 9. Same values as the
+     * direct loop (max is exact in any order).
+     */
+    private static void separableMax(CpuThreads threads, float[] x, int[] xs, PoolSpec s, float[] y, int[] colFirst, int[] colEnd) {
+        final int planes = xs[0] * xs[1], h = xs[2], w = xs[3];
+        final int oh = s.outH(), ow = s.outW(), kh = s.kernelH();
+        threads.forRange(planes, 1, (from, to) -> {
+            float[] rows = new float[w];
+            for (int pl = from; pl < to; pl++) {
+                int xo = pl * h * w;
+                int yo = pl * oh * ow;
+                for (int oy = 0; oy < oh; oy++) {
+                    int y0 = oy * s.strideH() - s.padTop();
+                    int rowFirst = firstInside(y0, 1), rowEnd = endInside(y0, 1, kh, h);
+                    if (rowFirst >= rowEnd) {          // the window lies in the padding only
+                        java.util.Arrays.fill(y, yo + oy * ow, yo + (oy + 1) * ow, Float.NEGATIVE_INFINITY);
+                        continue;
+                    }
+                    int first = xo + (y0 + rowFirst) * w;
+                    System.arraycopy(x, first, rows, 0, w);
+                    for (int ky = rowFirst + 1; ky < rowEnd; ky++) {
+                        int row = xo + (y0 + ky) * w;
+                        for (int i = 0; i < w; i++) {
+                            rows[i] = Math.max(rows[i], x[row + i]);
+                        }
+                    }
+                    for (int ox = 0; ox < ow; ox++) {
+                        int x0 = ox * s.strideW() - s.padLeft();
+                        float acc = Float.NEGATIVE_INFINITY;
+                        for (int kx = colFirst[ox]; kx < colEnd[ox]; kx++) {
+                            acc = Math.max(acc, rows[x0 + kx]);
+                        }
+                        y[yo + oy * ow + ox] = acc;
+                    }
+                }
+            }
+        });
     }
 
     /** The first tap k with start + k * dilation >= 0. */

@@ -63,15 +63,17 @@ public final class SeedCalibration {
     }
 
     /**
-     * Writes the picked settings into the card file, and {@code record} (how they were found) as its
+     * Writes the picked settings into the card file, with the test-time augmentation the maps were made
+     * with ({@code augment}: the settings suit those maps), and {@code record} (how they were found) as its
      * {@code training.calibration}.
      */
-    public static ModelCard write(Path cardFile, Result r, Map<String, Object> record) {
+    public static ModelCard write(Path cardFile, Result r, Map<String, Object> record, int augment) {
         ModelCard card = ModelCard.read(cardFile);
         Map<String, Object> training = new LinkedHashMap<>(card.training());
         training.put("calibration", record);
         SeedSettings b = r.best();
-        return card.withSettings(b.threshold(), Map.of("seed_threshold", b.seedThreshold(), "min_seed", b.minSeed(), "min_area", b.minArea()))
+        return card.withSettings(b.threshold(), Map.of("seed_threshold", b.seedThreshold(), "min_seed", b.minSeed(), "min_area", b.minArea(),
+                        "augment", augment))
                 .withTraining(training).write(cardFile);
     }
 

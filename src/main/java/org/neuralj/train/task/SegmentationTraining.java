@@ -71,17 +71,20 @@ public final class SegmentationTraining {
      * @param trainingInfo  free-form card entries (data, licence, command)
      * @param seeds         also learn object cores ({@link ObjectCores}, a second output channel): instances then
      *                      come from a watershed seeded by them, which splits touching nuclei
+     * @param balance       stratum per image file (e.g. its modality) so that each stratum gets the same share of
+     *                      the crops ({@link #cropWeights}); null: images drawn by area alone
      */
     public record Config(Path images, Path masks, Path out, String name, int channels, int epochs, int steps, int batch, int crop,
                          int base, int depth, float lr, long seed, double validation, int limit, Predicate<Path> filter,
                          Function<Path, String> groups, String backend, Map<String, Object> trainingInfo, boolean seeds,
-                         Path from, List<String> freeze, int patience, double elastic, Normalization normalization) {
+                         Path from, List<String> freeze, int patience, double elastic, Normalization normalization,
+                         Function<Path, String> balance) {
 
         public Config(Path images, Path masks, Path out, String name, int channels, int epochs, int steps, int batch, int crop, int base,
                       int depth, float lr, long seed, double validation, int limit, Predicate<Path> filter, Function<Path, String> groups,
                       String backend, Map<String, Object> trainingInfo, boolean seeds) {
             this(images, masks, out, name, channels, epochs, steps, batch, crop, base, depth, lr, seed, validation, limit, filter, groups,
-                    backend, trainingInfo, seeds, null, List.of(), 0, 0, Normalization.ZSCORE);
+                    backend, trainingInfo, seeds, null, List.of(), 0, 0, Normalization.ZSCORE, null);
         }
 
         public Config {
@@ -130,6 +133,7 @@ public final class SegmentationTraining {
         if (c.elastic() > 0) {
             training.put("elastic", c.elastic());
         }
+
         training.putAll(extra);
         int tile = Math.max(256, TilePlanSizes.tileFor(rf));
         Map<String, Object> keys = new LinkedHashMap<>();
@@ -175,7 +179,7 @@ public final class SegmentationTraining {
             Map<String, Object> record = SeedCalibration.record(r, training.size(), (System.nanoTime() - t0) / 1e9);
             l.log("calibrated: " + SeedCalibration.describe(r.best()) + String.format(java.util.Locale.ROOT, " (training-image AP50 %.4f -> %.4f)",
                     r.before().ap(0), r.after().ap(0)));
-            return SeedCalibration.write(cardFile, r, record);
+            return SeedCalibration.write(cardFile, r, record, seg.augment());
         }
     }
 
@@ -217,12 +221,17 @@ public final class SegmentationTraining {
             stats[i] = NormalizationStats.of(c.normalization(), smp.pixels());
             cores[i] = c.seeds() ? ObjectCores.of(smp.labels(), smp.width(), smp.height()) : null;
         }
-        double[] pick = cropWeights(parts.train());
+        double[] pick = cropWeights(parts.train(), c.balance() == null ? null : smp -> c.balance().apply(Path.of(smp.file())));
+
         int total = c.epochs() * c.steps();
         Random rng = new Random(c.seed());
         Augment aug = Augment.DEFAULT.withElastic(c.elastic());
         int s = c.crop();
         Map<String, Object> extra = new LinkedHashMap<>();
+        if (c.balance() != null) {
+            extra.put("crop_shares", shares(parts.train(), pick, smp -> c.balance().apply(Path.of(smp.file()))));
+            l.log("crops drawn per stratum: " + extra.get("crop_shares"));
+        }
         int outputs = c.seeds() ? 2 : 1;
         try (Backend b = Backends.select(c.backend())) {
             l.log("training on " + b.name());
@@ -267,16 +276,37 @@ public final class SegmentationTraining {
      * Cumulative weights for drawing the image of each crop: the square root of its area. A large image
      * holds many distinct crops and uniform drawing under-trains it (DSB2018's 16 brightfield images of
      * 1024 x 1024 got 2 % of the crops though they are 17 % of the pixels); weighting by the full area
-     * would in turn starve sets of small images (its H&E tiles), so the square root sits between.
+     * would in turn starve sets of small images (its H&E tiles), so the square root sits between. With
+     * {@code stratum} (null: none) each stratum's weights are scaled to the same total, so a rare modality
+     * gets as many crops as a common one.
      */
-    static double[] cropWeights(List<Sample> samples) {
-        double[] cumulative = new double[samples.size()];
-        double sum = 0;
-        for (int i = 0; i < cumulative.length; i++) {
-            sum += Math.sqrt((double) samples.get(i).width() * samples.get(i).height());
-            cumulative[i] = sum;
+    static double[] cropWeights(List<Sample> samples, Function<Sample, String> stratum) {
+        double[] w = new double[samples.size()];
+        Map<String, Double> totals = new java.util.HashMap<>();
+        for (int i = 0; i < w.length; i++) {
+            w[i] = Math.sqrt((double) samples.get(i).width() * samples.get(i).height());
+            if (stratum != null) {
+                totals.merge(stratum.apply(samples.get(i)), w[i], Double::sum);
+            }
         }
-        return cumulative;
+        double sum = 0;
+        for (int i = 0; i < w.length; i++) {
+            sum += stratum == null ? w[i] : w[i] / totals.get(stratum.apply(samples.get(i)));
+            w[i] = sum;
+        }
+        return w;
+    }
+
+    /** Each stratum's share of the draws that {@code cumulative} makes, for the log: "a 0.33, b 0.33, ...". */
+    private static String shares(List<Sample> samples, double[] cumulative, Function<Sample, String> stratum) {
+        Map<String, Double> share = new java.util.TreeMap<>();
+        for (int i = 0; i < cumulative.length; i++) {
+            share.merge(stratum.apply(samples.get(i)), cumulative[i] - (i == 0 ? 0 : cumulative[i - 1]), Double::sum);
+        }
+        double total = cumulative[cumulative.length - 1];
+        StringBuilder b = new StringBuilder();
+        share.forEach((k, v) -> b.append(b.length() == 0 ? "" : ", ").append(String.format(java.util.Locale.ROOT, "%s %.2f", k, v / total)));
+        return b.toString();
     }
 
     /** An index drawn with the weights {@link #cropWeights} made. */

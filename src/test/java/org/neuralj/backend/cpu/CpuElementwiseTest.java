@@ -179,6 +179,31 @@ class CpuElementwiseTest {
     }
 
     @Test
+    void sameShapeOperandsGiveEveryOpsFormulaAcrossThreadChunks() {
+        // same shapes take a flat path split in chunks across threads; 100k elements span several chunks
+        Random r = new Random(11);
+        int[] s = {1, 7, 120, 119};
+        int n = 7 * 120 * 119;
+        float[] a = Close.random(r, n);
+        float[] b = Close.random(r, n);
+        for (BinaryOp op : BinaryOp.values()) {
+            float[] y;
+            try {
+                y = binary(a, s, b, s, op, s);
+            } catch (UnsupportedOperationException e) {
+                continue; // ops the CPU does not have are tested elsewhere
+            }
+            // the same op through the broadcasting path: b as [7, 120, 119] under a's leading axis
+            float[] viaBroadcast = binary(a, s, b, new int[] {7, 120, 119}, op, s);
+            for (int i = 0; i < n; i++) {
+                if (Float.compare(viaBroadcast[i], y[i]) != 0) {
+                    assertEquals(viaBroadcast[i], y[i], 0f, op + " at " + i);
+                }
+            }
+        }
+    }
+
+    @Test
     void largeBroadcastAgreesWithNaiveAcrossThreads() {
         Random r = new Random(7);
         int[] as = {2, 3, 1, 70, 33};

@@ -143,7 +143,7 @@ class CpuPoolTest {
     @Test
     void randomGeometryMatchesNaive() {
         Random r = new Random(2);
-        for (int trial = 0; trial < 40; trial++) {
+        for (int trial = 0; trial < 200; trial++) {
             int k = 1 + r.nextInt(4), st = 1 + r.nextInt(3), d = 1 + r.nextInt(2), pad = r.nextInt(k);
             int padEnd = r.nextInt(k);
             int h = 4 + r.nextInt(9), w = 4 + r.nextInt(9);
