@@ -41,6 +41,10 @@ public class SegmentImageCommand extends ContextCommand {
     @Parameter(label = "Tile (0: the model's)", min = "0", required = false, persist = false)
     private int tile;
 
+    @Parameter(label = "Augment (symmetries averaged per tile)", choices = {"model's", "off", "2", "4", "8"}, required = false,
+            persist = false)
+    private String augment = "model's";
+
     @Parameter(label = "Backend", required = false, persist = false)
     private String backend = "auto";
 
@@ -69,8 +73,8 @@ public class SegmentImageCommand extends ContextCommand {
     public void run() {
         boolean image = !"none".equals(output);
         try (Segmenter seg = Segmenter.open(new Segmenter.Request(model, image ? SegmentPlugin.parseOutput(output) : Segmenter.Output.LABELS,
-                Segmenter.InstanceMethod.valueOf(instances.toUpperCase(Locale.ROOT)), tile, 0, Double.NaN, backend),
-                log == null ? null : log::info)) {
+                Segmenter.InstanceMethod.valueOf(instances.toUpperCase(Locale.ROOT)), tile, 0, Double.NaN, backend,
+                SegmentPlugin.parseAugment(augment)), log == null ? null : log::info)) {
             Segmenter.Result r = seg.segment(this.image, add || display,
                     status == null ? null : f -> status.showProgress((int) (f * 100), 100));
             result = image ? r.image() : null;

@@ -39,6 +39,7 @@ public class SegmentPlugin implements PlugIn {
         form.number("Tile (0 = model's)", 0, "px");
         form.number("Halo (0 = receptive field)", 0, "px");
         form.number("Threshold (0 = model's)", macro ? 0 : Prefs.get(PREFS + "threshold", 0), "");
+        form.choice("Augment (symmetries averaged per tile)", AUGMENT, macro ? AUGMENT[0] : Prefs.get(PREFS + "augment", AUGMENT[0]));
         form.string("Backend", macro ? "auto" : Prefs.get(PREFS + "backend", "auto"));
         form.checkbox("Add to ROI Manager (one ROI per object)", !macro && Prefs.get(PREFS + "add", false));
         form.checkbox("Display results (label, area, centroid, mean)", !macro && Prefs.get(PREFS + "display", false));
@@ -51,6 +52,7 @@ public class SegmentPlugin implements PlugIn {
         int tile = (int) form.nextNumber();
         int halo = (int) form.nextNumber();
         double threshold = form.nextNumber();
+        String augment = form.nextString();
         String backend = form.nextString().trim();
         boolean add = form.nextBoolean();
         boolean display = form.nextBoolean();
@@ -63,6 +65,7 @@ public class SegmentPlugin implements PlugIn {
             Prefs.set(PREFS + "output", output);
             Prefs.set(PREFS + "instances", instances);
             Prefs.set(PREFS + "threshold", threshold);
+            Prefs.set(PREFS + "augment", augment);
             Prefs.set(PREFS + "backend", backend);
             Prefs.set(PREFS + "add", add);
             Prefs.set(PREFS + "display", display);
@@ -74,7 +77,7 @@ public class SegmentPlugin implements PlugIn {
         }
         try (Segmenter seg = Segmenter.open(new Segmenter.Request(model, image ? parseOutput(output) : Segmenter.Output.LABELS,
                 Segmenter.InstanceMethod.valueOf(instances.toUpperCase(Locale.ROOT)), Math.max(0, tile), Math.max(0, halo),
-                threshold > 0 ? threshold : Double.NaN, backend), IJ::log)) { // 0: the card's threshold
+                threshold > 0 ? threshold : Double.NaN, backend, parseAugment(augment)), IJ::log)) { // 0: the card's threshold
             long t0 = System.currentTimeMillis();
             Segmenter.Result result = seg.segment(imp, add || display, IJ::showProgress);
             IJ.showStatus("NeuralJ Segment: " + seg.card().name() + " on " + seg.backendName() + " in " + (System.currentTimeMillis() - t0)
@@ -99,6 +102,19 @@ public class SegmentPlugin implements PlugIn {
         } finally {
             IJ.showProgress(1.0);
         }
+    }
+
+    /** Test-time augmentation choices: the model card's setting, off, or 2, 4, 8 symmetries (flips, then 90-degree turns). */
+    static final String[] AUGMENT = {"model's", "off", "2", "4", "8"};
+
+    /** A choice of {@link #AUGMENT} as {@link Segmenter.Request#augment()}: 0 = the card's, 1 = off. */
+    static int parseAugment(String s) {
+        return switch (s.trim()) {
+            case "model's", "" -> 0;
+            case "off", "1" -> 1;
+            case "2", "4", "8" -> Integer.parseInt(s.trim());
+            default -> throw new IllegalArgumentException("augment '" + s + "': model's, off, 2, 4 or 8");
+        };
     }
 
     static Segmenter.Output parseOutput(String s) {
