@@ -83,8 +83,10 @@ final class CpuConv {
         final GemmKernel gemm = vector && !direct ? Sgemm.vector() : null;
         // still too few tasks (a small image deep in a network: 7 x 7 pixels, 512 channels): output channels
         // are split as well, in whole register tiles (then the im2col matrix is shared: sharedIm2col)
+        // a batch of small images (ResNet's 14 x 14 and 7 x 7 maps): their pixels as one run of GEMM columns
+        final boolean fold = gemm != null && n > 1 && p < VECTOR_TILE && p % gemm.tileColumns() != 0;
         int mb = mg;
-        if (gemm != null) {
+        if (gemm != null && !fold) {
             int unit = gemm.tileRows();
             while (mb > unit && (long) n * groups * tiles * ((mg + mb - 1) / mb) < 2L * threads.threads()) {
                 mb = Math.max(unit, (mb / 2 + unit - 1) / unit * unit);
@@ -96,6 +98,9 @@ final class CpuConv {
         final boolean phased = gemm != null && s.strideW() > 1;
         final float[] src = phased ? phaseSplit(threads, x, n * cIn * h, wd, s.strideW()) : x;
         try {
+            if (fold) {
+                return foldedIm2col(threads, src, phased, xs, ws, bias, s, y, gemm, packed);
+            }
             if (mb < mg) {
                 return sharedIm2col(threads, src, phased, xs, ws, bias, s, y, gemm, packed, mb, tile);
             }
@@ -199,6 +204,51 @@ final class CpuConv {
         } finally {
             threads.giveBack(col);
         }
+        return y;
+    }
+
+    /**
+     * The im2col GEMM over a batch of small images with their pixels as one run of n * p GEMM columns: register
+     * tiles fill across image boundaries instead of each image ending in a partly used tile (7 x 7 = 49 columns
+     * take two 32-wide tiles, 77 % used). Each task's block of C goes through a scratch block into the images'
+     * planes.
+     */
+    private static float[] foldedIm2col(CpuThreads threads, float[] x, boolean phased, int[] xs, int[] ws, float[] bias, ConvSpec s,
+                                        float[] y, GemmKernel gemm, float[] packed) {
+        final int n = xs[0], cIn = xs[1], h = xs[2], wd = xs[3];
+        final int m = ws[0], kh = ws[2], kw = ws[3];
+        final int groups = s.groups();
+        final int cg = cIn / groups, mg = m / groups;
+        final int ow = s.outW(), p = s.outH() * ow;
+        final int k = cg * kh * kw;
+        final int total = n * p;
+        int t = VECTOR_TILE;                                 // columns per task: whole register tiles
+        while (t > gemm.tileColumns() && (long) groups * ((total + t - 1) / t) < 2L * threads.threads()) {
+            t = Math.max(gemm.tileColumns(), t / 2 / gemm.tileColumns() * gemm.tileColumns());
+        }
+        final int tile = t;
+        final int tiles = (total + tile - 1) / tile;
+        final int packedSize = gemm.packedSize(mg, k);
+        threads.forEach(groups * tiles, task -> {
+            int g = task / tiles;
+            int q0 = (task % tiles) * tile;
+            int qb = Math.min(tile, total - q0);
+            float[] out = Workspace.get().rows(mg * qb);
+            Sgemm.multiplyPacked(mg, qb, k, packed, g * packedSize, (r, j0, nb, dst, dOff) -> {
+                for (int q = q0 + j0, end = q + nb; q < end; ) {  // column q = image q / p, pixel q % p
+                    int img = q / p, pix = q % p, len = Math.min(end - q, p - pix);
+                    im2colRow(x, phased, (img * cIn + g * cg) * h * wd, h, wd, kh, kw, s, ow, pix, len, r, dst, dOff + q - q0 - j0);
+                    q += len;
+                }
+            }, out, 0, qb, bias, g * mg, s.activation());
+            for (int q = q0, end = q0 + qb; q < end; ) {
+                int img = q / p, pix = q % p, len = Math.min(end - q, p - pix);
+                for (int co = 0; co < mg; co++) {
+                    System.arraycopy(out, co * qb + q - q0, y, (img * m + g * mg + co) * p + pix, len);
+                }
+                q += len;
+            }
+        });
         return y;
     }
 

@@ -157,6 +157,9 @@ class CpuConvTest {
             {1, 130, 4, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},    // K = 1170: two K blocks of the in-place GEMM
             {1, 32, 7, 7, 44, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1},     // 4 x 4 output pixels: output channels split across tasks
             {2, 16, 7, 7, 36, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2},     // the same with groups and a batch
+            // a batch of small images: one run of GEMM columns across the images (ResNet's deep layers at batch > 1)
+            {5, 64, 7, 7, 300, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},    // weight panel past the implicit GEMM's: im2col, 245 columns
+            {4, 16, 14, 14, 32, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1},   // ResNet's 1x1 / 2 shortcut
         };
         for (int[] t : cases) {
             int[] xs = {t[0], t[1], t[2], t[3]};
