@@ -133,7 +133,6 @@ public final class SegmentationTraining {
         if (c.elastic() > 0) {
             training.put("elastic", c.elastic());
         }
-
         training.putAll(extra);
         int tile = Math.max(256, TilePlanSizes.tileFor(rf));
         Map<String, Object> keys = new LinkedHashMap<>();
@@ -221,15 +220,15 @@ public final class SegmentationTraining {
             stats[i] = NormalizationStats.of(c.normalization(), smp.pixels());
             cores[i] = c.seeds() ? ObjectCores.of(smp.labels(), smp.width(), smp.height()) : null;
         }
-        double[] pick = cropWeights(parts.train(), c.balance() == null ? null : smp -> c.balance().apply(Path.of(smp.file())));
-
+        Function<Sample, String> stratum = c.balance() == null ? null : smp -> c.balance().apply(Path.of(smp.file()));
+        double[] pick = cropWeights(parts.train(), stratum);
         int total = c.epochs() * c.steps();
         Random rng = new Random(c.seed());
         Augment aug = Augment.DEFAULT.withElastic(c.elastic());
         int s = c.crop();
         Map<String, Object> extra = new LinkedHashMap<>();
-        if (c.balance() != null) {
-            extra.put("crop_shares", shares(parts.train(), pick, smp -> c.balance().apply(Path.of(smp.file()))));
+        if (stratum != null) {
+            extra.put("crop_shares", shares(parts.train(), pick, stratum));
             l.log("crops drawn per stratum: " + extra.get("crop_shares"));
         }
         int outputs = c.seeds() ? 2 : 1;
