@@ -52,34 +52,6 @@ final class CpuConv {
         return im2colGemm(threads, x, xs, w, packs, ws, bias, s, y);
     }
 
-    /** Per-task overhead in {@link #makespan}'s units (one register tile over all of K): handing out, packing, C stores. */
-    private static final int TASK_OVERHEAD = 1;
-
-    /**
-     * The busiest thread's work when tasks 0..tasks-1 of the given costs go out in order, each to the thread with
-     * the least so far (what {@link CpuThreads}' contiguous shares and stealing come to), each also costing
-     * {@link #TASK_OVERHEAD}: for comparing ways to cut a convolution into tasks.
-     */
-    static long makespan(int threads, int tasks, java.util.function.IntUnaryOperator cost) {
-        long[] load = new long[Math.max(1, threads)];
-        for (int t = 0; t < tasks; t++) {
-            int least = 0;
-            for (int i = 1; i < load.length; i++) {
-                if (load[i] < load[least]) {
-                    least = i;
-                }
-            }
-            load[least] += cost.applyAsInt(t) + TASK_OVERHEAD;
-        }
-        return java.util.Arrays.stream(load).max().orElse(0);
-    }
-
-    /** Register tiles in block {@code mIdx} of {@code block} of mg output channels by column tile {@code tIdx} of {@code tile} of p. */
-    private static int tileCost(GemmKernel gemm, int mg, int block, int mIdx, int p, int tile, int tIdx) {
-        int rows = Math.min(block, mg - mIdx * block), cols = Math.min(tile, p - tIdx * tile);
-        return (rows + gemm.tileRows() - 1) / gemm.tileRows() * ((cols + gemm.tileColumns() - 1) / gemm.tileColumns());
-    }
-
     /** A 1x1, stride-1, unpadded convolution: its im2col matrix is x itself. */
     private static boolean readsInputAsIs(int[] xs, int[] ws, ConvSpec s) {
         return ws[2] == 1 && ws[3] == 1 && s.strideH() == 1 && s.strideW() == 1 && s.padTop() == 0 && s.padLeft() == 0
@@ -98,52 +70,28 @@ final class CpuConv {
         final int k = cg * kh * kw;
         final boolean direct = readsInputAsIs(xs, ws, s);
         final boolean vector = Sgemm.vector() != null;
+        // column tile: big enough for a long vectorised inner loop, small enough to stay in cache,
+        // a multiple of 16 floats so no scalar tail is left after the vector loop. The vector GEMM
+        // packs its own K blocks (im2col straight into its panels), so its tile does not shrink with K.
+        int t = vector ? VECTOR_TILE : Math.max(64, Math.min(1024, TILE_FLOATS / Math.max(1, k)) & ~15);
+        // ... and enough tiles that every thread has work even for one image
+        while (t > 64 && (long) n * groups * ((p + t - 1) / t) < 2L * threads.threads()) {
+            t = Math.max(64, (t / 2) & ~15);
+        }
+        final int tile = Math.min(t, p);
+        final int tiles = (p + tile - 1) / tile;
         final GemmKernel gemm = vector && !direct ? Sgemm.vector() : null;
+        // still too few tasks (a small image deep in a network: 7 x 7 pixels, 512 channels): output channels
+        // are split as well, in whole register tiles (then the im2col matrix is shared: sharedIm2col)
         // a batch of small images (ResNet's 14 x 14 and 7 x 7 maps): their pixels as one run of GEMM columns
         final boolean fold = gemm != null && n > 1 && p < VECTOR_TILE && p % gemm.tileColumns() != 0;
-        int cut;
         int mb = mg;
-        if (gemm != null) {
-            // column tiles and blocks of output channels (whole register tiles; a block below mg shares the im2col
-            // matrix: sharedIm2col) cut so the busiest thread has the least work: with few pixels (a deep layer of
-            // a small image) a plain halving left one thread idle a quarter of the time
-            // (with many tiles of VECTOR_TILE already, the last one's shortfall hardly shows: no search)
-            long best = Long.MAX_VALUE;
-            cut = Math.min(VECTOR_TILE, p);
-            boolean search = !fold && (long) n * groups * ((p + cut - 1) / cut) < 16L * threads.threads();
-            for (int t = VECTOR_TILE; search && t >= gemm.tileColumns(); t /= 2) {
-                int tl = Math.min(t, p), tiles = (p + tl - 1) / tl;
-                for (int b = mg; ; b = Math.max(gemm.tileRows(), (b / 2 + gemm.tileRows() - 1) / gemm.tileRows() * gemm.tileRows())) {
-                    int blocks = (mg + b - 1) / b, block = b;
-                    // images run one after the other through sharedIm2col, all at once otherwise
-                    long span = b < mg
-                            ? n * makespan(threads.threads(), groups * blocks * tiles, task -> tileCost(gemm, mg, block, task % blocks,
-                                    p, tl, task / blocks % tiles))
-                            : makespan(threads.threads(), n * groups * tiles, task -> tileCost(gemm, mg, mg, 0, p, tl, task % tiles));
-                    if (span < best) {
-                        best = span;
-                        cut = tl;
-                        mb = b;
-                    }
-                    if (b <= gemm.tileRows()) {
-                        break;
-                    }
-                }
-                if (tl == p && t > p) {
-                    t = Integer.highestOneBit(p) * 2;      // the next halving starts below p
-                }
+        if (gemm != null && !fold) {
+            int unit = gemm.tileRows();
+            while (mb > unit && (long) n * groups * tiles * ((mg + mb - 1) / mb) < 2L * threads.threads()) {
+                mb = Math.max(unit, (mb / 2 + unit - 1) / unit * unit);
             }
-        } else {
-            // column tile: big enough for a long vectorised inner loop, small enough to stay in cache, a multiple
-            // of 16 floats so no scalar tail is left; and enough tiles that every thread has work even for one image
-            int t = vector ? VECTOR_TILE : Math.max(64, Math.min(1024, TILE_FLOATS / Math.max(1, k)) & ~15);
-            while (t > 64 && (long) n * groups * ((p + t - 1) / t) < 2L * threads.threads()) {
-                t = Math.max(64, (t / 2) & ~15);
-            }
-            cut = Math.min(t, p);
         }
-        final int tile = cut;
-        final int tiles = (p + tile - 1) / tile;
         final float[] packed = gemm == null ? null : packedWeights(gemm, w, packs, groups, mg, k, mb);
         // strided: each input row regrouped by phase (ix mod stride), so every im2col row segment is one contiguous
         // copy instead of a gather (ResNet's 7x7 / 2 first layer spent most of its time gathering)
@@ -274,17 +222,11 @@ final class CpuConv {
         final int ow = s.outW(), p = s.outH() * ow;
         final int k = cg * kh * kw;
         final int total = n * p;
-        int cut = VECTOR_TILE;                               // columns per task: whole register tiles, cut for balance
-        long best = Long.MAX_VALUE;
-        for (int t = VECTOR_TILE; t >= gemm.tileColumns(); t /= 2) {
-            int tl = t, tiles = (total + t - 1) / t;
-            long span = makespan(threads.threads(), groups * tiles, task -> tileCost(gemm, mg, mg, 0, total, tl, task % tiles));
-            if (span < best) {
-                best = span;
-                cut = t;
-            }
+        int t = VECTOR_TILE;                                 // columns per task: whole register tiles
+        while (t > gemm.tileColumns() && (long) groups * ((total + t - 1) / t) < 2L * threads.threads()) {
+            t = Math.max(gemm.tileColumns(), t / 2 / gemm.tileColumns() * gemm.tileColumns());
         }
-        final int tile = cut;
+        final int tile = t;
         final int tiles = (total + tile - 1) / tile;
         final int packedSize = gemm.packedSize(mg, k);
         threads.forEach(groups * tiles, task -> {
@@ -366,29 +308,15 @@ final class CpuConv {
             int c = r / (kh * kw), ky = (r / kw) % kh, kx = r % kw;
             taps[r] = c * plane + ky * dh * wp + kx * dw;
         }
-        // rows that are not whole register tiles wide (a ResNet's 56, 28, 14) would each end in a partial tile,
-        // computed through a scratch tile: those go several rows per GEMM through a scratch block instead
-        final boolean rowsAtOnce = ow % gemm.tileColumns() != 0;
-        // output rows per task: up to VECTOR_TILE columns, as many as leave the busiest thread the least work (a
-        // ResNet's 56 rows in blocks of 8 gave one of two threads 4 blocks, the other 3)
-        int rows = Math.max(1, VECTOR_TILE / wp);
-        long best = Long.MAX_VALUE;
-        boolean search = (long) groups * ((oh + rows - 1) / rows) < 16L * threads.threads(); // else balanced enough
-        for (int r = rows; search && r >= 1; r--) {
-            int nr = r, blocksOf = (oh + r - 1) / r, strips = (mg + gemm.tileRows() - 1) / gemm.tileRows();
-            java.util.function.IntUnaryOperator cost = task -> {
-                int inBlock = Math.min(nr, oh - task % blocksOf * nr);
-                return strips * (rowsAtOnce ? (inBlock * wp + gemm.tileColumns() - 1) / gemm.tileColumns()
-                        : inBlock * (ow / gemm.tileColumns()));
-            };
-            long span = makespan(threads.threads(), groups * blocksOf, cost);
-            if (span < best) {
-                best = span;
-                rows = r;
-            }
+        int rows = Math.max(1, VECTOR_TILE / wp);             // output rows per task
+        while (rows > 1 && (long) groups * ((oh + rows - 1) / rows) < 2L * threads.threads()) {
+            rows = (rows + 1) / 2;
         }
         final int rowsPerTask = rows;
         final int blocks = (oh + rowsPerTask - 1) / rowsPerTask;
+        // rows that are not whole register tiles wide (a ResNet's 56, 28, 14) would each end in a partial tile,
+        // computed through a scratch tile: those go several rows per GEMM through a scratch block instead
+        final boolean rowsAtOnce = ow % gemm.tileColumns() != 0;
         try {
             java.util.Arrays.fill(xp, cIn * plane, xp.length, 0f);
             for (int img = 0; img < n; img++) {

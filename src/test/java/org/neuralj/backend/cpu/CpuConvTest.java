@@ -180,15 +180,6 @@ class CpuConvTest {
     }
 
     @Test
-    void makespanIsTheBusiestThreadsWorkWithATaskOverheadEach() {
-        // costs 2, 2, 2, 1 (+1 overhead each) on 2 threads: 3 + 3 | 3 + 2 -> 6; on 1 thread all of it
-        int[] costs = {2, 2, 2, 1};
-        assertEquals(6, CpuConv.makespan(2, 4, t -> costs[t]));
-        assertEquals(11, CpuConv.makespan(1, 4, t -> costs[t]));
-        assertEquals(0, CpuConv.makespan(2, 0, t -> 1));
-    }
-
-    @Test
     void oneThreadAndManyThreadsAgree() {
         Random r = new Random(5);
         int[] xs = {2, 16, 33, 29};
