@@ -46,7 +46,8 @@ final class TrainCommand implements Main.Command {
                 + "                  --no-seeds trains the foreground alone\n"
                 + "                  --limit N (at most N pairs) --every K (every K-th pair, for a spread-out subset)\n"
                 + "                  --balance TABLE --balance-column COL: give each value of COL (e.g. DSB2018's\n"
-                + "                  modality_guess) the same share of the crops; files matched by --file-column\n"
+                + "                  modality_guess) the same share of the crops; files matched by --file-column;\n"
+                + "                  --balance-strength S (default 1): shares (share by area)^(1-S), 0 = unbalanced\n"
                 + "  classifier:     --size N (input side, default 64) --base N (16) --stages N (residual stages, 2)\n"
                 + "  --patience N    stop when the validation metric (accuracy / Dice) has not improved for N epochs, and\n"
                 + "                  keep the best epoch's weights (default 0: run every epoch, keep the last)\n"
@@ -66,7 +67,7 @@ final class TrainCommand implements Main.Command {
         args.flags("no-seeds");
         args.allowOnly("no-seeds", "images", "masks", "out", "epochs", "seed", "steps", "batch", "lr", "backend", "channels", "val", "groups",
                 "file-column", "group-column", "name", "crop", "base", "depth", "limit", "every", "size", "stages", "data", "licence",
-                "from", "freeze", "patience", "elastic", "normalize", "balance", "balance-column");
+                "from", "freeze", "patience", "elastic", "normalize", "balance", "balance-column", "balance-strength");
         String kind = args.positional(0, "segmentation or classifier");
         if (args.positional().size() > 1) {
             throw new Main.UsageException("unexpected word '" + args.positional().get(1) + "'");
@@ -140,12 +141,21 @@ final class TrainCommand implements Main.Command {
             } catch (IllegalArgumentException e) {
                 throw new Main.UsageException("--normalize: " + e.getMessage());
             }
-            Function<Path, String> balance = null;
+            SegmentationTraining.Balance balance = null;
             if (args.flag("balance")) {
-                balance = Datasets.groupsFromTable(Path.of(args.option("balance", null)), args.option("file-column", "file"),
-                        required(args, "balance-column"));
-            } else if (args.flag("balance-column")) {
-                throw new Main.UsageException("--balance-column names a column of the --balance table; give the table too");
+                double strength = -1;
+                try {
+                    strength = Double.parseDouble(args.option("balance-strength", "1"));
+                } catch (NumberFormatException e) {
+                    // refused below
+                }
+                if (!(strength >= 0 && strength <= 1)) {
+                    throw new Main.UsageException("--balance-strength: a number from 0 (unbalanced) to 1 (equal shares)");
+                }
+                balance = new SegmentationTraining.Balance(Datasets.groupsFromTable(Path.of(args.option("balance", null)),
+                        args.option("file-column", "file"), required(args, "balance-column")), strength);
+            } else if (args.flag("balance-column") || args.flag("balance-strength")) {
+                throw new Main.UsageException("--balance-column and --balance-strength go with --balance TABLE");
             }
             int every = SegmentCommand.intOption(args, "every", 1);
             int[] counter = {0};
@@ -192,7 +202,7 @@ final class TrainCommand implements Main.Command {
 
     private static final List<String> RECORDED = List.of("images", "masks", "out", "epochs", "seed", "steps", "batch", "lr", "channels",
             "val", "groups", "file-column", "group-column", "name", "crop", "base", "depth", "limit", "every", "size", "stages", "backend",
-            "from", "freeze", "patience", "elastic", "normalize", "balance", "balance-column");
+            "from", "freeze", "patience", "elastic", "normalize", "balance", "balance-column", "balance-strength");
 
     /** The options given, in a fixed order, for the card's "command" (data/licence texts left out). */
     private static List<String> commandLine(Args args) {

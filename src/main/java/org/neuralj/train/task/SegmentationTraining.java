@@ -71,14 +71,14 @@ public final class SegmentationTraining {
      * @param trainingInfo  free-form card entries (data, licence, command)
      * @param seeds         also learn object cores ({@link ObjectCores}, a second output channel): instances then
      *                      come from a watershed seeded by them, which splits touching nuclei
-     * @param balance       stratum per image file (e.g. its modality) so that each stratum gets the same share of
-     *                      the crops ({@link #cropWeights}); null: images drawn by area alone
+     * @param balance       shares of the crops per stratum of image files (e.g. their modality), see {@link Balance};
+     *                      null: images drawn by area alone
      */
     public record Config(Path images, Path masks, Path out, String name, int channels, int epochs, int steps, int batch, int crop,
                          int base, int depth, float lr, long seed, double validation, int limit, Predicate<Path> filter,
                          Function<Path, String> groups, String backend, Map<String, Object> trainingInfo, boolean seeds,
                          Path from, List<String> freeze, int patience, double elastic, Normalization normalization,
-                         Function<Path, String> balance) {
+                         Balance balance) {
 
         public Config(Path images, Path masks, Path out, String name, int channels, int epochs, int steps, int batch, int crop, int base,
                       int depth, float lr, long seed, double validation, int limit, Predicate<Path> filter, Function<Path, String> groups,
@@ -104,6 +104,20 @@ public final class SegmentationTraining {
     }
 
     public record Result(ModelCard card, Path model, Path cardFile) {
+    }
+
+    /**
+     * Crops balanced over strata: {@code stratum} names each image file's (e.g. its modality, from a table);
+     * {@code strength} 1 gives every stratum the same share, 0 leaves the shares as drawing by area makes them,
+     * between them share ~ (share by area)^(1 - strength): 0.5 doubles a stratum with a quarter of the
+     * images' weight where 1 would make it a third.
+     */
+    public record Balance(Function<Path, String> stratum, double strength) {
+        public Balance {
+            if (!(strength >= 0 && strength <= 1)) {
+                throw new IllegalArgumentException("balance strength must be 0 to 1, not " + strength);
+            }
+        }
     }
 
     /** Objects below this area (pixels) are dropped by the trained model's card ("min_area"): speckle. */
@@ -220,8 +234,8 @@ public final class SegmentationTraining {
             stats[i] = NormalizationStats.of(c.normalization(), smp.pixels());
             cores[i] = c.seeds() ? ObjectCores.of(smp.labels(), smp.width(), smp.height()) : null;
         }
-        Function<Sample, String> stratum = c.balance() == null ? null : smp -> c.balance().apply(Path.of(smp.file()));
-        double[] pick = cropWeights(parts.train(), stratum);
+        Function<Sample, String> stratum = c.balance() == null ? null : smp -> c.balance().stratum().apply(Path.of(smp.file()));
+        double[] pick = cropWeights(parts.train(), stratum, c.balance() == null ? 0 : c.balance().strength());
         int total = c.epochs() * c.steps();
         Random rng = new Random(c.seed());
         Augment aug = Augment.DEFAULT.withElastic(c.elastic());
@@ -276,10 +290,9 @@ public final class SegmentationTraining {
      * holds many distinct crops and uniform drawing under-trains it (DSB2018's 16 brightfield images of
      * 1024 x 1024 got 2 % of the crops though they are 17 % of the pixels); weighting by the full area
      * would in turn starve sets of small images (its H&E tiles), so the square root sits between. With
-     * {@code stratum} (null: none) each stratum's weights are scaled to the same total, so a rare modality
-     * gets as many crops as a common one.
+     * {@code stratum} (null: none) each stratum's total becomes (its share)^(1 - strength), see {@link Balance}.
      */
-    static double[] cropWeights(List<Sample> samples, Function<Sample, String> stratum) {
+    static double[] cropWeights(List<Sample> samples, Function<Sample, String> stratum, double strength) {
         double[] w = new double[samples.size()];
         Map<String, Double> totals = new java.util.HashMap<>();
         for (int i = 0; i < w.length; i++) {
@@ -290,7 +303,11 @@ public final class SegmentationTraining {
         }
         double sum = 0;
         for (int i = 0; i < w.length; i++) {
-            sum += stratum == null ? w[i] : w[i] / totals.get(stratum.apply(samples.get(i)));
+            if (stratum != null) {
+                double total = totals.get(stratum.apply(samples.get(i)));
+                w[i] *= Math.pow(total, 1 - strength) / total;   // the stratum's total is now total^(1 - strength)
+            }
+            sum += w[i];
             w[i] = sum;
         }
         return w;

@@ -39,13 +39,21 @@ class CropWeightsTest {
             samples.add(image("h" + i, 200));
         }
         samples.add(image("b0", 800));
-        Map<String, Double> byArea = shares(samples, SegmentationTraining.cropWeights(samples, null));
+        Map<String, Double> byArea = shares(samples, SegmentationTraining.cropWeights(samples, null, 0));
         assertEquals(3000 / 4800.0, byArea.get("f"), 0.01);
         assertEquals(1000 / 4800.0, byArea.get("h"), 0.01);
         assertEquals(800 / 4800.0, byArea.get("b"), 0.01);
-        Map<String, Double> balanced = shares(samples, SegmentationTraining.cropWeights(samples, s -> s.file().substring(0, 1)));
+        Map<String, Double> balanced = shares(samples, SegmentationTraining.cropWeights(samples, s -> s.file().substring(0, 1), 1));
         for (String stratum : List.of("f", "h", "b")) {
             assertEquals(1 / 3.0, balanced.get(stratum), 0.01, stratum + " " + balanced);
         }
+        // strength 0.5: shares in proportion to the square roots of 3000, 1000 and 800
+        Map<String, Double> half = shares(samples, SegmentationTraining.cropWeights(samples, s -> s.file().substring(0, 1), 0.5));
+        double norm = Math.sqrt(3000) + Math.sqrt(1000) + Math.sqrt(800);
+        assertEquals(Math.sqrt(3000) / norm, half.get("f"), 0.01, half.toString());
+        assertEquals(Math.sqrt(800) / norm, half.get("b"), 0.01, half.toString());
+        // strength 0: as by area alone
+        Map<String, Double> none = shares(samples, SegmentationTraining.cropWeights(samples, s -> s.file().substring(0, 1), 0));
+        assertEquals(byArea.get("h"), none.get("h"), 1e-4);
     }
 }
