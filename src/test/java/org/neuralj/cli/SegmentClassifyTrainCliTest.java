@@ -237,6 +237,12 @@ class SegmentClassifyTrainCliTest {
                 "--out", tmp.resolve("y.onnx").toString(), "--balance-column", "kind");
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("--balance"), r.err());
+        r = neuralj("train", "segmentation", "--images", data.resolve("images").toString(), "--masks", data.resolve("masks").toString(),
+                "--out", tmp.resolve("y.onnx").toString(), "--balance", manifest.toString(), "--file-column", "image",
+                "--balance-column", "kind", "--balance-strength", "2");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--balance-strength"), r.err());
+        assertFalse(Files.exists(tmp.resolve("y.onnx")));
     }
 
     @Test
