@@ -99,6 +99,29 @@ class TestTimeAugmentationTest {
     }
 
     @Test
+    void tiledEqualsUntiledWithTheSymmetriesToo() {
+        // each symmetry of a tile sees the same context as that symmetry of the whole image (the halo covers the
+        // receptive field), so the averaged tiles join up exactly as plain ones do
+        Path card = Path.of("sample-data/models/nuclei.json");
+        Path image = Path.of("sample-data/images/synthetic-nuclei.tif");
+        Assumptions.assumeTrue(Files.isRegularFile(card) && Files.isRegularFile(image), "no shipped nucleus model");
+        ImageProcessor ip = IJ.openImage(image.toString()).getProcessor();
+        ip.setRoi(0, 0, Math.min(ip.getWidth(), 300), Math.min(ip.getHeight(), 260));
+        ip = ip.crop();
+        float[] whole;
+        float[] tiled;
+        try (Segmenter seg = Segmenter.open(new Segmenter.Request(card.toString(), Segmenter.Output.PROB, null, 512, 0, Double.NaN, "cpu", 8),
+                null)) {
+            whole = (float[]) seg.segmentPlane(ip, null).getPixels();
+        }
+        try (Segmenter seg = Segmenter.open(new Segmenter.Request(card.toString(), Segmenter.Output.PROB, null, 256, 0, Double.NaN, "cpu", 8),
+                null)) {
+            tiled = (float[]) seg.segmentPlane(ip, null).getPixels();
+        }
+        assertArrayEquals(whole, tiled, 1e-4f);
+    }
+
+    @Test
     void theShippedNucleusModelSegmentsAlmostTheSameWithEightSymmetriesAndTheCardKeyIsRead(@TempDir Path dir) throws Exception {
         Path card = Path.of("sample-data/models/nuclei.json");
         Path image = Path.of("sample-data/images/synthetic-nuclei.tif");
