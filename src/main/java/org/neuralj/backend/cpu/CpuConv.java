@@ -81,10 +81,10 @@ final class CpuConv {
         final int tile = Math.min(t, p);
         final int tiles = (p + tile - 1) / tile;
         final GemmKernel gemm = vector && !direct ? Sgemm.vector() : null;
-        // still too few tasks (a small image deep in a network: 7 x 7 pixels, 512 channels): output channels
-        // are split as well, in whole register tiles (then the im2col matrix is shared: sharedIm2col)
         // a batch of small images (ResNet's 14 x 14 and 7 x 7 maps): their pixels as one run of GEMM columns
         final boolean fold = gemm != null && n > 1 && p < VECTOR_TILE && p % gemm.tileColumns() != 0;
+        // still too few tasks (a small image deep in a network: 7 x 7 pixels, 512 channels): output channels
+        // are split as well, in whole register tiles (then the im2col matrix is shared: sharedIm2col)
         int mb = mg;
         if (gemm != null && !fold) {
             int unit = gemm.tileRows();
