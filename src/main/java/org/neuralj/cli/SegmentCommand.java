@@ -44,7 +44,7 @@ final class SegmentCommand implements Main.Command {
     /** --augment N (0 when absent: the card's). */
     static int augmentOption(Args args) {
         int n = intOption(args, "augment", 0);
-        if (args.flag("augment") && n != 1 && n != 2 && n != 4 && n != 8) {
+        if (args.flag("augment") && !Segmenter.validAugment(n)) {
             throw new Main.UsageException("bad --augment " + args.option("augment", "") + ": 1 (off), 2, 4 or 8");
         }
         return n;

@@ -203,6 +203,11 @@ public final class Segmenter implements AutoCloseable {
         return seedChannel() > 0;
     }
 
+    /** Whether {@code n} symmetries can be averaged per tile: 1 (off), 2, 4 or 8. */
+    public static boolean validAugment(int n) {
+        return TestTimeAugmentation.valid(n);
+    }
+
     /** Symmetries averaged per tile (test-time augmentation): the request's, else the card's "augment", else 1. */
     public int augment() {
         int n = request.augment() > 0 ? request.augment() : (int) cardNumber("augment", 1);
