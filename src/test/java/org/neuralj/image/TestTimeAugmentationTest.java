@@ -98,6 +98,15 @@ class TestTimeAugmentationTest {
         assertThrows(NeuralJException.class, () -> TestTimeAugmentation.wrap((in, ch, th, tw) -> null, 3));
     }
 
+    /** The model's foreground probability of {@code ip} on the CPU with {@code tile} (0: the card's) and {@code augment}. */
+    private static float[] probability(Path card, int tile, int augment, ImageProcessor ip) {
+        try (Segmenter seg = Segmenter.open(new Segmenter.Request(card.toString(), Segmenter.Output.PROB, null, tile, 0, Double.NaN, "cpu",
+                augment), null)) {
+            assertEquals(augment, seg.augment());
+            return (float[]) seg.segmentPlane(ip, null).getPixels();
+        }
+    }
+
     @Test
     void tiledEqualsUntiledWithTheSymmetriesToo() {
         // each symmetry of a tile sees the same context as that symmetry of the whole image (the halo covers the
@@ -108,17 +117,7 @@ class TestTimeAugmentationTest {
         ImageProcessor ip = IJ.openImage(image.toString()).getProcessor();
         ip.setRoi(0, 0, Math.min(ip.getWidth(), 300), Math.min(ip.getHeight(), 260));
         ip = ip.crop();
-        float[] whole;
-        float[] tiled;
-        try (Segmenter seg = Segmenter.open(new Segmenter.Request(card.toString(), Segmenter.Output.PROB, null, 512, 0, Double.NaN, "cpu", 8),
-                null)) {
-            whole = (float[]) seg.segmentPlane(ip, null).getPixels();
-        }
-        try (Segmenter seg = Segmenter.open(new Segmenter.Request(card.toString(), Segmenter.Output.PROB, null, 256, 0, Double.NaN, "cpu", 8),
-                null)) {
-            tiled = (float[]) seg.segmentPlane(ip, null).getPixels();
-        }
-        assertArrayEquals(whole, tiled, 1e-4f);
+        assertArrayEquals(probability(card, 512, 8, ip), probability(card, 256, 8, ip), 1e-4f);
     }
 
     @Test
@@ -128,17 +127,8 @@ class TestTimeAugmentationTest {
         Assumptions.assumeTrue(Files.isRegularFile(card) && Files.isRegularFile(image), "no shipped nucleus model");
         ImagePlus imp = IJ.openImage(image.toString());
         ImageProcessor ip = imp.getProcessor();
-        float[] plain;
-        float[] augmented;
-        try (Segmenter seg = Segmenter.open(new Segmenter.Request(card.toString(), Segmenter.Output.PROB, null, 0, 0, Double.NaN, "cpu", 1),
-                null)) {
-            plain = (float[]) seg.segmentPlane(ip, null).getPixels();
-        }
-        try (Segmenter seg = Segmenter.open(new Segmenter.Request(card.toString(), Segmenter.Output.PROB, null, 0, 0, Double.NaN, "cpu", 8),
-                null)) {
-            assertEquals(8, seg.augment());
-            augmented = (float[]) seg.segmentPlane(ip, null).getPixels();
-        }
+        float[] plain = probability(card, 0, 1, ip);
+        float[] augmented = probability(card, 0, 8, ip);
         int agree = 0;
         double diff = 0;
         for (int i = 0; i < plain.length; i++) {
