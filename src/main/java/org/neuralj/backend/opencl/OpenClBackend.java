@@ -660,9 +660,7 @@ public final class OpenClBackend implements Backend {
         ConvKernel k = convKernel;
         if (k == ConvKernel.AUTO && g == C && M == C && s.strideW() == 1) { // depthwise / one channel: depthwise.cl
             int vw = Integer.getInteger("neuralj.opencl.depthwiseVW", 16);
-            int ry = Integer.getInteger("neuralj.opencl.depthwiseRY", 4);
-            run("depthwise.cl", "-DVW=" + vw + " -DRY=" + ry, "depthwise_conv2d",
-                    range((s.outW() + vw - 1) / vw, (s.outH() + ry - 1) / ry, (long) N * C), null, args);
+            run("depthwise.cl", "-DVW=" + vw, "depthwise_conv2d", range((s.outW() + vw - 1) / vw, s.outH(), (long) N * C), null, args);
             return y;
         }
         if (k == ConvKernel.AUTO) {

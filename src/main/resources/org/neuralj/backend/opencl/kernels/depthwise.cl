@@ -4,10 +4,7 @@
 // pixel; here a work-item computes VW neighbouring outputs of one row with vector loads and fma, so a
 // CPU driver (PoCL) runs it in SIMD registers and a GPU reads coalesced rows.
 //
-// A work-item does RY rows: on PoCL each work-item costs a fixed overhead that one row of a 3 x 3 filter
-// (9 vector fma) does not cover.
-//
-// global (ceil(outW / VW), ceil(outH / RY), N * C); x [N, C, H, W], w [C, 1, kH, kW], y [N, C, outH, outW]:
+// global (ceil(outW / VW), outH, N * C); x [N, C, H, W], w [C, 1, kH, kW], y [N, C, outH, outW]:
 // y[n][c][oy][ox] = act(bias[c] + sum_{ky,kx} x[n][c][oy*strideH - padTop + ky*dilationH][ox - padLeft + kx*dilationW]
 //                  * w[c][0][ky][kx]), zeros outside x. The argument list is conv2d_general's.
 #include "activation.cl"
@@ -16,21 +13,29 @@
 #define VW 8           // outputs per work-item (2, 4, 8 or 16)
 #endif
 
-#ifndef RY
-#define RY 4           // output rows per work-item
-#endif
-
 #define DW_CAT(a, b) a##b
 #define DW_XCAT(a, b) DW_CAT(a, b)
 #define floatV DW_XCAT(float, VW)
 #define vloadV DW_XCAT(vload, VW)
 #define vstoreV DW_XCAT(vstore, VW)
 
-// VW outputs of row oy from ox0 on.
-static void depthwise_row(__global const float* xc, __global const float* wc, __global float* yrow, const float b,
-                          const int ox0, const int oy, const int H, const int W, const int kH, const int kW, const int outW,
-                          const int strideH, const int padTop, const int padLeft, const int dilationH, const int dilationW,
-                          const int act, const float actA, const float actB) {
+__kernel void depthwise_conv2d(__global const float* x, __global const float* w, __global const float* bias,
+                               __global float* y,
+                               const int N, const int C, const int H, const int W,
+                               const int M, const int kH, const int kW,
+                               const int outH, const int outW,
+                               const int strideH, const int strideW, const int padTop, const int padLeft,
+                               const int dilationH, const int dilationW, const int groups,
+                               const int hasBias, const int act, const float actA, const float actB) {
+    const int ox0 = get_global_id(0) * VW;
+    const int oy = get_global_id(1);
+    const int nc = get_global_id(2);
+    if (ox0 >= outW || oy >= outH || nc >= N * C) return;
+    const int c = nc % C;
+    __global const float* xc = x + (size_t)nc * H * W;          // x[n][c]
+    __global const float* wc = w + (size_t)c * kH * kW;         // w[c][0]
+    __global float* yrow = y + ((size_t)nc * outH + oy) * outW;  // y[n][c][oy]
+    const float b = hasBias ? bias[c] : 0.0f;
     const int ixLo = ox0 - padLeft;                             // first input column read (kx = 0)
     const int ixHi = ox0 + VW - 1 - padLeft + (kW - 1) * dilationW;
     if (ox0 + VW <= outW && ixLo >= 0 && ixHi < W) {
@@ -68,27 +73,5 @@ static void depthwise_row(__global const float* xc, __global const float* wc, __
             }
         }
         yrow[ox] = apply_act(sum, act, actA, actB);
-    }
-}
-
-__kernel void depthwise_conv2d(__global const float* x, __global const float* w, __global const float* bias,
-                               __global float* y,
-                               const int N, const int C, const int H, const int W,
-                               const int M, const int kH, const int kW,
-                               const int outH, const int outW,
-                               const int strideH, const int strideW, const int padTop, const int padLeft,
-                               const int dilationH, const int dilationW, const int groups,
-                               const int hasBias, const int act, const float actA, const float actB) {
-    const int ox0 = get_global_id(0) * VW;
-    const int oy0 = get_global_id(1) * RY;
-    const int nc = get_global_id(2);
-    if (ox0 >= outW || oy0 >= outH || nc >= N * C) return;
-    const int c = nc % C;
-    __global const float* xc = x + (size_t)nc * H * W;          // x[n][c]
-    __global const float* wc = w + (size_t)c * kH * kW;         // w[c][0]
-    const float b = hasBias ? bias[c] : 0.0f;
-    for (int oy = oy0; oy < oy0 + RY && oy < outH; oy++) {
-        depthwise_row(xc, wc, y + ((size_t)nc * outH + oy) * outW, b, ox0, oy, H, W, kH, kW, outW, strideH, padTop, padLeft,
-                      dilationH, dilationW, act, actA, actB);
     }
 }
