@@ -143,17 +143,13 @@ final class TrainCommand implements Main.Command {
             }
             SegmentationTraining.Balance balance = null;
             if (args.flag("balance")) {
-                double strength = -1;
+                Function<Path, String> stratum = Datasets.groupsFromTable(Path.of(args.option("balance", null)),
+                        args.option("file-column", "file"), required(args, "balance-column"));
                 try {
-                    strength = Double.parseDouble(args.option("balance-strength", "1"));
-                } catch (NumberFormatException e) {
-                    // refused below
-                }
-                if (!(strength >= 0 && strength <= 1)) {
+                    balance = new SegmentationTraining.Balance(stratum, Double.parseDouble(args.option("balance-strength", "1")));
+                } catch (IllegalArgumentException e) { // not a number (NumberFormatException), or outside 0..1
                     throw new Main.UsageException("--balance-strength: a number from 0 (unbalanced) to 1 (equal shares)");
                 }
-                balance = new SegmentationTraining.Balance(Datasets.groupsFromTable(Path.of(args.option("balance", null)),
-                        args.option("file-column", "file"), required(args, "balance-column")), strength);
             } else if (args.flag("balance-column") || args.flag("balance-strength")) {
                 throw new Main.UsageException("--balance-column and --balance-strength go with --balance TABLE");
             }

@@ -58,7 +58,10 @@ final class Workspace {
         return row = grow(row, length);
     }
 
-    /** Rows of an intermediate result (linear resize: source rows interpolated across; a block of an implicit-GEMM convolution's output). */
+    /**
+     * Rows of an intermediate result (linear resize: source rows interpolated across; a convolution's output block
+     * on its way into y, from the implicit GEMM or a batch folded into one run of columns).
+     */
     float[] rows(int length) {
         return rows = grow(rows, length);
     }
