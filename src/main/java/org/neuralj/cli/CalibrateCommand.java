@@ -9,10 +9,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.neuralj.image.Json;
+import org.neuralj.image.ModelCard;
 import org.neuralj.image.Segmenter;
 import org.neuralj.train.data.Datasets;
 import org.neuralj.train.data.Sample;
 import org.neuralj.train.task.SeedCalibration;
+import org.neuralj.train.task.SegmentationTraining;
 
 /**
  * {@code neuralj calibrate --model NAME|FILE --images DIR --masks DIR [--write]}: picks a seed-channel model's
@@ -27,26 +29,34 @@ final class CalibrateCommand implements Main.Command {
 
     @Override
     public String usage() {
-        return "usage: neuralj calibrate --model NAME|FILE --images DIR --masks DIR [--write] [--augment N] [--backend B]\n"
+        return "usage: neuralj calibrate --model NAME|FILE --images DIR --masks DIR [--write] [--object-size] [--augment N] [--backend B]\n"
                 + "  Runs the model once per annotated image, then picks the foreground threshold, seed_threshold,\n"
                 + "  min_seed and min_area that give the best AP50 over them (the seeded watershed of --instances seeds).\n"
                 + "  The images in the card's training.validation_files are left out, so validation scores stay honest.\n"
                 + "  --write   store the settings in the model card (and how they were found under training.calibration);\n"
                 + "            without it the card is not touched. Prints one JSON object: before and after.\n"
+                + "  --object-size  (with --write) first measure the training masks' object size (median over the images\n"
+                + "            of each mask's area-weighted median inscribed diameter), store it as object_diameter with\n"
+                + "            rescale auto (see segment --diameter), then tune the settings on maps made that way\n"
                 + SegmentCommand.AUGMENT_USAGE
                 + "                 (with --write, N is stored too: the settings suit the averaged maps)";
     }
 
     @Override
     public void run(Args args, PrintStream out, PrintStream err) throws Exception {
-        args.flags("write");
-        args.allowOnly("model", "images", "masks", "write", "backend", "augment");
+        args.flags("write", "object-size");
+        args.allowOnly("model", "images", "masks", "write", "object-size", "backend", "augment");
+        if (args.flag("object-size") && !args.flag("write")) {
+            throw new Main.UsageException("--object-size stores the size in the card: give --write too");
+        }
         String model = args.option("model", null);
         if (model == null || !args.flag("images") || !args.flag("masks")) {
             throw new Main.UsageException("--model, --images and --masks are required");
         }
-        try (Segmenter seg = Segmenter.open(new Segmenter.Request(model, Segmenter.Output.LABELS, Segmenter.InstanceMethod.SEEDS, 0, 0,
-                Double.NaN, args.option("backend", "auto"), SegmentCommand.augmentOption(args)), null)) {
+        Segmenter.Request request = new Segmenter.Request(model, Segmenter.Output.LABELS, Segmenter.InstanceMethod.SEEDS, 0, 0,
+                Double.NaN, args.option("backend", "auto"), SegmentCommand.augmentOption(args));
+        Map<String, Object> sized = args.flag("object-size") ? measureObjectSize(request, args, err) : null;
+        try (Segmenter seg = Segmenter.open(request, null)) {
             if (!seg.hasSeeds()) {
                 throw new Main.UsageException(model + " has no seed channel (card key \"seed_channel\"): nothing to calibrate");
             }
@@ -54,25 +64,23 @@ final class CalibrateCommand implements Main.Command {
             if (args.flag("write") && cardFile == null) {
                 throw new Main.UsageException(model + " has no model card to write the settings into");
             }
-            Set<String> validation = new HashSet<>();
-            if (seg.card().training().get("validation_files") instanceof List<?> l) {
-                l.forEach(o -> validation.add(String.valueOf(o)));
-            } else {
-                err.println("note: the card records no training.validation_files: every image is used");
-            }
-            List<Sample> samples = Datasets.pairs(Path.of(args.option("images", null)), Path.of(args.option("masks", null)),
-                    seg.card().channels(), null, p -> !validation.contains(p.getFileName().toString()), 0);
+            List<Sample> samples = trainingSamples(seg, args, err);
+            int validation = seg.card().training().get("validation_files") instanceof List<?> l ? l.size() : 0;
             long t0 = System.nanoTime();
             SeedCalibration.Result r = SeedCalibration.calibrate(seg, samples, err::println);
             Map<String, Object> record = SeedCalibration.record(r, samples.size(), (System.nanoTime() - t0) / 1e9);
-            record.put("left_out_validation_images", validation.size());
+            record.put("left_out_validation_images", validation);
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("model", model);
+            if (sized != null) {
+                m.put("object_size", sized);
+                record.put("object_size", sized);
+            }
             m.putAll(record);
             if (args.flag("write")) {
                 record.put("command", "bin/neuralj calibrate --model " + model + " --images " + args.option("images", null)
                         + " --masks " + args.option("masks", null) + (args.flag("augment") ? " --augment " + seg.augment() : "")
-                        + " --write");
+                        + (sized != null ? " --object-size" : "") + " --write");
                 SeedCalibration.write(cardFile, r, record, seg.augment());
                 err.println("wrote the settings into " + cardFile + "; its validation metrics were measured with the old ones: "
                         + "run neuralj evaluate again");
@@ -81,5 +89,48 @@ final class CalibrateCommand implements Main.Command {
             err.printf(Locale.ROOT, "calibrate: AP50 %.4f -> %.4f on %d images (%s)%n", r.before().ap(0), r.after().ap(0), samples.size(),
                     SeedCalibration.describe(r.best()));
         }
+    }
+
+    /** The annotated images not in the card's validation split. */
+    private static List<Sample> trainingSamples(Segmenter seg, Args args, PrintStream err) {
+        Set<String> validation = new HashSet<>();
+        if (seg.card().training().get("validation_files") instanceof List<?> l) {
+            l.forEach(o -> validation.add(String.valueOf(o)));
+        } else {
+            err.println("note: the card records no training.validation_files: every image is used");
+        }
+        return Datasets.pairs(Path.of(args.option("images", null)), Path.of(args.option("masks", null)), seg.card().channels(), null,
+                p -> !validation.contains(p.getFileName().toString()), 0);
+    }
+
+    /**
+     * Measures the object size of the training masks (the images calibration uses: not the card's validation
+     * files) and writes it into the card with {@code rescale: auto}; what it did, for the record.
+     */
+    private static Map<String, Object> measureObjectSize(Segmenter.Request request, Args args, PrintStream err) {
+        Path cardFile;
+        List<Sample> samples;
+        try (Segmenter seg = Segmenter.open(request, null)) {
+            cardFile = seg.cardFile();
+            if (!seg.hasSeeds()) {
+                throw new Main.UsageException(request.model() + " has no seed channel (card key \"seed_channel\"): nothing to calibrate");
+            }
+            if (cardFile == null) {
+                throw new Main.UsageException(request.model() + " has no model card to write the object size into");
+            }
+            samples = trainingSamples(seg, args, err);
+        }
+        double d = SegmentationTraining.trainingObjectDiameter(samples);
+        double rounded = Math.round(d * 10) / 10.0;
+        ModelCard card = ModelCard.read(cardFile);
+        Map<String, Object> keys = new LinkedHashMap<>();
+        keys.put("object_diameter", rounded);
+        keys.put("rescale", "auto");
+        keys.put("rescale_tolerance", card.extra().get("rescale_tolerance") instanceof Number t ? t : Segmenter.DEFAULT_RESCALE_TOLERANCE);
+        card.withSettings(card.threshold(), keys).write(cardFile);
+        err.printf(Locale.ROOT, "object size: %.1f px (median over %d training masks); written with rescale auto%n", rounded, samples.size());
+        Map<String, Object> m = new LinkedHashMap<>(keys);
+        m.put("images", samples.size());
+        return m;
     }
 }

@@ -37,17 +37,18 @@ final class EvaluateCommand implements Main.Command {
     public String usage() {
         return "usage: neuralj evaluate --model NAME|FILE|otsu --images DIR --masks DIR [--files-from CARD.json]\n"
                 + "       [--instances auto|components|watershed|seeds] [--by TABLE --file-column C --group-column G] [--augment N]\n"
-                + "       [--backend B]\n"
+                + "       [--diameter auto|off|D] [--backend B]\n"
                 + "  --files-from   score only the validation files a training recorded in its card\n"
                 + "  --by           report per group too (e.g. DSB2018's MANIFEST.tsv, image_id, modality_guess)\n"
                 + SegmentCommand.AUGMENT_USAGE
+                + SegmentCommand.DIAMETER_USAGE
                 + "  Prints one JSON object: overall and per-group dice, ap50, f1_50, mean_ap_50_95.";
     }
 
     @Override
     public void run(Args args, PrintStream out, PrintStream err) throws Exception {
         args.flags();
-        args.allowOnly("model", "images", "masks", "files-from", "instances", "by", "file-column", "group-column", "backend", "augment");
+        args.allowOnly("model", "images", "masks", "files-from", "instances", "by", "file-column", "group-column", "backend", "augment", "diameter");
         String model = args.option("model", null);
         if (model == null || !args.flag("images") || !args.flag("masks")) {
             throw new Main.UsageException("--model, --images and --masks are required");
@@ -76,11 +77,11 @@ final class EvaluateCommand implements Main.Command {
         if (otsu && (method == Segmenter.InstanceMethod.SEEDS)) {
             throw new Main.UsageException("the Otsu baseline has no seeds: --instances components or watershed");
         }
-        if (otsu && args.flag("augment")) {
-            throw new Main.UsageException("the Otsu baseline runs no network: --augment does not apply");
+        if (otsu && (args.flag("augment") || args.flag("diameter"))) {
+            throw new Main.UsageException("the Otsu baseline runs no network: --augment and --diameter do not apply");
         }
         Segmenter seg = otsu ? null : Segmenter.open(new Segmenter.Request(model, Segmenter.Output.LABELS, method, 0, 0, Double.NaN,
-                args.option("backend", "auto"), SegmentCommand.augmentOption(args)), null);
+                args.option("backend", "auto"), SegmentCommand.augmentOption(args), SegmentCommand.rescaleOption(args)), null);
         try {
             // the images as the model takes them: RGB for a 3-channel model (read as grey, an RGB model trained on
             // colour would be scored on luminance only)

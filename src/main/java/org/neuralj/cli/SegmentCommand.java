@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import org.neuralj.image.ObjectScale;
 import org.neuralj.image.Segmenter;
 
 /**
@@ -20,7 +21,7 @@ final class SegmentCommand implements Main.Command {
     public String usage() {
         return "usage: neuralj segment --model NAME|FILE [--output labels|mask|prob] INPUT... OUTDIR\n"
                 + "       [--instances auto|components|watershed|seeds] [--threshold P] [--tile N] [--halo N] [--augment N]\n"
-                + "       [--backend B]\n"
+                + "       [--diameter auto|off|D] [--backend B]\n"
                 + "  --model        a model name (e.g. nuclei: its card NAME.json in sample-data/models, -Dneuralj.models\n"
                 + "                 or NEURALJ_MODELS) or an .onnx / .json file\n"
                 + "  --output       labels (default): 16-bit TIFF, 0 = background, 1..N objects; mask: 8-bit, 255 =\n"
@@ -32,6 +33,7 @@ final class SegmentCommand implements Main.Command {
                 + "  --tile N       tile side (default: the card's, else 512); each tile keeps a halo of the model's\n"
                 + "                 receptive field (computed from the graph; --halo below it is refused)\n"
                 + AUGMENT_USAGE
+                + DIAMETER_USAGE
                 + "  Stacks and time series are segmented plane by plane. Out of device memory halves the tile.\n"
                 + "  example: neuralj segment --model nuclei raw/ labels/\n"
                 + BatchOptions.USAGE.replace("  --output PATH   output folder (mirrors the input tree; names end in .tif), or, for one\n"
@@ -40,6 +42,21 @@ final class SegmentCommand implements Main.Command {
 
     static final String AUGMENT_USAGE = "  --augment N    test-time augmentation: average the network over N symmetries of each tile (1 off,\n"
             + "                 2, 4 or 8: flips, then 90-degree turns; N times the run time); default: the card's\n";
+
+    static final String DIAMETER_USAGE = "  --diameter D   the objects' size in the images, in pixels (their median inscribed diameter): each\n"
+            + "                 plane is resized so they match the training objects (card object_diameter) and the\n"
+            + "                 results resized back; auto measures it from a first pass and resizes only planes\n"
+            + "                 whose objects differ by more than the card's rescale_tolerance; off: never;\n"
+            + "                 default: the card's rescale\n";
+
+    /** --diameter auto|off|D (the card's choice when absent). */
+    static ObjectScale.Rescale rescaleOption(Args args) {
+        try {
+            return ObjectScale.Rescale.parse(args.option("diameter", null));
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageException("bad --diameter: " + e.getMessage());
+        }
+    }
 
     /** --augment N (0 when absent: the card's). */
     static int augmentOption(Args args) {
@@ -78,7 +95,7 @@ final class SegmentCommand implements Main.Command {
 
     @Override
     public void run(Args args, PrintStream out, PrintStream err) throws Exception {
-        BatchOptions.accept(args, List.of("model", "instances", "threshold", "tile", "halo", "backend", "augment"), List.of());
+        BatchOptions.accept(args, List.of("model", "instances", "threshold", "tile", "halo", "backend", "augment", "diameter"), List.of());
         String model = args.option("model", null);
         if (model == null) {
             throw new Main.UsageException("--model is required (a name such as nuclei, or an .onnx / .json file)");
@@ -109,7 +126,7 @@ final class SegmentCommand implements Main.Command {
         Segmenter.Request request;
         try {
             request = new Segmenter.Request(model, output, instances, tile, halo, threshold, args.option("backend", "auto"),
-                    augmentOption(args));
+                    augmentOption(args), rescaleOption(args));
         } catch (IllegalArgumentException e) {
             throw new Main.UsageException(e.getMessage());
         }

@@ -48,6 +48,8 @@ final class TrainCommand implements Main.Command {
                 + "                  --balance TABLE --balance-column COL: give each value of COL (e.g. DSB2018's\n"
                 + "                  modality_guess) the same share of the crops; files matched by --file-column;\n"
                 + "                  --balance-strength S (default 1): shares (share by area)^(1-S), 0 = unbalanced\n"
+                + "                  --rescale-objects: resize images whose nuclei are far from the set's median size\n"
+                + "                  (more than 1.5x either way) to it, and have Segment do the same (card rescale auto)\n"
                 + "  classifier:     --size N (input side, default 64) --base N (16) --stages N (residual stages, 2)\n"
                 + "  --patience N    stop when the validation metric (accuracy / Dice) has not improved for N epochs, and\n"
                 + "                  keep the best epoch's weights (default 0: run every epoch, keep the last)\n"
@@ -64,8 +66,8 @@ final class TrainCommand implements Main.Command {
 
     @Override
     public void run(Args args, PrintStream out, PrintStream err) throws Exception {
-        args.flags("no-seeds");
-        args.allowOnly("no-seeds", "images", "masks", "out", "epochs", "seed", "steps", "batch", "lr", "backend", "channels", "val", "groups",
+        args.flags("no-seeds", "rescale-objects");
+        args.allowOnly("no-seeds", "rescale-objects", "images", "masks", "out", "epochs", "seed", "steps", "batch", "lr", "backend", "channels", "val", "groups",
                 "file-column", "group-column", "name", "crop", "base", "depth", "limit", "every", "size", "stages", "data", "licence",
                 "from", "freeze", "patience", "elastic", "normalize", "balance", "balance-column", "balance-strength");
         String kind = args.positional(0, "segmentation or classifier");
@@ -160,7 +162,8 @@ final class TrainCommand implements Main.Command {
                     SegmentCommand.intOption(args, "channels", 1), epochs, steps, SegmentCommand.intOption(args, "batch", 4),
                     SegmentCommand.intOption(args, "crop", 128), SegmentCommand.intOption(args, "base", 16),
                     SegmentCommand.intOption(args, "depth", 2), lr, seed, val, SegmentCommand.intOption(args, "limit", 0), filter, groups,
-                    backend, info, !args.flag("no-seeds"), from, freeze, patience, elastic, normalization, balance), listener);
+                    backend, info, !args.flag("no-seeds"), from, freeze, patience, elastic, normalization, balance,
+                    args.flag("rescale-objects")), listener);
             out.println("wrote " + r.model() + " and " + r.cardFile());
         } else {
             if (args.flag("masks")) {
@@ -207,6 +210,11 @@ final class TrainCommand implements Main.Command {
             if (args.flag(n)) {
                 words.add("--" + n);
                 words.add(args.option(n, ""));
+            }
+        }
+        for (String flag : List.of("no-seeds", "rescale-objects")) {
+            if (args.flag(flag)) {
+                words.add("--" + flag);
             }
         }
         return words;

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import org.neuralj.backend.NeuralJException;
 import org.neuralj.image.ObjectMeasurements;
+import org.neuralj.image.ObjectScale;
 import org.neuralj.image.Segmenter;
 import org.scijava.ItemIO;
 import org.scijava.app.StatusService;
@@ -45,6 +46,10 @@ public class SegmentImageCommand extends ContextCommand {
             persist = false)
     private String augment = "model's";
 
+    @Parameter(label = "Object diameter", description = "model's, auto (measured from a first pass), off, or the objects' size in "
+            + "pixels: planes are resized so objects match the training size", required = false, persist = false)
+    private String diameter = "model's";
+
     @Parameter(label = "Backend", required = false, persist = false)
     private String backend = "auto";
 
@@ -74,7 +79,7 @@ public class SegmentImageCommand extends ContextCommand {
         boolean image = !"none".equals(output);
         try (Segmenter seg = Segmenter.open(new Segmenter.Request(model, image ? SegmentPlugin.parseOutput(output) : Segmenter.Output.LABELS,
                 Segmenter.InstanceMethod.valueOf(instances.toUpperCase(Locale.ROOT)), tile, 0, Double.NaN, backend,
-                SegmentPlugin.parseAugment(augment)), log == null ? null : log::info)) {
+                SegmentPlugin.parseAugment(augment), ObjectScale.Rescale.parse(diameter)), log == null ? null : log::info)) {
             Segmenter.Result r = seg.segment(this.image, add || display,
                     status == null ? null : f -> status.showProgress((int) (f * 100), 100));
             result = image ? r.image() : null;

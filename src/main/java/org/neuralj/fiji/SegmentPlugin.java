@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import org.neuralj.backend.NeuralJException;
 import org.neuralj.image.ObjectMeasurements;
+import org.neuralj.image.ObjectScale;
 import org.neuralj.image.Segmenter;
 
 /**
@@ -40,6 +41,7 @@ public class SegmentPlugin implements PlugIn {
         form.number("Halo (0 = receptive field)", 0, "px");
         form.number("Threshold (0 = model's)", macro ? 0 : Prefs.get(PREFS + "threshold", 0), "");
         form.choice("Augment (symmetries averaged per tile)", AUGMENT, macro ? AUGMENT[0] : Prefs.get(PREFS + "augment", AUGMENT[0]));
+        form.string("Diameter of objects (model's, auto, off or px)", macro ? "model's" : Prefs.get(PREFS + "diameter", "model's"));
         form.string("Backend", macro ? "auto" : Prefs.get(PREFS + "backend", "auto"));
         form.checkbox("Add to ROI Manager (one ROI per object)", !macro && Prefs.get(PREFS + "add", false));
         form.checkbox("Display results (label, area, centroid, mean)", !macro && Prefs.get(PREFS + "display", false));
@@ -53,6 +55,7 @@ public class SegmentPlugin implements PlugIn {
         int halo = (int) form.nextNumber();
         double threshold = form.nextNumber();
         String augment = form.nextString();
+        String diameter = form.nextString().trim();
         String backend = form.nextString().trim();
         boolean add = form.nextBoolean();
         boolean display = form.nextBoolean();
@@ -66,6 +69,7 @@ public class SegmentPlugin implements PlugIn {
             Prefs.set(PREFS + "instances", instances);
             Prefs.set(PREFS + "threshold", threshold);
             Prefs.set(PREFS + "augment", augment);
+            Prefs.set(PREFS + "diameter", diameter);
             Prefs.set(PREFS + "backend", backend);
             Prefs.set(PREFS + "add", add);
             Prefs.set(PREFS + "display", display);
@@ -77,7 +81,7 @@ public class SegmentPlugin implements PlugIn {
         }
         try (Segmenter seg = Segmenter.open(new Segmenter.Request(model, image ? parseOutput(output) : Segmenter.Output.LABELS,
                 Segmenter.InstanceMethod.valueOf(instances.toUpperCase(Locale.ROOT)), Math.max(0, tile), Math.max(0, halo),
-                threshold > 0 ? threshold : Double.NaN, backend, parseAugment(augment)), IJ::log)) { // 0: the card's threshold
+                threshold > 0 ? threshold : Double.NaN, backend, parseAugment(augment), ObjectScale.Rescale.parse(diameter)), IJ::log)) { // 0: the card's threshold
             long t0 = System.currentTimeMillis();
             Segmenter.Result result = seg.segment(imp, add || display, IJ::showProgress);
             IJ.showStatus("NeuralJ Segment: " + seg.card().name() + " on " + seg.backendName() + " in " + (System.currentTimeMillis() - t0)

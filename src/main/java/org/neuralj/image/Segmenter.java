@@ -41,10 +41,13 @@ public final class Segmenter implements AutoCloseable {
      * @param backend   auto, cpu, opencl, opencl:N
      * @param augment   test-time augmentation: symmetries of each tile averaged, 1 (off), 2, 4 or 8 (0: the
      *                  card's "augment", else 1); see {@link TestTimeAugmentation}
+     * @param rescale   whether planes are resized so their objects match the training data's size (null: the
+     *                  card's "rescale", else off); see {@link ObjectScale}
      */
     public record Request(String model, Output output, InstanceMethod instances, int tile, int halo, double threshold, String backend,
-                          int augment) {
+                          int augment, ObjectScale.Rescale rescale) {
         public Request {
+            rescale = rescale == null ? ObjectScale.Rescale.CARD : rescale;
             output = output == null ? Output.LABELS : output;
             instances = instances == null ? InstanceMethod.AUTO : instances;
             backend = backend == null || backend.isBlank() ? "auto" : backend;
@@ -56,9 +59,15 @@ public final class Segmenter implements AutoCloseable {
             }
         }
 
-        /** With the card's test-time augmentation. */
+        /** With the card's test-time augmentation and rescaling. */
         public Request(String model, Output output, InstanceMethod instances, int tile, int halo, double threshold, String backend) {
-            this(model, output, instances, tile, halo, threshold, backend, 0);
+            this(model, output, instances, tile, halo, threshold, backend, 0, null);
+        }
+
+        /** With the card's rescaling. */
+        public Request(String model, Output output, InstanceMethod instances, int tile, int halo, double threshold, String backend,
+                       int augment) {
+            this(model, output, instances, tile, halo, threshold, backend, augment, null);
         }
     }
 
@@ -217,6 +226,39 @@ public final class Segmenter implements AutoCloseable {
         return n;
     }
 
+    /**
+     * How planes are resized before the network: the request's choice, else the card's "rescale" ("auto"
+     * or "off"), else off. A diameter or auto needs the card's "object_diameter".
+     */
+    public ObjectScale.Rescale rescale() {
+        ObjectScale.Rescale r = request.rescale();
+        if (r.kind() == ObjectScale.Rescale.Kind.CARD) {
+            Object v = card.extra().get("rescale");
+            r = v instanceof String s && s.equals("auto") ? ObjectScale.Rescale.AUTO : ObjectScale.Rescale.OFF;
+        }
+        if (r.kind() != ObjectScale.Rescale.Kind.OFF && !(objectDiameter() > 0)) {
+            throw new NeuralJException(card.name() + ": the card records no \"object_diameter\" (the training objects' size), so "
+                    + "planes cannot be rescaled to it: use rescale off");
+        }
+        return r;
+    }
+
+    /** The training objects' median inscribed diameter in pixels (card key "object_diameter"; NaN: unknown). */
+    public double objectDiameter() {
+        return cardNumber("object_diameter", Double.NaN);
+    }
+
+    /** How far an estimated object size may be from the training one before auto rescales (card key "rescale_tolerance"). */
+    public double rescaleTolerance() {
+        double t = cardNumber("rescale_tolerance", DEFAULT_RESCALE_TOLERANCE);
+        if (!(t >= 1)) {
+            throw new NeuralJException(card.name() + ": card key \"rescale_tolerance\" is " + t + ": a size ratio, at least 1");
+        }
+        return t;
+    }
+
+    public static final double DEFAULT_RESCALE_TOLERANCE = 1.5;
+
     /** The threshold used: the request's, else the card's. */
     public double threshold() {
         return Double.isNaN(request.threshold()) ? card.threshold() : request.threshold();
@@ -246,6 +288,8 @@ public final class Segmenter implements AutoCloseable {
         ImageStack labelStack = separateLabels ? new ImageStack(input.getWidth(), input.getHeight()) : null;
         int n = in.getSize();
         int objects = 0;
+        double minFactor = Double.POSITIVE_INFINITY;
+        double maxFactor = 0;
         for (int z = 1; z <= n; z++) {
             int plane = z - 1;
             Plane result = segmentPlane(in.getProcessor(z), separateLabels,
@@ -253,10 +297,17 @@ public final class Segmenter implements AutoCloseable {
             if (result.labels() != null) {
                 objects += Instances.count(result.labels());
             }
+            minFactor = Math.min(minFactor, result.resized());
+            maxFactor = Math.max(maxFactor, result.resized());
             out.addSlice(in.getSliceLabel(z), result.output());
             if (separateLabels) {
                 labelStack.addSlice(in.getSliceLabel(z), result.labels());
             }
+        }
+        if (log != null && (minFactor != 1 || maxFactor != 1) && n > 0) {
+            log.accept(String.format(java.util.Locale.ROOT, "%s: resized by %s for the network (objects brought to the training size, %.0f px)",
+                    input.getTitle(), minFactor == maxFactor ? String.format(java.util.Locale.ROOT, "%.2f", minFactor)
+                            : String.format(java.util.Locale.ROOT, "%.2f to %.2f", minFactor, maxFactor), objectDiameter()));
         }
         if (log != null && (withLabels || request.output() == Output.LABELS)) {
             log.accept(input.getTitle() + ": " + objects + " object(s)");
@@ -295,8 +346,11 @@ public final class Segmenter implements AutoCloseable {
         return segmentPlane(ip, false, progress).output();
     }
 
-    /** One plane's output and, where asked for or the output itself, its labels (else null). */
-    public record Plane(ImageProcessor output, ImageProcessor labels) {
+    /**
+     * One plane's output and, where asked for or the output itself, its labels (else null), and the factor
+     * the plane was resized by for the network (1: not resized).
+     */
+    public record Plane(ImageProcessor output, ImageProcessor labels, double resized) {
     }
 
     /**
@@ -317,7 +371,7 @@ public final class Segmenter implements AutoCloseable {
         float[] prob = request.output() == Output.PROB ? new float[w * h] : null;
         byte[] mask = request.output() == Output.MASK || (labels && !seeded) ? new byte[w * h] : null;
         SeedMaps maps = seeded ? new SeedMaps(w, h, new byte[w * h], new byte[w * h]) : null;
-        run(ip, prob, mask, thr, maps, progress);
+        double resized = run(ip, prob, mask, thr, maps, progress);
         ImageProcessor labelled = null;
         if (seeded) {
             labelled = seedSettings().labels(maps);
@@ -331,7 +385,7 @@ public final class Segmenter implements AutoCloseable {
             case MASK -> new ByteProcessor(w, h, mask);
             case LABELS -> labelled;
         };
-        return new Plane(output, labelled);
+        return new Plane(output, labelled, resized);
     }
 
     /**
@@ -348,18 +402,17 @@ public final class Segmenter implements AutoCloseable {
     }
 
     /**
-     * Runs the network over one plane, tile by tile, filling what is not null: the foreground probability,
-     * the mask ({@code p > thr}) and the seed maps.
+     * Runs the network over one plane, filling what is not null: the foreground probability, the mask
+     * ({@code p > thr}) and the seed maps. Returns the factor the plane was resized by (1: not resized;
+     * see {@link #rescale()}): with auto, a first pass at the plane's own size measures its objects, and
+     * the plane runs again resized only when they differ from the training objects by more than the
+     * tolerance.
      */
-    private void run(ImageProcessor ip, float[] prob, byte[] mask, float thr, SeedMaps maps, DoubleConsumer progress) {
-        PlaneSource src = located.preprocess(PlaneSource.of(ip, card.channels(), card.greyAsRgb()));
-        NormalizationStats norm = NormalizationStats.of(card.normalization(), src, ip);
+    private double run(ImageProcessor ip, float[] prob, byte[] mask, float thr, SeedMaps maps, DoubleConsumer progress) {
         int w = ip.getWidth();
-        // out of device memory: smaller tiles, then the CPU
-        Tiler.TileModel model = TestTimeAugmentation.wrap(located.postprocess(runner), augment());
-        Tiler.Options options = new Tiler.Options(tile, halo, stride, false);
+        int h = ip.getHeight();
         byte[] level = maps == null ? null : maps.foreground();
-        Tiler.Sink fg = foreground((i, p) -> {
+        PixelWriter fg = (i, p) -> {
             if (prob != null) {
                 prob[i] = p;
             }
@@ -369,18 +422,82 @@ public final class Segmenter implements AutoCloseable {
             if (level != null) {
                 level[i] = (byte) Math.round(p * 255);
             }
-        }, w);
+        };
+        PixelWriter cores = maps == null ? null : (i, p) -> maps.cores()[i] = (byte) Math.round(255 * p);
+        ObjectScale.Rescale rescale = rescale();
+        double factor = switch (rescale.kind()) {
+            case DIAMETER -> Math.max(ObjectScale.MIN_FACTOR, Math.min(ObjectScale.MAX_FACTOR, objectDiameter() / rescale.diameter()));
+            case AUTO -> Double.NaN;
+            default -> 1;
+        };
+        if (Double.isNaN(factor)) {
+            byte[] objects = new byte[w * h];
+            float objectThreshold = (float) threshold();
+            DoubleConsumer first = progress == null ? null : half(progress, 0);
+            runResized(ip, 1, (i, p) -> {
+                fg.set(i, p);
+                objects[i] = p > objectThreshold ? (byte) 1 : 0;
+            }, cores, first);
+            factor = ObjectScale.factor(objectDiameter(), ObjectScale.medianDiameter(objects, w, h), rescaleTolerance());
+            if (factor == 1) {
+                return 1;
+            }
+            progress = progress == null ? null : half(progress, 0.5);
+        }
+        runResized(ip, factor, fg, cores, progress);
+        return factor;
+    }
+
+    /** Progress of one of two passes: {@code from} to {@code from} + 0.5. */
+    private static DoubleConsumer half(DoubleConsumer progress, double from) {
+        return f -> progress.accept(from + f / 2);
+    }
+
+    /** The network's maps of the plane resized by {@code factor}, brought back to the plane's size. */
+    private void runResized(ImageProcessor ip, double factor, PixelWriter fg, PixelWriter cores, DoubleConsumer progress) {
+        if (factor == 1) {
+            runTiles(ip, fg, cores, progress);
+            return;
+        }
+        ImageProcessor small = ObjectScale.resize(ip, factor);
+        int sw = small.getWidth();
+        int sh = small.getHeight();
+        float[] f = new float[sw * sh];
+        float[] c = cores == null ? null : new float[sw * sh];
+        runTiles(small, (i, p) -> f[i] = p, c == null ? null : (i, p) -> c[i] = p, progress);
+        int w = ip.getWidth();
+        int h = ip.getHeight();
+        copy(ObjectScale.resizeMap(f, sw, sh, w, h), fg);
+        if (c != null) {
+            copy(ObjectScale.resizeMap(c, sw, sh, w, h), cores);
+        }
+    }
+
+    private static void copy(float[] map, PixelWriter writer) {
+        for (int i = 0; i < map.length; i++) {
+            writer.set(i, map[i]);
+        }
+    }
+
+    /** The network over one plane at its own size, tile by tile: foreground and (when not null) core probabilities. */
+    private void runTiles(ImageProcessor ip, PixelWriter fgWriter, PixelWriter coreWriter, DoubleConsumer progress) {
+        PlaneSource src = located.preprocess(PlaneSource.of(ip, card.channels(), card.greyAsRgb()));
+        NormalizationStats norm = NormalizationStats.of(card.normalization(), src, ip);
+        int w = ip.getWidth();
+        // out of device memory: smaller tiles, then the CPU
+        Tiler.TileModel model = TestTimeAugmentation.wrap(located.postprocess(runner), augment());
+        Tiler.Options options = new Tiler.Options(tile, halo, stride, false);
+        Tiler.Sink fg = foreground(fgWriter, w);
         int sc = seedChannel();
-        Tiler.run(src, norm, model, options, maps == null ? fg : (t, o) -> {
+        Tiler.run(src, norm, model, options, coreWriter == null ? fg : (t, o) -> {
             fg.accept(t, o);
             int th = o.shape()[2], tw = o.shape()[3];
             float[] d = o.data();
-            byte[] cores = maps.cores();
             for (int y = 0; y < t.validHeight(); y++) {
                 int row = (sc * th + t.validY() + y) * tw + t.validX();
                 int dst = (t.outY() + y) * w + t.outX();
                 for (int x = 0; x < t.validWidth(); x++) {
-                    cores[dst + x] = (byte) Math.round(255 / (1 + Math.exp(-d[row + x]))); // core probability
+                    coreWriter.set(dst + x, (float) (1 / (1 + Math.exp(-d[row + x])))); // core probability
                 }
             }
         }, log, progress);

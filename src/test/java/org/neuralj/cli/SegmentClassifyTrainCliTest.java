@@ -246,6 +246,57 @@ class SegmentClassifyTrainCliTest {
     }
 
     @Test
+    void trainingWithRescaledObjectsRecordsTheSizeAndSegmentRescalesLikeIt(@TempDir Path tmp) throws Exception {
+        // the 8 disc images (radius 4-7) and 3 of them enlarged 3 times: those are brought back to the common size
+        Path images = tmp.resolve("images");
+        Path masks = tmp.resolve("masks");
+        discs(images, masks, 8, 48, 1);
+        for (int i = 0; i < 3; i++) {
+            for (Path folder : List.of(images, masks)) {
+                ImagePlus imp = IJ.openImage(folder.resolve("img" + i + ".tif").toString());
+                imp.getProcessor().setInterpolationMethod(folder == masks ? ij.process.ImageProcessor.NONE
+                        : ij.process.ImageProcessor.BILINEAR);
+                IJ.saveAsTiff(new ImagePlus("big", imp.getProcessor().resize(144, 144)), folder.resolve("big" + i + ".tif").toString());
+            }
+        }
+        Path model = tmp.resolve("sized.onnx");
+        CliRun r = neuralj("train", "segmentation", "--images", images.toString(), "--masks", masks.toString(), "--out", model.toString(),
+                "--epochs", "1", "--steps", "5", "--seed", "3", "--crop", "32", "--base", "4", "--depth", "1", "--val", "0",
+                "--backend", "cpu", "--rescale-objects");
+        assertEquals(0, r.code(), r.out() + r.err());
+        ModelCard card = ModelCard.read(tmp.resolve("sized.json"));
+        double reference = ((Number) card.extra().get("object_diameter")).doubleValue();
+        assertTrue(reference > 7 && reference < 15, "the small discs' size: " + reference);
+        assertEquals("auto", card.extra().get("rescale"));
+        String sizes = String.valueOf(card.training().get("object_sizes"));
+        assertTrue(sizes.startsWith("3 of 11 training images resized"), sizes);
+        assertTrue(String.valueOf(card.training().get("command")).contains("--rescale-objects"), card.training().toString());
+
+        // segment: given objects 3 times the training size, the plane is resized by a third for the network (auto, the
+        // card's default, is tested with a trained model in RescaleSegmentTest: five steps find no objects to measure)
+        r = neuralj("segment", "--model", model.toString(), "--backend", "cpu", "--diameter", String.valueOf(3 * reference),
+                images.resolve("big0.tif").toString(), tmp.resolve("auto").toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("big0.tif: resized by 0.33"), r.out());
+        ImagePlus labels = IJ.openImage(tmp.resolve("auto/big0.tif").toString());
+        assertEquals(144, labels.getWidth());
+        r = neuralj("segment", "--model", model.toString(), "--backend", "cpu", "--diameter", "off", images.resolve("big0.tif").toString(),
+                tmp.resolve("off").toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertFalse(r.out().contains("resized by"), r.out());
+        r = neuralj("segment", "--model", model.toString(), "--diameter", "large", images.toString(), tmp.resolve("x").toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--diameter"), r.err());
+        // a model whose card records no training size cannot rescale to it
+        r = neuralj("segment", "--model", segModel.toString(), "--diameter", "30", "--backend", "cpu", images.resolve("big0.tif").toString(),
+                tmp.resolve("y").toString());
+        assertTrue(r.code() != 0, r.out() + r.err());
+        assertTrue((r.out() + r.err()).contains("object_diameter"), r.out() + r.err());
+        r = neuralj("evaluate", "--model", "otsu", "--images", images.toString(), "--masks", masks.toString(), "--diameter", "auto");
+        assertEquals(2, r.code(), r.err());
+    }
+
+    @Test
     void classifyWritesOneRowPerImage(@TempDir Path tmp) throws Exception {
         Path csv = tmp.resolve("classes.csv");
         CliRun r = neuralj("classify", "--model", clsModel.toString(), "--csv", csv.toString(), "--backend", "cpu",

@@ -152,7 +152,7 @@ class RecordReplayTest {
                         "model=" + BLOB + ";normalization=percentile;sigmoid=true;backend=cpu", "image"),
                 new Scenario("devices", "NeuralJ Devices", "-", "-", "log"),
                 new Scenario("segment", "NeuralJ Segment...", NUCLEI_IMAGE,
-                        "model=sample-data/models/nuclei.json;output=labels;instances=components;threshold=0.4;augment=2;backend=cpu", "image"),
+                        "model=sample-data/models/nuclei.json;output=labels;instances=components;threshold=0.4;augment=2;diameter=auto;backend=cpu", "image"),
                 new Scenario("classify", "NeuralJ Classify...", CELL_IMAGE,
                         "model=sample-data/models/blood-cells.json;backend=cpu", "table:" + ClassifyPlugin.TABLE),
                 new Scenario("train-classifier", "NeuralJ Train Classifier...", "-",

@@ -53,7 +53,7 @@ class SegmentClassifyCommandsTest {
         try (Context context = new Context()) {
             CommandService commands = context.service(CommandService.class);
             CommandModule m = commands.run(SegmentImageCommand.class, true, "image", nuclei, "model", "sample-data/models/nuclei.json",
-                    "output", "labels", "instances", "auto", "tile", 256, "backend", "cpu").get();
+                    "output", "labels", "instances", "auto", "tile", 256, "diameter", "auto", "backend", "cpu").get();
             assertFalse(m.isCanceled(), String.valueOf(m.getCancelReason()));
             ImagePlus labels = (ImagePlus) m.getOutput("result");
             assertNotNull(labels);

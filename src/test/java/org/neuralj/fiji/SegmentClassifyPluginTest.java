@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.neuralj.image.Instances;
+import org.neuralj.image.ObjectScale;
 import org.neuralj.image.RoiClassification;
 
 /**
@@ -86,6 +87,25 @@ class SegmentClassifyPluginTest {
                 "model=[sample-data/models/nuclei.json] output=none instances=watershed tile=256 backend=cpu display");
         assertEquals(nuclei, current, "no new image");
         assertEquals(n, results.size());
+    }
+
+    @Test
+    void segmentBringsLargeNucleiToTheModelsSizeWithTheDiameterOption() {
+        ImagePlus nuclei = IJ.openImage("sample-data/images/synthetic-nuclei.tif");
+        nuclei.setRoi(256, 0, 256, 256);
+        nuclei = nuclei.crop();
+        String common = "model=[sample-data/models/nuclei.json] output=labels instances=auto tile=0 halo=0 threshold=0 backend=cpu";
+        int n = Instances.count(run(new SegmentPlugin(), "", nuclei, common + " diameter=off").getProcessor());
+        // the same nuclei three times larger: auto (the shipped card's default) shrinks the plane for the network
+        ImagePlus large = nuclei.resize(768, 768, "bilinear");
+        large.setTitle("large");
+        ImagePlus labels = run(new SegmentPlugin(), "", large, common + " diameter=[model's]");
+        assertEquals(768, labels.getWidth(), "labels at the image's own size");
+        int found = Instances.count(labels.getProcessor());
+        assertEquals(n, found, Math.max(2, n / 10), "the same nuclei found at 3x");
+        double d = ObjectScale.medianDiameter(labels.getProcessor());
+        int given = Instances.count(run(new SegmentPlugin(), "", large, common + " diameter=" + Math.round(d)).getProcessor());
+        assertEquals(n, given, Math.max(2, n / 10), "their diameter given in pixels");
     }
 
     @Test

@@ -26,6 +26,7 @@ import org.neuralj.image.Models;
 import org.neuralj.image.Normalization;
 import org.neuralj.image.NormalizationStats;
 import org.neuralj.image.ReceptiveField;
+import org.neuralj.image.ObjectScale;
 import org.neuralj.image.Segmenter;
 import org.neuralj.onnx.OnnxReader;
 import org.neuralj.train.Init;
@@ -73,18 +74,21 @@ public final class SegmentationTraining {
      *                      come from a watershed seeded by them, which splits touching nuclei
      * @param balance       shares of the crops per stratum of image files (e.g. their modality), see {@link Balance};
      *                      null: images drawn by area alone
+     * @param rescaleObjects resize training images whose objects differ from the training set's median size by more
+     *                      than {@link Segmenter#DEFAULT_RESCALE_TOLERANCE} to that size (see {@link ObjectScale}); the
+     *                      card then asks Segment to do the same (rescale auto)
      */
     public record Config(Path images, Path masks, Path out, String name, int channels, int epochs, int steps, int batch, int crop,
                          int base, int depth, float lr, long seed, double validation, int limit, Predicate<Path> filter,
                          Function<Path, String> groups, String backend, Map<String, Object> trainingInfo, boolean seeds,
                          Path from, List<String> freeze, int patience, double elastic, Normalization normalization,
-                         Balance balance) {
+                         Balance balance, boolean rescaleObjects) {
 
         public Config(Path images, Path masks, Path out, String name, int channels, int epochs, int steps, int batch, int crop, int base,
                       int depth, float lr, long seed, double validation, int limit, Predicate<Path> filter, Function<Path, String> groups,
                       String backend, Map<String, Object> trainingInfo, boolean seeds) {
             this(images, masks, out, name, channels, epochs, steps, batch, crop, base, depth, lr, seed, validation, limit, filter, groups,
-                    backend, trainingInfo, seeds, null, List.of(), 0, 0, Normalization.ZSCORE, null);
+                    backend, trainingInfo, seeds, null, List.of(), 0, 0, Normalization.ZSCORE, null, false);
         }
 
         public Config {
@@ -154,6 +158,11 @@ public final class SegmentationTraining {
             keys.put("seed_channel", 1);
         }
         keys.put("min_area", MIN_AREA);
+        if (trained.objectDiameter() > 0) {
+            keys.put("object_diameter", Math.round(trained.objectDiameter() * 10) / 10.0);
+            keys.put("rescale", "auto");
+            keys.put("rescale_tolerance", Segmenter.DEFAULT_RESCALE_TOLERANCE);
+        }
         if (trained.greyImages()) {
             keys.put(ModelCard.GREY_INPUT, "replicate"); // it learnt grey images as R = G = B: users' grey images go in the same way
         }
@@ -211,8 +220,10 @@ public final class SegmentationTraining {
     /**
      * What training leaves for the card and the validation: the training images are unreachable once it returns.
      * {@code greyImages}: an RGB model was trained on images with R = G = B among them (DSB2018's fluorescence PNGs).
+     * {@code objectDiameter}: the size training resized objects to (NaN: not rescaled).
      */
-    private record Trained(List<Sample> validation, int trainingImages, Map<String, Object> extra, boolean greyImages) {
+    private record Trained(List<Sample> validation, int trainingImages, Map<String, Object> extra, boolean greyImages,
+                           double objectDiameter) {
     }
 
     /**
@@ -221,12 +232,18 @@ public final class SegmentationTraining {
      */
     private static Trained train(Config c, TrainingListener l) {
         List<Sample> all = Datasets.pairs(c.images(), c.masks(), c.channels(), c.groups(), c.filter(), c.limit());
-        Split.Parts<Sample> parts = Split.byGroup(all, Sample::group, c.validation(), c.seed());
-        if (parts.train().isEmpty()) {
+        Split.Parts<Sample> split = Split.byGroup(all, Sample::group, c.validation(), c.seed());
+        List<Sample> validation = split.validation(); // as read: the whole-image validation runs Segment, which rescales itself
+        if (split.train().isEmpty()) {
             throw new NeuralJException("no training images left after the validation split");
         }
         l.log(String.format("%d image pairs: %d for training, %d for validation (split by group, seed %d)", all.size(),
-                parts.train().size(), parts.validation().size(), c.seed()));
+                split.train().size(), validation.size(), c.seed()));
+        Map<String, Object> extra = new LinkedHashMap<>();
+        double objectDiameter = c.rescaleObjects() ? trainingObjectDiameter(split.train()) : Double.NaN;
+        Split.Parts<Sample> parts = c.rescaleObjects()
+                ? new Split.Parts<>(rescaled(split.train(), objectDiameter, extra, l), rescaled(validation, objectDiameter, null, l))
+                : split;
         NormalizationStats[] stats = new NormalizationStats[parts.train().size()];
         byte[][] cores = new byte[parts.train().size()][];
         for (int i = 0; i < stats.length; i++) {
@@ -240,7 +257,6 @@ public final class SegmentationTraining {
         Random rng = new Random(c.seed());
         Augment aug = Augment.DEFAULT.withElastic(c.elastic());
         int s = c.crop();
-        Map<String, Object> extra = new LinkedHashMap<>();
         if (stratum != null) {
             extra.put("crop_shares", shares(parts.train(), pick, stratum));
             l.log("crops drawn per stratum: " + extra.get("crop_shares"));
@@ -282,7 +298,48 @@ public final class SegmentationTraining {
             }
         }
         boolean grey = c.channels() == 3 && parts.train().stream().anyMatch(SegmentationTraining::isGreyRgb);
-        return new Trained(List.copyOf(parts.validation()), parts.train().size(), extra, grey);
+        return new Trained(List.copyOf(validation), parts.train().size(), extra, grey, objectDiameter);
+    }
+
+    /** The median over images of each training mask's object size ({@link ObjectScale#medianDiameter}). */
+    public static double trainingObjectDiameter(List<Sample> samples) {
+        double[] d = samples.stream().mapToDouble(smp -> ObjectScale.medianDiameter(smp.labels(), smp.width(), smp.height()))
+                .filter(x -> x > 0).sorted().toArray();
+        if (d.length == 0) {
+            throw new NeuralJException("no objects in the training masks: nothing to measure their size by");
+        }
+        return d[d.length / 2];
+    }
+
+    /**
+     * The samples with those whose objects differ from {@code diameter} by more than the tolerance resized
+     * as Segment will resize such images (from their masks here, from a first pass there); {@code extra}
+     * (null: not recorded) gets how many were.
+     */
+    private static List<Sample> rescaled(List<Sample> samples, double diameter, Map<String, Object> extra, TrainingListener l) {
+        List<Sample> out = new java.util.ArrayList<>(samples.size());
+        int resized = 0;
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = 0;
+        for (Sample smp : samples) {
+            double f = ObjectScale.factor(diameter, ObjectScale.medianDiameter(smp.labels(), smp.width(), smp.height()),
+                    Segmenter.DEFAULT_RESCALE_TOLERANCE);
+            if (f != 1) {
+                resized++;
+                lo = Math.min(lo, f);
+                hi = Math.max(hi, f);
+                smp = smp.resized(f);
+            }
+            out.add(smp);
+        }
+        if (extra != null) {
+            String what = String.format(java.util.Locale.ROOT, "%d of %d training images resized (by %.2f to %.2f) so their objects' median "
+                    + "inscribed diameter is within %.2fx of %.1f px", resized, samples.size(), resized == 0 ? 1 : lo, resized == 0 ? 1 : hi,
+                    Segmenter.DEFAULT_RESCALE_TOLERANCE, diameter);
+            extra.put("object_sizes", what);
+            l.log(what);
+        }
+        return out;
     }
 
     /**
