@@ -99,7 +99,8 @@ final class CalibrateCommand implements Main.Command {
         } else {
             err.println("note: the card records no training.validation_files: every image is used");
         }
-        return Datasets.pairs(Path.of(args.option("images", null)), Path.of(args.option("masks", null)), seg.card().channels(), null,
+        return Datasets.pairs(Path.of(args.option("images", null)), Path.of(args.option("masks", null)), seg.card().channels(),
+                seg.card().rgbToGrey(), null,
                 p -> !validation.contains(p.getFileName().toString()), 0);
     }
 

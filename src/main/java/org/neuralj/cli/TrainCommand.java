@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
+import org.neuralj.image.GreyConversion;
 import org.neuralj.image.ModelCard;
 import org.neuralj.image.Normalization;
 import org.neuralj.train.data.Datasets;
@@ -50,6 +51,8 @@ final class TrainCommand implements Main.Command {
                 + "                  --balance-strength S (default 1): shares (share by area)^(1-S), 0 = unbalanced\n"
                 + "                  --rescale-objects: resize images whose nuclei are far from the set's median size\n"
                 + "                  (more than 1.5x either way) to it, and have Segment do the same (card rescale auto)\n"
+                + "                  --rgb-to-grey luminance|green: how a 1-channel model reads RGB images (default\n"
+                + "                  luminance; green keeps more of H&E nuclei's contrast); the card records it\n"
                 + "  classifier:     --size N (input side, default 64) --base N (16) --stages N (residual stages, 2)\n"
                 + "  --patience N    stop when the validation metric (accuracy / Dice) has not improved for N epochs, and\n"
                 + "                  keep the best epoch's weights (default 0: run every epoch, keep the last)\n"
@@ -69,7 +72,7 @@ final class TrainCommand implements Main.Command {
         args.flags("no-seeds", "rescale-objects");
         args.allowOnly("no-seeds", "rescale-objects", "images", "masks", "out", "epochs", "seed", "steps", "batch", "lr", "backend", "channels", "val", "groups",
                 "file-column", "group-column", "name", "crop", "base", "depth", "limit", "every", "size", "stages", "data", "licence",
-                "from", "freeze", "patience", "elastic", "normalize", "balance", "balance-column", "balance-strength");
+                "from", "freeze", "patience", "elastic", "normalize", "balance", "balance-column", "balance-strength", "rgb-to-grey");
         String kind = args.positional(0, "segmentation or classifier");
         if (args.positional().size() > 1) {
             throw new Main.UsageException("unexpected word '" + args.positional().get(1) + "'");
@@ -163,7 +166,7 @@ final class TrainCommand implements Main.Command {
                     SegmentCommand.intOption(args, "crop", 128), SegmentCommand.intOption(args, "base", 16),
                     SegmentCommand.intOption(args, "depth", 2), lr, seed, val, SegmentCommand.intOption(args, "limit", 0), filter, groups,
                     backend, info, !args.flag("no-seeds"), from, freeze, patience, elastic, normalization, balance,
-                    args.flag("rescale-objects")), listener);
+                    args.flag("rescale-objects"), rgbToGrey(args)), listener);
             out.println("wrote " + r.model() + " and " + r.cardFile());
         } else {
             if (args.flag("masks")) {
@@ -201,7 +204,16 @@ final class TrainCommand implements Main.Command {
 
     private static final List<String> RECORDED = List.of("images", "masks", "out", "epochs", "seed", "steps", "batch", "lr", "channels",
             "val", "groups", "file-column", "group-column", "name", "crop", "base", "depth", "limit", "every", "size", "stages", "backend",
-            "from", "freeze", "patience", "elastic", "normalize", "balance", "balance-column", "balance-strength");
+            "from", "freeze", "patience", "elastic", "normalize", "balance", "balance-column", "balance-strength", "rgb-to-grey");
+
+    /** --rgb-to-grey luminance|green (luminance when absent). */
+    private static GreyConversion rgbToGrey(Args args) {
+        try {
+            return GreyConversion.parse(args.option("rgb-to-grey", "luminance"), "--rgb-to-grey");
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageException(e.getMessage());
+        }
+    }
 
     /** The options given, in a fixed order, for the card's "command" (data/licence texts left out). */
     private static List<String> commandLine(Args args) {

@@ -237,6 +237,18 @@ public record ModelCard(String name, Task task, String model, String axes, int c
     }
 
     /** Whether a grey image is fed to this 3-channel model as R = G = B (card key "grey_input": "replicate"). */
+    /** How RGB images reach a one-channel model (key "rgb_to_grey"; default luminance). */
+    public GreyConversion rgbToGrey() {
+        Object v = extra.get(RGB_TO_GREY);
+        try {
+            return v == null ? GreyConversion.LUMINANCE : GreyConversion.parse(String.valueOf(v), name + ": card key \"" + RGB_TO_GREY + "\"");
+        } catch (IllegalArgumentException e) {
+            throw new NeuralJException(e.getMessage());
+        }
+    }
+
+    public static final String RGB_TO_GREY = "rgb_to_grey";
+
     public boolean greyAsRgb() {
         return channels == 3 && "replicate".equals(extra.get(GREY_INPUT));
     }

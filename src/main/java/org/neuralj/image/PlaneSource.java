@@ -50,6 +50,11 @@ public interface PlaneSource {
      * {@code "grey_input": "replicate"}) instead of being refused.
      */
     static PlaneSource of(ImageProcessor ip, int channels, boolean greyAsRgb) {
+        return of(ip, channels, greyAsRgb, GreyConversion.LUMINANCE);
+    }
+
+    /** As {@link #of(ImageProcessor, int, boolean)}, an RGB plane given to a one-channel model seen by {@code grey}. */
+    static PlaneSource of(ImageProcessor ip, int channels, boolean greyAsRgb, GreyConversion grey) {
         requireFinite(ip);
         if (channels == 3) {
             if (!(ip instanceof ColorProcessor cp)) {
@@ -67,7 +72,11 @@ public interface PlaneSource {
             throw new org.neuralj.backend.ShapeMismatchException("the model expects " + channels
                     + " input channels; NeuralJ feeds a grey plane (1 channel) or an RGB plane (3 channels)");
         }
-        // RGB: ColorProcessor.getf is the luminance (as ImageTensors)
+        if (ip instanceof ColorProcessor) { // RGB: its luminance or the card's channel (getf would give the packed integer)
+            float[] v = grey.values(ip);
+            int w = ip.getWidth();
+            return of(w, ip.getHeight(), 1, (c, x, y) -> v[y * w + x]);
+        }
         return of(ip.getWidth(), ip.getHeight(), 1, (c, x, y) -> ip.getf(x, y));
     }
 

@@ -110,6 +110,7 @@ public final class Segmenter implements AutoCloseable {
             throw new NeuralJException(loc.onnx().getFileName() + ": the card says " + card.channels() + " input channel(s), the model "
                     + channels);
         }
+        card.rgbToGrey(); // a bad value is named now, not at the first image
         ReceptiveField rf = ReceptiveField.of(model, channels, 256);
         int stride = Math.max(rf.stride(), card.stride());
         int needed = Math.max(rf.radius(), card.halo());
@@ -481,7 +482,7 @@ public final class Segmenter implements AutoCloseable {
 
     /** The network over one plane at its own size, tile by tile: foreground and (when not null) core probabilities. */
     private void runTiles(ImageProcessor ip, PixelWriter fgWriter, PixelWriter coreWriter, DoubleConsumer progress) {
-        PlaneSource src = located.preprocess(PlaneSource.of(ip, card.channels(), card.greyAsRgb()));
+        PlaneSource src = located.preprocess(PlaneSource.of(ip, card.channels(), card.greyAsRgb(), card.rgbToGrey()));
         NormalizationStats norm = NormalizationStats.of(card.normalization(), src, ip);
         int w = ip.getWidth();
         // out of device memory: smaller tiles, then the CPU

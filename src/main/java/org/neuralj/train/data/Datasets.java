@@ -1,5 +1,7 @@
 package org.neuralj.train.data;
 
+import org.neuralj.image.GreyConversion;
+
 import ij.ImagePlus;
 import ij.process.ColorProcessor;
 import ij.process.ImageProcessor;
@@ -64,6 +66,12 @@ public final class Datasets {
      */
     public static List<Sample> pairs(Path images, Path masks, int channels, Function<Path, String> group,
                                      java.util.function.Predicate<Path> filter, int limit) {
+        return pairs(images, masks, channels, GreyConversion.LUMINANCE, group, filter, limit);
+    }
+
+    /** As {@link #pairs(Path, Path, int, Function, java.util.function.Predicate, int)}, RGB images read for one channel by {@code grey}. */
+    public static List<Sample> pairs(Path images, Path masks, int channels, GreyConversion grey, Function<Path, String> group,
+                                     java.util.function.Predicate<Path> filter, int limit) {
         List<Path> files = imageFiles(images);
         if (files.isEmpty()) {
             throw new NeuralJException("no images in " + images);
@@ -87,7 +95,7 @@ public final class Datasets {
             if (m == null) {
                 throw new NeuralJException("no mask for " + f + " in " + masks + " (expected " + stem(f) + ".tif/.png/...)");
             }
-            Sample img = read(f, channels, group == null ? stem(f) : group.apply(f), -1);
+            Sample img = read(f, channels, grey, group == null ? stem(f) : group.apply(f), -1);
             ImagePlus mp = open(m);
             if (mp.getWidth() != img.width() || mp.getHeight() != img.height()) {
                 throw new NeuralJException("mask " + m + " is " + mp.getWidth() + "x" + mp.getHeight() + " but image " + f + " is "
@@ -148,6 +156,11 @@ public final class Datasets {
 
     /** One image as [C][H][W] raw values (RGB: 3 channels R, G, B, or luminance for 1 channel). */
     public static Sample read(Path f, int channels, String group, int classIndex) {
+        return read(f, channels, GreyConversion.LUMINANCE, group, classIndex);
+    }
+
+    /** As {@link #read(Path, int, String, int)}, an RGB image read for one channel by {@code grey}. */
+    public static Sample read(Path f, int channels, GreyConversion grey, String group, int classIndex) {
         ImagePlus imp = open(f);
         ImageProcessor ip = imp.getProcessor();
         int w = ip.getWidth(), h = ip.getHeight();
@@ -163,9 +176,7 @@ public final class Datasets {
                 px[2 * w * h + i] = rgb[i] & 0xff;
             }
         } else {
-            for (int i = 0; i < w * h; i++) {
-                px[i] = ip.getf(i);
-            }
+            px = grey.values(ip); // RGB: luminance or one channel (getf would give the packed integer)
         }
         imp.close();
         return new Sample(f.toString(), group, channels, h, w, px, null, classIndex);

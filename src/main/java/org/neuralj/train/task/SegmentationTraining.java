@@ -26,6 +26,7 @@ import org.neuralj.image.Models;
 import org.neuralj.image.Normalization;
 import org.neuralj.image.NormalizationStats;
 import org.neuralj.image.ReceptiveField;
+import org.neuralj.image.GreyConversion;
 import org.neuralj.image.ObjectScale;
 import org.neuralj.image.Segmenter;
 import org.neuralj.onnx.OnnxReader;
@@ -77,24 +78,28 @@ public final class SegmentationTraining {
      * @param rescaleObjects resize training images whose objects differ from the training set's median size by more
      *                      than {@link Segmenter#DEFAULT_RESCALE_TOLERANCE} to that size (see {@link ObjectScale}); the
      *                      card then asks Segment to do the same (rescale auto)
+     * @param rgbToGrey     how RGB images are read for a one-channel model (null: luminance); the card records it
      */
     public record Config(Path images, Path masks, Path out, String name, int channels, int epochs, int steps, int batch, int crop,
                          int base, int depth, float lr, long seed, double validation, int limit, Predicate<Path> filter,
                          Function<Path, String> groups, String backend, Map<String, Object> trainingInfo, boolean seeds,
                          Path from, List<String> freeze, int patience, double elastic, Normalization normalization,
-                         Balance balance, boolean rescaleObjects) {
+                         Balance balance, boolean rescaleObjects, GreyConversion rgbToGrey) {
 
         public Config(Path images, Path masks, Path out, String name, int channels, int epochs, int steps, int batch, int crop, int base,
                       int depth, float lr, long seed, double validation, int limit, Predicate<Path> filter, Function<Path, String> groups,
                       String backend, Map<String, Object> trainingInfo, boolean seeds) {
             this(images, masks, out, name, channels, epochs, steps, batch, crop, base, depth, lr, seed, validation, limit, filter, groups,
-                    backend, trainingInfo, seeds, null, List.of(), 0, 0, Normalization.ZSCORE, null, false);
+                    backend, trainingInfo, seeds, null, List.of(), 0, 0, Normalization.ZSCORE, null, false, null);
         }
 
         public Config {
             freeze = TrainingRuns.checkedFreeze(from, freeze);
             if (normalization == null) {
                 normalization = Normalization.ZSCORE;
+            }
+            if (rgbToGrey == null) {
+                rgbToGrey = GreyConversion.LUMINANCE;
             }
             if (from != null) {
                 // the source's architecture wins: its weights only fit a network of the same shape
@@ -163,6 +168,9 @@ public final class SegmentationTraining {
             keys.put("rescale", "auto");
             keys.put("rescale_tolerance", Segmenter.DEFAULT_RESCALE_TOLERANCE);
         }
+        if (c.rgbToGrey() != GreyConversion.LUMINANCE) {
+            keys.put(ModelCard.RGB_TO_GREY, c.rgbToGrey().key());
+        }
         if (trained.greyImages()) {
             keys.put(ModelCard.GREY_INPUT, "replicate"); // it learnt grey images as R = G = B: users' grey images go in the same way
         }
@@ -191,7 +199,7 @@ public final class SegmentationTraining {
     private static ModelCard calibrate(Config c, Path cardFile, List<Sample> validation, TrainingListener l) {
         Set<String> held = new HashSet<>();
         validation.forEach(v -> held.add(v.file()));
-        List<Sample> training = Datasets.pairs(c.images(), c.masks(), c.channels(), c.groups(), c.filter(), c.limit()).stream()
+        List<Sample> training = Datasets.pairs(c.images(), c.masks(), c.channels(), c.rgbToGrey(), c.groups(), c.filter(), c.limit()).stream()
                 .filter(smp -> !held.contains(smp.file())).toList();
         l.log("calibrating the instance settings on the " + training.size() + " training images");
         long t0 = System.nanoTime();
@@ -231,7 +239,7 @@ public final class SegmentationTraining {
      * the heap: a DSB2018 run holds ~1 GB of them) can be collected before the whole-image validation.
      */
     private static Trained train(Config c, TrainingListener l) {
-        List<Sample> all = Datasets.pairs(c.images(), c.masks(), c.channels(), c.groups(), c.filter(), c.limit());
+        List<Sample> all = Datasets.pairs(c.images(), c.masks(), c.channels(), c.rgbToGrey(), c.groups(), c.filter(), c.limit());
         Split.Parts<Sample> split = Split.byGroup(all, Sample::group, c.validation(), c.seed());
         List<Sample> validation = split.validation(); // as read: the whole-image validation runs Segment, which rescales itself
         if (split.train().isEmpty()) {
