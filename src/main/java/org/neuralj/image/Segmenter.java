@@ -427,7 +427,7 @@ public final class Segmenter implements AutoCloseable {
         PixelWriter cores = maps == null ? null : (i, p) -> maps.cores()[i] = (byte) Math.round(255 * p);
         ObjectScale.Rescale rescale = rescale();
         double factor = switch (rescale.kind()) {
-            case DIAMETER -> Math.max(ObjectScale.MIN_FACTOR, Math.min(ObjectScale.MAX_FACTOR, objectDiameter() / rescale.diameter()));
+            case DIAMETER -> ObjectScale.factor(objectDiameter(), rescale.diameter(), 1); // as given: no tolerance
             case AUTO -> Double.NaN;
             default -> 1;
         };
