@@ -170,15 +170,44 @@ public final class ObjectScale {
     static ImageProcessor resize(ImageProcessor ip, double factor) {
         int w = Math.max(1, (int) Math.round(ip.getWidth() * factor));
         int h = Math.max(1, (int) Math.round(ip.getHeight() * factor));
-        ImageProcessor src = ip.duplicate();
+        java.awt.Rectangle roi = ip.getRoi();
+        // no copy of the (possibly huge) plane unless a ROI would narrow what resize reads
+        ImageProcessor src = roi.width == ip.getWidth() && roi.height == ip.getHeight() ? ip : ip.duplicate();
+        int interpolation = src.getInterpolationMethod();
         src.setInterpolationMethod(ImageProcessor.BILINEAR);
-        return src.resize(w, h, factor < 1);
+        try {
+            return src.resize(w, h, factor < 1);
+        } finally {
+            src.setInterpolationMethod(interpolation);
+        }
     }
 
-    /** A map of {@code w0 x h0} values brought to {@code w x h} (bilinear). */
-    static float[] resizeMap(float[] map, int w0, int h0, int w, int h) {
-        FloatProcessor fp = new FloatProcessor(w0, h0, map);
-        fp.setInterpolationMethod(ImageProcessor.BILINEAR);
-        return (float[]) fp.resize(w, h).getPixels();
+    /**
+     * A map of {@code w0 x h0} values brought to {@code w x h} (bilinear, pixel centres aligned, edges held),
+     * each value handed to {@code out} with its index: the full-size map is never held, so a plane of any size
+     * costs only its resized maps.
+     */
+    static void resizeInto(float[] map, int w0, int h0, int w, int h, Segmenter.PixelWriter out) {
+        int[] x0 = new int[w];
+        float[] fx = new float[w];
+        for (int x = 0; x < w; x++) {
+            double sx = Math.max(0, Math.min(w0 - 1, (x + 0.5) * w0 / w - 0.5));
+            x0[x] = Math.min((int) sx, Math.max(0, w0 - 2));
+            fx[x] = (float) (sx - x0[x]);
+        }
+        for (int y = 0; y < h; y++) {
+            double sy = Math.max(0, Math.min(h0 - 1, (y + 0.5) * h0 / h - 0.5));
+            int y0 = Math.min((int) sy, Math.max(0, h0 - 2));
+            float fy = (float) (sy - y0);
+            int r0 = y0 * w0;
+            int r1 = Math.min(y0 + 1, h0 - 1) * w0;
+            for (int x = 0; x < w; x++) {
+                int a = x0[x];
+                int b = Math.min(a + 1, w0 - 1);
+                float top = map[r0 + a] + fx[x] * (map[r0 + b] - map[r0 + a]);
+                float bottom = map[r1 + a] + fx[x] * (map[r1 + b] - map[r1 + a]);
+                out.set(y * w + x, top + fy * (bottom - top));
+            }
+        }
     }
 }

@@ -468,15 +468,9 @@ public final class Segmenter implements AutoCloseable {
         runTiles(small, (i, p) -> f[i] = p, c == null ? null : (i, p) -> c[i] = p, progress);
         int w = ip.getWidth();
         int h = ip.getHeight();
-        copy(ObjectScale.resizeMap(f, sw, sh, w, h), fg);
+        ObjectScale.resizeInto(f, sw, sh, w, h, fg);
         if (c != null) {
-            copy(ObjectScale.resizeMap(c, sw, sh, w, h), cores);
-        }
-    }
-
-    private static void copy(float[] map, PixelWriter writer) {
-        for (int i = 0; i < map.length; i++) {
-            writer.set(i, map[i]);
+            ObjectScale.resizeInto(c, sw, sh, w, h, cores);
         }
     }
 

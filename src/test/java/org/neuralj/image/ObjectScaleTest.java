@@ -101,10 +101,22 @@ class ObjectScaleTest {
         assertTrue(half.getStatistics().stdDev < 0.1, "averaged: " + half.getStatistics().stdDev);
         float[] constant = new float[10 * 8];
         java.util.Arrays.fill(constant, 0.7f);
-        float[] back = ObjectScale.resizeMap(constant, 10, 8, 25, 20);
-        assertEquals(25 * 20, back.length);
+        float[] back = new float[25 * 20];
+        java.util.Arrays.fill(back, Float.NaN);
+        ObjectScale.resizeInto(constant, 10, 8, 25, 20, (i, v) -> back[i] = v);
         for (float v : back) {
-            assertEquals(0.7f, v, 1e-6f);
+            assertEquals(0.7f, v, 1e-6f, "every pixel written, the value kept");
+        }
+        // a ramp along x stays a ramp: pixel centres aligned (x' = (x + 0.5) * 10 / 40 - 0.5), edges held
+        float[] ramp = new float[10 * 3];
+        for (int i = 0; i < ramp.length; i++) {
+            ramp[i] = i % 10;
+        }
+        float[] wide = new float[40 * 6];
+        ObjectScale.resizeInto(ramp, 10, 3, 40, 6, (i, v) -> wide[i] = v);
+        for (int x = 0; x < 40; x++) {
+            double expected = Math.max(0, Math.min(9, (x + 0.5) / 4 - 0.5));
+            assertEquals(expected, wide[5 * 40 + x], 1e-5, "x " + x);
         }
     }
 
