@@ -55,16 +55,20 @@ final class CalibrateCommand implements Main.Command {
         }
         Segmenter.Request request = new Segmenter.Request(model, Segmenter.Output.LABELS, Segmenter.InstanceMethod.SEEDS, 0, 0,
                 Double.NaN, args.option("backend", "auto"), SegmentCommand.augmentOption(args));
-        Map<String, Object> sized = args.flag("object-size") ? measureObjectSize(request, args, err) : null;
-        try (Segmenter seg = Segmenter.open(request, null)) {
-            if (!seg.hasSeeds()) {
-                throw new Main.UsageException(model + " has no seed channel (card key \"seed_channel\"): nothing to calibrate");
+        List<Sample> samples = null;
+        Map<String, Object> sized = null;
+        if (args.flag("object-size")) {
+            try (Segmenter seg = openChecked(request, args)) {
+                samples = trainingSamples(seg, args, err);
+                sized = writeObjectSize(seg, samples, err);
             }
+        }
+        // opened (again) once the object size is in the card: the settings are then tuned on maps made with it
+        try (Segmenter seg = openChecked(request, args)) {
             Path cardFile = seg.cardFile();
-            if (args.flag("write") && cardFile == null) {
-                throw new Main.UsageException(model + " has no model card to write the settings into");
+            if (samples == null) {
+                samples = trainingSamples(seg, args, err);
             }
-            List<Sample> samples = trainingSamples(seg, args, err);
             int validation = seg.card().training().get("validation_files") instanceof List<?> l ? l.size() : 0;
             long t0 = System.nanoTime();
             SeedCalibration.Result r = SeedCalibration.calibrate(seg, samples, err::println);
@@ -104,32 +108,28 @@ final class CalibrateCommand implements Main.Command {
                 p -> !validation.contains(p.getFileName().toString()), 0);
     }
 
+    /** The model opened for calibration, refused when it has no seed channel or, with --write, no card. */
+    private static Segmenter openChecked(Segmenter.Request request, Args args) {
+        Segmenter seg = Segmenter.open(request, null);
+        String problem = !seg.hasSeeds() ? " has no seed channel (card key \"seed_channel\"): nothing to calibrate"
+                : args.flag("write") && seg.cardFile() == null ? " has no model card to write the settings into" : null;
+        if (problem != null) {
+            seg.close();
+            throw new Main.UsageException(request.model() + problem);
+        }
+        return seg;
+    }
+
     /**
      * Measures the object size of the training masks (the images calibration uses: not the card's validation
      * files) and writes it into the card with {@code rescale: auto}; what it did, for the record.
      */
-    private static Map<String, Object> measureObjectSize(Segmenter.Request request, Args args, PrintStream err) {
-        Path cardFile;
-        List<Sample> samples;
-        try (Segmenter seg = Segmenter.open(request, null)) {
-            cardFile = seg.cardFile();
-            if (!seg.hasSeeds()) {
-                throw new Main.UsageException(request.model() + " has no seed channel (card key \"seed_channel\"): nothing to calibrate");
-            }
-            if (cardFile == null) {
-                throw new Main.UsageException(request.model() + " has no model card to write the object size into");
-            }
-            samples = trainingSamples(seg, args, err);
-        }
-        double d = SegmentationTraining.trainingObjectDiameter(samples);
-        double rounded = Math.round(d * 10) / 10.0;
-        ModelCard card = ModelCard.read(cardFile);
-        Map<String, Object> keys = new LinkedHashMap<>();
-        keys.put("object_diameter", rounded);
-        keys.put("rescale", "auto");
-        keys.put("rescale_tolerance", card.extra().get("rescale_tolerance") instanceof Number t ? t : Segmenter.DEFAULT_RESCALE_TOLERANCE);
-        card.withSettings(card.threshold(), keys).write(cardFile);
-        err.printf(Locale.ROOT, "object size: %.1f px (median over %d training masks); written with rescale auto%n", rounded, samples.size());
+    private static Map<String, Object> writeObjectSize(Segmenter seg, List<Sample> samples, PrintStream err) {
+        Map<String, Object> keys = Segmenter.rescaleKeys(SegmentationTraining.trainingObjectDiameter(samples), seg.rescaleTolerance());
+        ModelCard card = ModelCard.read(seg.cardFile());
+        card.withSettings(card.threshold(), keys).write(seg.cardFile());
+        err.printf(Locale.ROOT, "object size: %.1f px (median over %d training masks); written with rescale auto%n",
+                ((Number) keys.get(Segmenter.OBJECT_DIAMETER)).doubleValue(), samples.size());
         Map<String, Object> m = new LinkedHashMap<>(keys);
         m.put("images", samples.size());
         return m;

@@ -87,7 +87,8 @@ final class EvaluateCommand implements Main.Command {
             // the images as the model takes them: RGB for a 3-channel model (read as grey, an RGB model trained on
             // colour would be scored on luminance only)
             List<Sample> samples = Datasets.pairs(Path.of(args.option("images", null)), Path.of(args.option("masks", null)),
-                    otsu ? 1 : seg.card().channels(), otsu ? GreyConversion.LUMINANCE : seg.card().rgbToGrey(), null, keep == null ? null : p -> keep.contains(p.getFileName().toString()), 0);
+                    otsu ? 1 : seg.card().channels(), otsu ? GreyConversion.LUMINANCE : seg.card().rgbToGrey(), null,
+                    keep == null ? null : p -> keep.contains(p.getFileName().toString()), 0);
             Function<Path, String> by = args.flag("by") ? Datasets.groupsFromTable(Path.of(args.option("by", null)),
                     args.option("file-column", "file"), args.option("group-column", "group")) : null;
             score(samples, seg, watershed, by, method, model, out);

@@ -51,8 +51,8 @@ final class TrainCommand implements Main.Command {
                 + "                  --balance-strength S (default 1): shares (share by area)^(1-S), 0 = unbalanced\n"
                 + "                  --rescale-objects: resize images whose nuclei are far from the set's median size\n"
                 + "                  (more than 1.5x either way) to it, and have Segment do the same (card rescale auto)\n"
-                + "                  --rgb-to-grey luminance|green: how a 1-channel model reads RGB images (default\n"
-                + "                  luminance; green keeps more of H&E nuclei's contrast); the card records it\n"
+                + "                  --rgb-to-grey luminance|red|green: how a 1-channel model reads RGB images\n"
+                + "                  (default luminance; green keeps more of H&E nuclei's contrast); the card records it\n"
                 + "  classifier:     --size N (input side, default 64) --base N (16) --stages N (residual stages, 2)\n"
                 + "  --patience N    stop when the validation metric (accuracy / Dice) has not improved for N epochs, and\n"
                 + "                  keep the best epoch's weights (default 0: run every epoch, keep the last)\n"
@@ -206,7 +206,7 @@ final class TrainCommand implements Main.Command {
             "val", "groups", "file-column", "group-column", "name", "crop", "base", "depth", "limit", "every", "size", "stages", "backend",
             "from", "freeze", "patience", "elastic", "normalize", "balance", "balance-column", "balance-strength", "rgb-to-grey");
 
-    /** --rgb-to-grey luminance|green (luminance when absent). */
+    /** --rgb-to-grey luminance|red|green (luminance when absent). */
     private static GreyConversion rgbToGrey(Args args) {
         try {
             return GreyConversion.parse(args.option("rgb-to-grey", "luminance"), "--rgb-to-grey");

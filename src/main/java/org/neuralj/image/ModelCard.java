@@ -236,7 +236,6 @@ public record ModelCard(String name, Task task, String model, String axes, int c
         return extra.get(SHA256) instanceof String h ? h : null;
     }
 
-    /** Whether a grey image is fed to this 3-channel model as R = G = B (card key "grey_input": "replicate"). */
     /** How RGB images reach a one-channel model (key "rgb_to_grey"; default luminance). */
     public GreyConversion rgbToGrey() {
         Object v = extra.get(RGB_TO_GREY);
@@ -249,6 +248,7 @@ public record ModelCard(String name, Task task, String model, String axes, int c
 
     public static final String RGB_TO_GREY = "rgb_to_grey";
 
+    /** Whether a grey image is fed to this 3-channel model as R = G = B (card key "grey_input": "replicate"). */
     public boolean greyAsRgb() {
         return channels == 3 && "replicate".equals(extra.get(GREY_INPUT));
     }

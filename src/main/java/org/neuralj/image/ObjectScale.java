@@ -142,11 +142,7 @@ public final class ObjectScale {
 
     /** The median inscribed diameter of a label or binary mask image's foreground (label &gt; 0). */
     public static double medianDiameter(ImageProcessor labels) {
-        byte[] m = new byte[labels.getPixelCount()];
-        for (int i = 0; i < m.length; i++) {
-            m[i] = labels.getf(i) > 0 ? (byte) 1 : 0;
-        }
-        return medianDiameter(m, labels.getWidth(), labels.getHeight());
+        return medianDiameter(Instances.values(labels), labels.getWidth(), labels.getHeight());
     }
 
     /**
@@ -167,7 +163,7 @@ public final class ObjectScale {
     }
 
     /** The plane resized by {@code factor} (bilinear; averaged when shrinking, so textures do not alias). */
-    static ImageProcessor resize(ImageProcessor ip, double factor) {
+    public static ImageProcessor resize(ImageProcessor ip, double factor) {
         int w = Math.max(1, (int) Math.round(ip.getWidth() * factor));
         int h = Math.max(1, (int) Math.round(ip.getHeight() * factor));
         java.awt.Rectangle roi = ip.getRoi();

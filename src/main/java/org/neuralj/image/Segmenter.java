@@ -5,7 +5,9 @@ import ij.ImageStack;
 import ij.process.ByteProcessor;
 import ij.process.FloatProcessor;
 import ij.process.ImageProcessor;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.DoubleConsumer;
 import org.neuralj.backend.NeuralJException;
@@ -234,7 +236,7 @@ public final class Segmenter implements AutoCloseable {
     public ObjectScale.Rescale rescale() {
         ObjectScale.Rescale r = request.rescale();
         if (r.kind() == ObjectScale.Rescale.Kind.CARD) {
-            Object v = card.extra().get("rescale");
+            Object v = card.extra().get(RESCALE);
             r = v instanceof String s && s.equals("auto") ? ObjectScale.Rescale.AUTO : ObjectScale.Rescale.OFF;
         }
         if (r.kind() != ObjectScale.Rescale.Kind.OFF && !(objectDiameter() > 0)) {
@@ -246,12 +248,12 @@ public final class Segmenter implements AutoCloseable {
 
     /** The training objects' median inscribed diameter in pixels (card key "object_diameter"; NaN: unknown). */
     public double objectDiameter() {
-        return cardNumber("object_diameter", Double.NaN);
+        return cardNumber(OBJECT_DIAMETER, Double.NaN);
     }
 
     /** How far an estimated object size may be from the training one before auto rescales (card key "rescale_tolerance"). */
     public double rescaleTolerance() {
-        double t = cardNumber("rescale_tolerance", DEFAULT_RESCALE_TOLERANCE);
+        double t = cardNumber(RESCALE_TOLERANCE, DEFAULT_RESCALE_TOLERANCE);
         if (!(t >= 1)) {
             throw new NeuralJException(card.name() + ": card key \"rescale_tolerance\" is " + t + ": a size ratio, at least 1");
         }
@@ -259,6 +261,22 @@ public final class Segmenter implements AutoCloseable {
     }
 
     public static final double DEFAULT_RESCALE_TOLERANCE = 1.5;
+
+    public static final String OBJECT_DIAMETER = "object_diameter";
+    static final String RESCALE = "rescale";
+    static final String RESCALE_TOLERANCE = "rescale_tolerance";
+
+    /**
+     * The card keys that make Segment rescale planes to objects of {@code diameter} pixels (rounded to 0.1)
+     * whenever theirs are more than {@code tolerance} off: what training and calibration write.
+     */
+    public static Map<String, Object> rescaleKeys(double diameter, double tolerance) {
+        Map<String, Object> keys = new LinkedHashMap<>();
+        keys.put(OBJECT_DIAMETER, Math.round(diameter * 10) / 10.0);
+        keys.put(RESCALE, "auto");
+        keys.put(RESCALE_TOLERANCE, tolerance);
+        return keys;
+    }
 
     /** The threshold used: the request's, else the card's. */
     public double threshold() {

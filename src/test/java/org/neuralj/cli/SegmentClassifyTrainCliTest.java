@@ -424,6 +424,21 @@ class SegmentClassifyTrainCliTest {
                 data.resolve("images/img0.tif").toString(), tmp.resolve("out").toString());
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(Files.exists(tmp.resolve("out/img0.tif")), r.out() + r.err());
+
+        // --object-size: the training masks' size goes into the card with rescale auto, recorded with the calibration
+        r = neuralj("calibrate", "--model", tmp.resolve("discs.json").toString(), "--images", data.resolve("images").toString(),
+                "--masks", data.resolve("masks").toString(), "--backend", "cpu", "--object-size");
+        assertEquals(2, r.code(), "--object-size needs --write: " + r.err());
+        r = neuralj("calibrate", "--model", tmp.resolve("discs.json").toString(), "--images", data.resolve("images").toString(),
+                "--masks", data.resolve("masks").toString(), "--backend", "cpu", "--object-size", "--write");
+        assertEquals(0, r.code(), r.out() + r.err());
+        card = ModelCard.read(tmp.resolve("discs.json"));
+        double size = ((Number) card.extra().get("object_diameter")).doubleValue();
+        assertTrue(size > 7 && size < 15, "discs of radius 4-7: " + size);
+        assertEquals("auto", card.extra().get("rescale"));
+        Map<?, ?> record = (Map<?, ?>) card.training().get("calibration");
+        assertEquals(size, ((Number) ((Map<?, ?>) record.get("object_size")).get("object_diameter")).doubleValue());
+        assertTrue(String.valueOf(record.get("command")).endsWith("--object-size --write"), record.toString());
     }
 
     @Test

@@ -1,7 +1,5 @@
 package org.neuralj.train.data;
 
-import org.neuralj.image.GreyConversion;
-
 import ij.ImagePlus;
 import ij.process.ColorProcessor;
 import ij.process.ImageProcessor;
@@ -18,6 +16,7 @@ import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.neuralj.backend.NeuralJException;
+import org.neuralj.image.GreyConversion;
 import org.neuralj.image.Instances;
 
 /**

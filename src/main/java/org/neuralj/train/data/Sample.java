@@ -1,5 +1,7 @@
 package org.neuralj.train.data;
 
+import org.neuralj.image.ObjectScale;
+
 /**
  * One training image: pixels [C][H][W] (raw values), and either a label map [H][W] (segmentation: 0 =
  * background, 1..N = objects, or 1 = foreground for binary masks) or a class index (classification).
@@ -19,9 +21,8 @@ public record Sample(String file, String group, int channels, int height, int wi
         float[] p = new float[channels * w * h];
         for (int c = 0; c < channels; c++) {
             float[] plane = java.util.Arrays.copyOfRange(pixels, c * width * height, (c + 1) * width * height);
-            ij.process.FloatProcessor fp = new ij.process.FloatProcessor(width, height, plane);
-            fp.setInterpolationMethod(ij.process.ImageProcessor.BILINEAR);
-            System.arraycopy((float[]) fp.resize(w, h, factor < 1).getPixels(), 0, p, c * w * h, w * h);
+            ij.process.ImageProcessor resized = ObjectScale.resize(new ij.process.FloatProcessor(width, height, plane), factor);
+            System.arraycopy((float[]) resized.getPixels(), 0, p, c * w * h, w * h);
         }
         int[] l = new int[w * h];
         for (int y = 0; y < h; y++) {

@@ -164,9 +164,7 @@ public final class SegmentationTraining {
         }
         keys.put("min_area", MIN_AREA);
         if (trained.objectDiameter() > 0) {
-            keys.put("object_diameter", Math.round(trained.objectDiameter() * 10) / 10.0);
-            keys.put("rescale", "auto");
-            keys.put("rescale_tolerance", Segmenter.DEFAULT_RESCALE_TOLERANCE);
+            keys.putAll(Segmenter.rescaleKeys(trained.objectDiameter(), Segmenter.DEFAULT_RESCALE_TOLERANCE));
         }
         if (c.rgbToGrey() != GreyConversion.LUMINANCE) {
             keys.put(ModelCard.RGB_TO_GREY, c.rgbToGrey().key());
