@@ -4,6 +4,7 @@
 //   conv2d_general  one work-item per output: the plain reference, any size.
 //   conv2d_tiled    each work-item keeps OC_TILE output channels x X_TILE x positions in registers.
 #include "activation.cl"
+#include "conv_args.cl"
 
 #ifndef OC_TILE
 #define OC_TILE 8      // output channels per work-item (tiled kernel)
@@ -16,14 +17,7 @@
 #endif
 
 // global (outW, outH, N*M); y[n][m][oy][ox] = act(bias[m] + sum_{c,ky,kx} x[n][g*Cg+c][iy][ix] * w[m][c][ky][kx])
-__kernel void conv2d_general(__global const float* x, __global const float* w, __global const float* bias,
-                             __global float* y,
-                             const int N, const int C, const int H, const int W,
-                             const int M, const int kH, const int kW,
-                             const int outH, const int outW,
-                             const int strideH, const int strideW, const int padTop, const int padLeft,
-                             const int dilationH, const int dilationW, const int groups,
-                             const int hasBias, const int act, const float actA, const float actB) {
+__kernel void conv2d_general(CONV_ARGS) {
     const int ox = get_global_id(0);
     const int oy = get_global_id(1);
     const int nm = get_global_id(2);
@@ -52,14 +46,7 @@ __kernel void conv2d_general(__global const float* x, __global const float* w, _
 // for output channels m0 .. m0+OC_TILE-1 of one group. Padding is handled by a clamped load and a
 // select (no branch per pixel); channels past the group's end compute a duplicate and are not stored.
 __kernel __attribute__((reqd_work_group_size(WG_X, 1, 1)))
-void conv2d_tiled(__global const float* x, __global const float* w, __global const float* bias,
-                  __global float* y,
-                  const int N, const int C, const int H, const int W,
-                  const int M, const int kH, const int kW,
-                  const int outH, const int outW,
-                  const int strideH, const int strideW, const int padTop, const int padLeft,
-                  const int dilationH, const int dilationW, const int groups,
-                  const int hasBias, const int act, const float actA, const float actB) {
+void conv2d_tiled(CONV_ARGS) {
     const int lx = get_local_id(0);
     const int oxBase = get_group_id(0) * (WG_X * X_TILE) + lx;
     const int oy = get_global_id(1);
@@ -174,14 +161,7 @@ inline floatv load_lanes(__global const float* row, int ix, int step, int W) {
     return VLOAD(0, v);
 }
 
-__kernel void conv2d_vec(__global const float* x, __global const float* w, __global const float* bias,
-                         __global float* y,
-                         const int N, const int C, const int H, const int W,
-                         const int M, const int kH, const int kW,
-                         const int outH, const int outW,
-                         const int strideH, const int strideW, const int padTop, const int padLeft,
-                         const int dilationH, const int dilationW, const int groups,
-                         const int hasBias, const int act, const float actA, const float actB) {
+__kernel void conv2d_vec(CONV_ARGS) {
     const int Cg = C / groups, Mg = M / groups;
     const int mTiles = (Mg + VEC_OC - 1) / VEC_OC;
     // the channel tiles of one x position are neighbours in dimension 0, so they run one after another on a

@@ -4,16 +4,10 @@
 // [ix*strideW - padLeft + kx*dilationW]; so y[oy] gathers iy = (oy + padTop - ky*dilationH) / strideH
 // where that division is exact and iy lies inside x. Then bias and activation.
 #include "activation.cl"
+#include "conv_args.cl"
 
 // global (outW, outH, N*M)
-__kernel void conv_transpose2d(__global const float* x, __global const float* w, __global const float* bias,
-                               __global float* y,
-                               const int N, const int C, const int H, const int W,
-                               const int M, const int kH, const int kW,
-                               const int outH, const int outW,
-                               const int strideH, const int strideW, const int padTop, const int padLeft,
-                               const int dilationH, const int dilationW, const int groups,
-                               const int hasBias, const int act, const float actA, const float actB) {
+__kernel void conv_transpose2d(CONV_ARGS) {
     const int ox = get_global_id(0);
     const int oy = get_global_id(1);
     const int nm = get_global_id(2);

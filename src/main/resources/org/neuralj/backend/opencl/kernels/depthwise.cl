@@ -6,8 +6,9 @@
 //
 // global (ceil(outW / VW), outH, N * C); x [N, C, H, W], w [C, 1, kH, kW], y [N, C, outH, outW]:
 // y[n][c][oy][ox] = act(bias[c] + sum_{ky,kx} x[n][c][oy*strideH - padTop + ky*dilationH][ox - padLeft + kx*dilationW]
-//                  * w[c][0][ky][kx]), zeros outside x. The argument list is conv2d_general's.
+//                  * w[c][0][ky][kx]), zeros outside x. The arguments: CONV_ARGS (conv_args.cl).
 #include "activation.cl"
+#include "conv_args.cl"
 
 #ifndef VW
 #define VW 8           // outputs per work-item (2, 4, 8 or 16)
@@ -19,14 +20,7 @@
 #define vloadV DW_XCAT(vload, VW)
 #define vstoreV DW_XCAT(vstore, VW)
 
-__kernel void depthwise_conv2d(__global const float* x, __global const float* w, __global const float* bias,
-                               __global float* y,
-                               const int N, const int C, const int H, const int W,
-                               const int M, const int kH, const int kW,
-                               const int outH, const int outW,
-                               const int strideH, const int strideW, const int padTop, const int padLeft,
-                               const int dilationH, const int dilationW, const int groups,
-                               const int hasBias, const int act, const float actA, const float actB) {
+__kernel void depthwise_conv2d(CONV_ARGS) {
     const int ox0 = get_global_id(0) * VW;
     const int oy = get_global_id(1);
     const int nc = get_global_id(2);
