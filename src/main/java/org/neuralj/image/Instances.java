@@ -121,6 +121,11 @@ public final class Instances {
      * @param minSeed   smaller seeds are noise: dropped (their pixels are flooded by a neighbour)
      */
     public static ImageProcessor seededWatershed(byte[] prob, byte[] core, int w, int h, int threshold, int seedLevel, int minSeed) {
+        return relabel(seededWatershedLabels(prob, core, w, h, threshold, seedLevel, minSeed), w, h);
+    }
+
+    /** As {@link #seededWatershed}, the labels as they come (any numbering, 0 = background). */
+    static int[] seededWatershedLabels(byte[] prob, byte[] core, int w, int h, int threshold, int seedLevel, int minSeed) {
         byte[] seedMask = new byte[w * h];
         for (int i = 0; i < seedMask.length; i++) {
             seedMask[i] = (core[i] & 0xff) > seedLevel && (prob[i] & 0xff) > threshold ? (byte) 255 : 0;
@@ -179,7 +184,7 @@ public final class Instances {
                 }
             }
         }
-        return relabel(label, w, h);
+        return label;
     }
 
     private static void push(int[][] bucket, int[] size, int level, int i) {
@@ -191,50 +196,160 @@ public final class Instances {
         bucket[level][size[level]++] = i;
     }
 
-    /** Objects smaller than {@code minArea} pixels removed, the rest renumbered 1..N (raster order). */
+    /**
+     * Objects smaller than {@code minArea} pixels removed, the rest renumbered 1..N (raster order of their
+     * first pixel). Needs arrays of the label count only, besides the result.
+     */
     public static ImageProcessor removeSmall(ImageProcessor labels, int minArea) {
         if (minArea <= 1) {
             return labels;
         }
         int n = labels.getPixelCount();
-        java.util.Map<Integer, Integer> area = new java.util.HashMap<>();
+        int[] area = new int[count(labels) + 1];
+        for (int i = 0; i < n; i++) {
+            area[(int) labels.getf(i)]++;
+        }
+        int[] id = new int[area.length];
+        Numbered out = new Numbered(labels.getWidth(), labels.getHeight());
         for (int i = 0; i < n; i++) {
             int l = (int) labels.getf(i);
-            if (l != 0) {
-                area.merge(l, 1, Integer::sum);
+            if (l != 0 && area[l] >= minArea) {
+                if (id[l] == 0) {
+                    id[l] = out.next();
+                }
+                out.set(i, id[l]);
             }
         }
-        int[] out = new int[n];
-        for (int i = 0; i < n; i++) {
-            int l = (int) labels.getf(i);
-            out[i] = l != 0 && area.get(l) >= minArea ? l : 0;
+        return out.image();
+    }
+
+    /** Labels a window of rows: any numbering, 0 = background, {@code band.rows()} rows of the plane's width. */
+    @FunctionalInterface
+    public interface WindowLabeller {
+        int[] labels(Bands.Band band);
+    }
+
+    /**
+     * The instance labels of a {@code w x h} plane, made band by band ({@link Bands#forObjects}) so a plane of
+     * any size needs only its result and one band's maps: each object is taken from the band that owns its
+     * top row, objects under {@code minArea} pixels are dropped, the rest numbered 1..N in raster order of
+     * their first pixel. A plane of one band gives exactly the labeller's objects. Objects that reach a
+     * band window's cut edge (taller than {@link Bands#OBJECT_MARGIN}) are counted to {@code warn}.
+     */
+    public static ImageProcessor label(int w, int h, int minArea, WindowLabeller labeller, java.util.function.Consumer<String> warn) {
+        Numbered out = new Numbered(w, h);
+        int cut = 0;
+        for (Bands.Band band : Bands.forObjects(w, h)) {
+            int[] local = labeller.labels(band);
+            int max = 0;
+            for (int l : local) {
+                max = Math.max(max, l);
+            }
+            int[] first = new int[max + 1];
+            java.util.Arrays.fill(first, -1);
+            int[] area = new int[max + 1];
+            boolean[] reachesEdge = new boolean[max + 1];
+            for (int i = 0; i < local.length; i++) {
+                int l = local[i];
+                if (l != 0) {
+                    if (first[l] < 0) {
+                        first[l] = i;
+                    }
+                    area[l]++;
+                    reachesEdge[l] |= band.cutEdge(i / w, h);
+                }
+            }
+            int[] id = new int[max + 1];
+            int offset = band.y0() * w;
+            for (int i = 0; i < local.length; i++) {
+                int l = local[i];
+                if (l == 0) {
+                    continue;
+                }
+                if (first[l] == i && band.owns(i / w) && area[l] >= Math.max(1, minArea)) {
+                    id[l] = out.next();
+                    if (reachesEdge[l]) {
+                        cut++;
+                    }
+                }
+                if (id[l] != 0 && out.get(offset + i) == 0) {
+                    out.set(offset + i, id[l]);
+                }
+            }
         }
-        return relabel(out, labels.getWidth(), labels.getHeight());
+        if (cut > 0 && warn != null) {
+            warn.accept(cut + " object(s) reach past the " + Bands.OBJECT_MARGIN + " rows read around each band of this large plane "
+                    + "and may be cut there");
+        }
+        return out.image();
+    }
+
+    /** A label image being numbered 1, 2, ...: 16-bit, turned 32-bit when a label passes 65535. */
+    private static final class Numbered {
+        private final int w;
+        private final int h;
+        private short[] s;
+        private float[] f;
+        private int next;
+
+        Numbered(int w, int h) {
+            this.w = w;
+            this.h = h;
+            this.s = new short[w * h];
+        }
+
+        int next() {
+            next++;
+            if (next == 65536) {
+                f = new float[s.length];
+                for (int i = 0; i < s.length; i++) {
+                    f[i] = s[i] & 0xffff;
+                }
+                s = null;
+            }
+            return next;
+        }
+
+        int get(int i) {
+            return f != null ? (int) f[i] : s[i] & 0xffff;
+        }
+
+        void set(int i, int label) {
+            if (f != null) {
+                f[i] = label;
+            } else {
+                s[i] = (short) label;
+            }
+        }
+
+        ImageProcessor image() {
+            if (f != null) {
+                return new FloatProcessor(w, h, f);
+            }
+            ShortProcessor sp = new ShortProcessor(w, h, s, null);
+            sp.setMinAndMax(0, Math.max(1, next));
+            return sp;
+        }
     }
 
     /** Labels renumbered 1..N in raster order of first appearance, 16-bit (32-bit beyond 65535). */
     static ImageProcessor relabel(int[] label, int w, int h) {
-        java.util.Map<Integer, Integer> map = new java.util.HashMap<>();
-        int[] out = new int[label.length];
+        int max = 0;
+        for (int l : label) {
+            max = Math.max(max, l);
+        }
+        int[] id = new int[max + 1];
+        Numbered out = new Numbered(w, h);
         for (int i = 0; i < label.length; i++) {
-            if (label[i] != 0) {
-                out[i] = map.computeIfAbsent(label[i], k -> map.size() + 1);
+            int l = label[i];
+            if (l != 0) {
+                if (id[l] == 0) {
+                    id[l] = out.next();
+                }
+                out.set(i, id[l]);
             }
         }
-        if (map.size() > 65535) {
-            float[] f = new float[out.length];
-            for (int i = 0; i < f.length; i++) {
-                f[i] = out[i];
-            }
-            return new FloatProcessor(w, h, f);
-        }
-        short[] s = new short[out.length];
-        for (int i = 0; i < s.length; i++) {
-            s[i] = (short) out[i];
-        }
-        ShortProcessor sp = new ShortProcessor(w, h, s, null);
-        sp.setMinAndMax(0, Math.max(1, map.size()));
-        return sp;
+        return out.image();
     }
 
     /** A label image's values as ints, row-major (what {@code Metrics.Counts} and {@code Sample} hold). */

@@ -86,46 +86,64 @@ public final class ObjectScale {
      * or NaN when there are none.
      */
     public static double medianDiameter(byte[] mask, int width, int height) {
-        ByteProcessor m = new ByteProcessor(width, height);
-        byte[] b = (byte[]) m.getPixels();
-        for (int i = 0; i < b.length; i++) {
-            b[i] = mask[i] != 0 ? (byte) 255 : 0;
-        }
-        FloatProcessor edm = new ij.plugin.filter.EDM().makeFloatEDM(m, 0, false);
-        ImageProcessor components = Instances.components(m);
-        int n = (int) components.getStatistics().max;
-        if (n == 0) {
-            return Double.NaN;
-        }
-        float[] deepest = new float[n + 1];
-        int[] area = new int[n + 1];
-        for (int i = 0; i < b.length; i++) {
-            int c = (int) components.getf(i);
-            if (c > 0) {
-                area[c]++;
-                deepest[c] = Math.max(deepest[c], edm.getf(i));
-            }
-        }
-        // weighted by area: the size of the objects most of the foreground belongs to, not of the specks
-        long[] order = new long[n];
-        long total = 0;
+        // per component: its deepest distance to the background and its area, band by band on a huge plane
+        float[] deepest = new float[64];
+        int[] area = new int[64];
         int k = 0;
-        for (int c = 1; c <= n; c++) {
-            if (area[c] >= MIN_AREA) {
-                order[k++] = ((long) Float.floatToIntBits(deepest[c]) << 32) | c; // positive floats sort as their bits
-                total += area[c];
+        long total = 0;
+        for (Bands.Band band : Bands.forObjects(width, height)) {
+            byte[] rows = Bands.rows(mask, width, band);
+            ByteProcessor m = new ByteProcessor(width, band.rows());
+            byte[] b = (byte[]) m.getPixels();
+            for (int i = 0; i < b.length; i++) {
+                b[i] = rows[i] != 0 ? (byte) 255 : 0;
+            }
+            FloatProcessor edm = new ij.plugin.filter.EDM().makeFloatEDM(m, 0, false);
+            int[] components = Instances.values(Instances.components(m));
+            int n = 0;
+            for (int c : components) {
+                n = Math.max(n, c);
+            }
+            float[] d = new float[n + 1];
+            int[] a = new int[n + 1];
+            boolean[] owned = new boolean[n + 1];
+            for (int i = 0; i < components.length; i++) {
+                int c = components[i];
+                if (c > 0) {
+                    if (a[c] == 0) {
+                        owned[c] = band.owns(i / width); // components are numbered from their top row
+                    }
+                    a[c]++;
+                    d[c] = Math.max(d[c], edm.getf(i));
+                }
+            }
+            for (int c = 1; c <= n; c++) {
+                if (owned[c] && a[c] >= MIN_AREA) {
+                    if (k == area.length) {
+                        deepest = Arrays.copyOf(deepest, 2 * k);
+                        area = Arrays.copyOf(area, 2 * k);
+                    }
+                    deepest[k] = d[c];
+                    area[k++] = a[c];
+                    total += a[c];
+                }
             }
         }
         if (k == 0) {
             return Double.NaN;
         }
-        Arrays.sort(order, 0, k);
-        long seen = 0;
+        // weighted by area: the size of the objects most of the foreground belongs to, not of the specks
+        long[] order = new long[k];
         for (int j = 0; j < k; j++) {
-            int c = (int) order[j];
-            seen += area[c];
+            order[j] = ((long) Float.floatToIntBits(deepest[j]) << 32) | j; // positive floats sort as their bits
+        }
+        Arrays.sort(order);
+        long seen = 0;
+        for (long o : order) {
+            int j = (int) o;
+            seen += area[j];
             if (2 * seen >= total) {
-                return 2 * deepest[c];
+                return 2 * deepest[j];
             }
         }
         throw new AssertionError();

@@ -183,8 +183,18 @@ public final class Segmenter implements AutoCloseable {
     public record SeedSettings(double threshold, double seedThreshold, int minSeed, int minArea) {
         /** The instance labels of one plane's maps. */
         public ImageProcessor labels(SeedMaps maps) {
-            return Instances.removeSmall(Instances.seededWatershed(maps.foreground(), maps.cores(), maps.width(), maps.height(),
-                    level(threshold), level(seedThreshold), minSeed), minArea);
+            return labels(maps, null);
+        }
+
+        /**
+         * The instance labels of one plane's maps, made band by band on a very large plane ({@link Instances#label});
+         * {@code warn} hears of objects that may be cut there.
+         */
+        public ImageProcessor labels(SeedMaps maps, Consumer<String> warn) {
+            int w = maps.width();
+            return Instances.label(w, maps.height(), minArea, band -> Instances.seededWatershedLabels(
+                    Bands.rows(maps.foreground(), w, band), Bands.rows(maps.cores(), w, band), w, band.rows(),
+                    level(threshold), level(seedThreshold), minSeed), warn);
         }
 
         /** A probability threshold on the maps' 0..255 scale (p &gt; t there). */
@@ -392,12 +402,14 @@ public final class Segmenter implements AutoCloseable {
         SeedMaps maps = seeded ? new SeedMaps(w, h, new byte[w * h], new byte[w * h]) : null;
         double resized = run(ip, prob, mask, thr, maps, progress);
         ImageProcessor labelled = null;
+        Consumer<String> warn = log == null ? null : m -> log.accept("warning: " + m);
         if (seeded) {
-            labelled = seedSettings().labels(maps);
+            labelled = seedSettings().labels(maps, warn);
         } else if (labels) {
-            ByteProcessor mp = new ByteProcessor(w, h, mask);
-            labelled = Instances.removeSmall(method == InstanceMethod.WATERSHED ? Instances.watershedLabels(mp) : Instances.components(mp),
-                    minArea());
+            labelled = Instances.label(w, h, minArea(), band -> {
+                ByteProcessor window = new ByteProcessor(w, band.rows(), Bands.rows(mask, w, band));
+                return Instances.values(method == InstanceMethod.WATERSHED ? Instances.watershedLabels(window) : Instances.components(window));
+            }, warn);
         }
         ImageProcessor output = switch (request.output()) {
             case PROB -> new FloatProcessor(w, h, prob);
@@ -472,30 +484,80 @@ public final class Segmenter implements AutoCloseable {
         return f -> progress.accept(from + f / 2);
     }
 
-    /** The network's maps of the plane resized by {@code factor}, brought back to the plane's size. */
+    /**
+     * The network's maps of the plane resized by {@code factor}, brought back to the plane's size. A plane
+     * whose resized size is very large goes band by band ({@link Bands}), each band read with the network's
+     * halo (in the plane's pixels) plus a little more for the interpolation, resized on its own and
+     * normalised with the whole plane's statistics, so memory stays bounded whatever the plane's size.
+     */
     private void runResized(ImageProcessor ip, double factor, PixelWriter fg, PixelWriter cores, DoubleConsumer progress) {
         if (factor == 1) {
-            runTiles(ip, fg, cores, progress);
+            runTiles(ip, null, fg, cores, progress);
             return;
         }
-        ImageProcessor small = ObjectScale.resize(ip, factor);
-        int sw = small.getWidth();
-        int sh = small.getHeight();
-        float[] f = new float[sw * sh];
-        float[] c = cores == null ? null : new float[sw * sh];
-        runTiles(small, (i, p) -> f[i] = p, c == null ? null : (i, p) -> c[i] = p, progress);
         int w = ip.getWidth();
-        int h = ip.getHeight();
-        ObjectScale.resizeInto(f, sw, sh, w, h, fg);
-        if (c != null) {
-            ObjectScale.resizeInto(c, sw, sh, w, h, cores);
+        int margin = (int) Math.ceil(halo / factor) + (int) Math.ceil(1 / factor) + 2;
+        List<Bands.Band> bands = Bands.of(w, ip.getHeight(), factor, margin);
+        NormalizationStats norm = bands.size() == 1 ? null : statistics(ip);
+        for (int b = 0; b < bands.size(); b++) {
+            Bands.Band band = bands.get(b);
+            ImageProcessor small = ObjectScale.resize(bands.size() == 1 ? ip : rows(ip, band), factor);
+            int sw = small.getWidth();
+            int sh = small.getHeight();
+            float[] f = new float[sw * sh];
+            float[] c = cores == null ? null : new float[sw * sh];
+            int done = b;
+            runTiles(small, norm, (i, p) -> f[i] = p, c == null ? null : (i, p) -> c[i] = p,
+                    progress == null ? null : x -> progress.accept((done + x) / bands.size()));
+            ObjectScale.resizeInto(f, sw, sh, w, band.rows(), ownRows(fg, band, w));
+            if (c != null) {
+                ObjectScale.resizeInto(c, sw, sh, w, band.rows(), ownRows(cores, band, w));
+            }
         }
     }
 
-    /** The network over one plane at its own size, tile by tile: foreground and (when not null) core probabilities. */
-    private void runTiles(ImageProcessor ip, PixelWriter fgWriter, PixelWriter coreWriter, DoubleConsumer progress) {
-        PlaneSource src = located.preprocess(PlaneSource.of(ip, card.channels(), card.greyAsRgb(), card.rgbToGrey()));
-        NormalizationStats norm = NormalizationStats.of(card.normalization(), src, ip);
+    /** Rows {@code band.y0()..y1()-1} of {@code ip}, a copy. */
+    private static ImageProcessor rows(ImageProcessor ip, Bands.Band band) {
+        java.awt.Rectangle roi = ip.getRoi();
+        ip.setRoi(0, band.y0(), ip.getWidth(), band.rows());
+        try {
+            return ip.crop();
+        } finally {
+            ip.setRoi(roi);
+        }
+    }
+
+    /** A writer taking a band window's pixels and passing on those of the band's own rows, at their place in the plane. */
+    private static PixelWriter ownRows(PixelWriter plane, Bands.Band band, int width) {
+        int from = (band.coreY0() - band.y0()) * width;
+        int to = (band.coreY1() - band.y0()) * width;
+        int offset = band.y0() * width;
+        return (i, p) -> {
+            if (i >= from && i < to) {
+                plane.set(offset + i, p);
+            }
+        };
+    }
+
+    /** The plane as the network's input channels (RGB read as the card says, the model package's pre-processing). */
+    private PlaneSource source(ImageProcessor ip) {
+        return located.preprocess(PlaneSource.of(ip, card.channels(), card.greyAsRgb(), card.rgbToGrey()));
+    }
+
+    /** The normalisation the card asks for, with this plane's statistics. */
+    private NormalizationStats statistics(ImageProcessor ip) {
+        return NormalizationStats.of(card.normalization(), source(ip), ip);
+    }
+
+    /**
+     * The network over one plane at its own size, tile by tile: foreground and (when not null) core
+     * probabilities; normalised with {@code norm}, or (null) with the plane's own statistics.
+     */
+    private void runTiles(ImageProcessor ip, NormalizationStats norm, PixelWriter fgWriter, PixelWriter coreWriter, DoubleConsumer progress) {
+        PlaneSource src = source(ip);
+        if (norm == null) {
+            norm = NormalizationStats.of(card.normalization(), src, ip);
+        }
         int w = ip.getWidth();
         // out of device memory: smaller tiles, then the CPU
         Tiler.TileModel model = TestTimeAugmentation.wrap(located.postprocess(runner), augment());

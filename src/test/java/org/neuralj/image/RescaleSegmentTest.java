@@ -84,6 +84,31 @@ class RescaleSegmentTest {
     }
 
     @Test
+    void aPlaneTooLargeToResizeWholeIsResizedBandByBandWithTheSameResult() {
+        Segmenter.Plane whole = segment(card, large, ObjectScale.Rescale.CARD);
+        List<Double> seen = new ArrayList<>();
+        Segmenter.Plane banded = BandsTest.splitAbove(50_000, () -> {
+            try (Segmenter s = Segmenter.open(new Segmenter.Request(card.toString(), Segmenter.Output.LABELS, null, 0, 0, Double.NaN,
+                    "cpu", 0, ObjectScale.Rescale.CARD), null)) {
+                assertTrue(Bands.of(large.getWidth(), large.getHeight(), whole.resized(), s.halo()).size() > 1, "the test splits");
+                return s.segmentPlane(large, false, seen::add);
+            }
+        });
+        assertEquals(whole.resized(), banded.resized(), 1e-12);
+        assertEquals(Instances.count(whole.labels()), Instances.count(banded.labels()), 2, "the same nuclei");
+        int differ = 0;
+        int n = large.getWidth() * large.getHeight();
+        for (int i = 0; i < n; i++) {
+            if ((whole.labels().getf(i) == 0) != (banded.labels().getf(i) == 0)) {
+                differ++;
+            }
+        }
+        // each band is resized on its own grid (a sub-pixel shift): only outlines may move
+        assertTrue(differ < 0.01 * n, differ + " of " + n + " pixels differ in foreground");
+        assertTrue(seen.stream().allMatch(f -> f >= 0 && f <= 1) && seen.get(seen.size() - 1) == 1, seen.toString());
+    }
+
+    @Test
     void progressCoversBothPassesAndTheLogSaysHowTheImageWasResized() {
         List<Double> seen = new ArrayList<>();
         List<String> log = new ArrayList<>();
