@@ -57,12 +57,13 @@ public final class Bands {
 
     /**
      * Bands of a {@code width x height} plane that will be resized by {@code scale} (1: not), read with
-     * {@code margin} rows of context: one band while the resized plane has at most
-     * {@link #wholePlanePixels()} pixels, else windows of about {@link #BAND_PIXELS} resized pixels
-     * (fewer when the plane is no larger than that) and at least six margins high.
+     * {@code margin} rows of context: one band while neither the plane nor its resized copy has more than
+     * {@link #wholePlanePixels()} pixels, else windows of about {@link #BAND_PIXELS} pixels (of the larger
+     * of the two) and at least six margins high.
      */
     public static List<Band> of(int width, int height, double scale, int margin) {
-        double pixelsPerRow = width * scale * scale;
+        // the larger of the plane and its resized copy: shrinking with averaging reads the plane as 32-bit
+        double pixelsPerRow = width * Math.max(1, scale * scale);
         long whole = wholePlanePixels();
         if (height * pixelsPerRow <= whole) {
             return List.of(new Band(0, height, 0, height));

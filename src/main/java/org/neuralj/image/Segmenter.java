@@ -118,7 +118,17 @@ public final class Segmenter implements AutoCloseable {
         int needed = Math.max(rf.radius(), card.halo());
         int tile = r.tile() > 0 ? r.tile() : card.tile() > 0 ? card.tile() : DEFAULT_TILE;
         int halo = ModelCard.checkTiling(card.name(), tile, r.halo(), needed, stride);
-        return new Segmenter(r, loc, card, ModelRunner.open(model, r.backend()), tile, halo, stride, log);
+        Segmenter s = new Segmenter(r, loc, card, ModelRunner.open(model, r.backend()), tile, halo, stride, log);
+        try { // bad card keys are named now, not at the first image of a batch
+            if (s.rescale().kind() == ObjectScale.Rescale.Kind.AUTO) {
+                s.rescaleTolerance();
+            }
+            s.augment();
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        return s;
     }
 
     public ModelCard card() {
@@ -247,7 +257,10 @@ public final class Segmenter implements AutoCloseable {
         ObjectScale.Rescale r = request.rescale();
         if (r.kind() == ObjectScale.Rescale.Kind.CARD) {
             Object v = card.extra().get(RESCALE);
-            r = v instanceof String s && s.equals("auto") ? ObjectScale.Rescale.AUTO : ObjectScale.Rescale.OFF;
+            if (v != null && !"auto".equals(v) && !"off".equals(v)) {
+                throw new NeuralJException(card.name() + ": card key \"rescale\" is '" + v + "': auto or off");
+            }
+            r = "auto".equals(v) ? ObjectScale.Rescale.AUTO : ObjectScale.Rescale.OFF;
         }
         if (r.kind() != ObjectScale.Rescale.Kind.OFF && !(objectDiameter() > 0)) {
             throw new NeuralJException(card.name() + ": the card records no \"object_diameter\" (the training objects' size), so "

@@ -2,6 +2,7 @@ package org.neuralj.bench;
 
 import ij.ImagePlus;
 import ij.process.ByteProcessor;
+import ij.process.ImageProcessor;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -170,51 +171,66 @@ final class SuiteSections {
     }
 
     /**
-     * A 16000 x 16000 8-bit image segmented by the CLI with the shipped nuclei U-Net in a child JVM with -Xmx3g: time
-     * and peak resident memory.
+     * 16000 x 16000 8-bit images segmented by the CLI with the shipped nuclei U-Net in a child JVM with -Xmx3g,
+     * default output (16-bit labels) and the card's rescaling: the sample image tiled (mirrored) at its own
+     * scale, and with its nuclei twice as large (the plane is then shrunk for the network, band by band).
+     * Time, peak resident memory, objects found and the resize line of the log.
      */
     static String huge(Path work) throws IOException, InterruptedException {
         int n = 16000;
-        Path img = work.resolve("huge.tif");
+        StringBuilder md = new StringBuilder(String.format("%n## A 16000 × 16000 image%n%n`java -Xmx3g ... neuralj segment --model "
+                + "nuclei --backend cpu IMAGE OUT` (labels, the card's `rescale: auto`) on 16000 × 16000 8-bit images (256 Mpixel: "
+                + "244 MiB as 8-bit, 488 MiB as 16-bit labels, 977 MiB as float) made by tiling `sample-data/images/synthetic-nuclei.tif` "
+                + "(mirrored), in a child JVM; peak resident memory of the process sampled every 200 ms (heap, JIT, native buffers).%n%n"
+                + "| image | time (s) | peak resident (MiB) | objects | resized |%n|---|---:|---:|---:|---|%n"));
+        for (double scale : new double[] {1, 2}) {
+            Path img = work.resolve("huge-x" + (int) scale + ".tif");
+            ij.IJ.saveAsTiff(new ImagePlus("huge", tiledSample(n, scale)), img.toString());
+            Path out = work.resolve("huge-out-x" + (int) scale);
+            List<String> cmd = List.of(java(), "-Xmx3g", "--add-modules", "jdk.incubator.vector", "-cp",
+                    System.getProperty("java.class.path"), "org.neuralj.cli.Main", "segment", "--model", "sample-data/models/nuclei.json",
+                    "--backend", "cpu", img.toString(), out.toString());
+            long t0 = System.nanoTime();
+            Path logFile = work.resolve("huge-x" + (int) scale + ".log");
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile.toFile()).start();
+            long peakKb = 0;
+            while (!p.waitFor(200, TimeUnit.MILLISECONDS)) {
+                peakKb = Math.max(peakKb, residentKb(p.pid()));
+            }
+            double s = (System.nanoTime() - t0) / 1e9;
+            String log = Files.readString(logFile);
+            String what = scale == 1 ? "sample tiled, nuclei as in training" : "sample enlarged 2x, tiled";
+            if (p.exitValue() != 0) {
+                md.append(String.format("| %s | failed (exit %d) after %.0f s | %.0f | | %s |%n", what, p.exitValue(), s, peakKb / 1024.0,
+                        log.strip().replace('\n', ' ').replace('|', '/')));
+                continue;
+            }
+            java.util.regex.Matcher objects = java.util.regex.Pattern.compile(": (\\d+) object\\(s\\)").matcher(log);
+            java.util.regex.Matcher resized = java.util.regex.Pattern.compile("resized by ([0-9.]+)").matcher(log);
+            md.append(String.format("| %s | %.0f | %.0f | %s | %s |%n", what, s, peakKb / 1024.0, objects.find() ? objects.group(1) : "?",
+                    resized.find() ? "by " + resized.group(1) : "no"));
+        }
+        return md.toString();
+    }
+
+    /** The sample image (8-bit) resized by {@code scale} and tiled, mirrored, to {@code n x n}. */
+    private static ByteProcessor tiledSample(int n, double scale) {
+        ImageProcessor sample = ij.IJ.openImage("sample-data/images/synthetic-nuclei.tif").getProcessor().convertToByte(true);
+        sample.setInterpolationMethod(ImageProcessor.BILINEAR);
+        sample = sample.resize((int) Math.round(sample.getWidth() * scale), (int) Math.round(sample.getHeight() * scale), scale < 1);
+        int tw = sample.getWidth();
+        int th = sample.getHeight();
+        byte[] src = (byte[]) sample.getPixels();
         ByteProcessor bp = new ByteProcessor(n, n);
         byte[] px = (byte[]) bp.getPixels();
-        Random r = new Random(1);
-        for (int i = 0; i < px.length; i++) {
-            px[i] = (byte) (20 + r.nextInt(10));
-        }
-        for (int cy = 40; cy < n; cy += 80) {
-            for (int cx = 40; cx < n; cx += 80) {
-                for (int y = cy - 12; y <= cy + 12; y++) {
-                    for (int x = cx - 12; x <= cx + 12; x++) {
-                        if ((x - cx) * (x - cx) + (y - cy) * (y - cy) <= 144) {
-                            px[y * n + x] = (byte) 180;
-                        }
-                    }
-                }
+        for (int y = 0; y < n; y++) {
+            int sy = (y / th) % 2 == 0 ? y % th : th - 1 - y % th;
+            for (int x = 0; x < n; x++) {
+                int sx = (x / tw) % 2 == 0 ? x % tw : tw - 1 - x % tw;
+                px[y * n + x] = src[sy * tw + sx];
             }
         }
-        ij.IJ.saveAsTiff(new ImagePlus("huge", bp), img.toString());
-        bp = null;
-        px = null;
-        Path out = work.resolve("huge-out");
-        List<String> cmd = List.of(java(), "-Xmx3g", "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
-                "org.neuralj.cli.Main", "segment", "--model", "sample-data/models/nuclei.json", "--output", "mask", "--backend", "cpu",
-                img.toString(), out.toString());
-        long t0 = System.nanoTime();
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve("huge.log").toFile()).start();
-        long peakKb = 0;
-        while (!p.waitFor(200, TimeUnit.MILLISECONDS)) {
-            peakKb = Math.max(peakKb, residentKb(p.pid()));
-        }
-        double s = (System.nanoTime() - t0) / 1e9;
-        String log = Files.readString(work.resolve("huge.log"));
-        if (p.exitValue() != 0) {
-            return "\n## 16000 × 16000\n\nfailed (exit " + p.exitValue() + "): " + log + "\n";
-        }
-        return String.format("%n## A 16000 × 16000 image%n%n`neuralj segment --model sample-data/models/nuclei.json --output mask "
-                + "--backend cpu` on a 16000 × 16000 8-bit image (256 Mpixel, 244 MiB as 8-bit, 977 MiB as float) in a JVM with "
-                + "`-Xmx3g`: %.0f s, peak resident memory of the process %.0f MiB (heap, JIT, native buffers; sampled every 200 ms).%n",
-                s, peakKb / 1024.0);
+        return bp;
     }
 
     private static long residentKb(long pid) {

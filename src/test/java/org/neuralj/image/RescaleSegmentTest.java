@@ -126,5 +126,15 @@ class RescaleSegmentTest {
         assertEquals(1, segment(plainCard, small, ObjectScale.Rescale.CARD).resized(), "no key: off");
         NeuralJException e = assertThrows(NeuralJException.class, () -> segment(plainCard, small, ObjectScale.Rescale.AUTO));
         assertTrue(e.getMessage().contains("object_diameter"), e.getMessage());
+        // a bad value is named when the model opens, before any image
+        for (java.util.Map<String, Object> bad : List.of(java.util.Map.<String, Object>of("rescale", "sometimes"),
+                java.util.Map.<String, Object>of("rescale_tolerance", 0.5))) {
+            Path badCard = dir.resolve("bad.json");
+            ModelCard.read(card).withSettings(0.5, bad).write(badCard);
+            NeuralJException opened = assertThrows(NeuralJException.class, () -> Segmenter.open(new Segmenter.Request(badCard.toString(),
+                    Segmenter.Output.LABELS, null, 0, 0, Double.NaN, "cpu"), null).close());
+            String key = bad.keySet().iterator().next();
+            assertTrue(opened.getMessage().contains("\"" + key + "\""), opened.getMessage());
+        }
     }
 }

@@ -151,10 +151,14 @@ class TestTimeAugmentationTest {
             assertEquals(1, seg.augment());
         }
         shipped.withSettings(shipped.threshold(), Map.of("augment", 3)).write(copy);
-        try (Segmenter seg = Segmenter.open(new Segmenter.Request(copy.toString(), Segmenter.Output.PROB, null, 0, 0, Double.NaN, "cpu"),
+        // refused when the model opens, before any image
+        NeuralJException e = assertThrows(NeuralJException.class, () -> Segmenter.open(new Segmenter.Request(copy.toString(),
+                Segmenter.Output.PROB, null, 0, 0, Double.NaN, "cpu"), null).close());
+        assertTrue(e.getMessage().contains("\"augment\" is 3"), e.getMessage());
+        // ... unless the request says how many
+        try (Segmenter seg = Segmenter.open(new Segmenter.Request(copy.toString(), Segmenter.Output.PROB, null, 0, 0, Double.NaN, "cpu", 2),
                 null)) {
-            NeuralJException e = assertThrows(NeuralJException.class, seg::augment);
-            assertTrue(e.getMessage().contains("augment"), e.getMessage());
+            assertEquals(2, seg.augment());
         }
         assertThrows(IllegalArgumentException.class,
                 () -> new Segmenter.Request("nuclei", Segmenter.Output.PROB, null, 0, 0, Double.NaN, "cpu", 5));
