@@ -46,10 +46,28 @@ final class CpuConv {
         // a weight panel too big for L2 would be streamed from memory for every row.
         int mg = ws[0] / s.groups();
         if (Sgemm.vector() != null && s.strideH() == 1 && s.strideW() == 1 && !readsInputAsIs(xs, ws, s)
-                && (long) mg * ws[1] * ws[2] * ws[3] <= IMPLICIT_MAX_PANEL) {
+                && ((long) mg * ws[1] * ws[2] * ws[3] <= IMPLICIT_MAX_PANEL || smallImage(xs, ws, s))) {
             return implicitGemm(threads, x, xs, w, packs, ws, bias, s, y);
         }
         return im2colGemm(threads, x, xs, w, packs, ws, bias, s, y);
+    }
+
+    /**
+     * Padded input floats per group up to which a stride-1 convolution with a large weight panel still takes the
+     * implicit GEMM, the whole image as one run of GEMM columns and the output channels split among the tasks, so
+     * the weights are streamed once: the small deep maps of a ResNet (512 channels at 7 x 7, 256 at 14 x 14), where
+     * building im2col's rows from runs of 7 or 14 pixels cost as much as the arithmetic.
+     */
+    static final int IMPLICIT_SMALL_IMAGE = 96 * 1024;
+
+    /** Whether one group's zero-padded input is small enough to be read in place by every output-channel block. */
+    private static boolean smallImage(int[] xs, int[] ws, ConvSpec s) {
+        if (xs[0] > 1) {
+            return false; // a batch of small images goes as one run of columns through im2col (foldedIm2col)
+        }
+        long hp = s.outH() + (long) s.dilationH() * (ws[2] - 1);
+        long wp = s.outW() + (long) s.dilationW() * (ws[3] - 1);
+        return (long) ws[1] * hp * wp <= IMPLICIT_SMALL_IMAGE;
     }
 
     /** A 1x1, stride-1, unpadded convolution: its im2col matrix is x itself. */
@@ -301,40 +319,52 @@ final class CpuConv {
         // the GEMM reads whole register tiles: a flat row's tail may run past the last plane
         final GemmKernel gemm = Sgemm.vector();
         final float[] xp = threads.borrow(cIn * plane + wp + 2 * gemm.tileColumns());
-        final int packedSize = gemm.packedSize(mg, k);
-        final float[] packed = packedWeights(gemm, w, packs, groups, mg, k, mg);
         final int[] taps = new int[k];                        // offset of tap r within a group's planes
         for (int r = 0; r < k; r++) {
             int c = r / (kh * kw), ky = (r / kw) % kh, kx = r % kw;
             taps[r] = c * plane + ky * dh * wp + kx * dw;
         }
-        int rows = Math.max(1, VECTOR_TILE / wp);             // output rows per task
-        while (rows > 1 && (long) groups * ((oh + rows - 1) / rows) < 2L * threads.threads()) {
+        // a weight panel too big for L2 (see smallImage): every task takes the whole image and a block of output
+        // channels (whole register tiles), so each weight is read once; else every task takes all the channels
+        final boolean wholeImage = (long) mg * k > IMPLICIT_MAX_PANEL;
+        int rows = wholeImage ? oh : Math.max(1, VECTOR_TILE / wp); // output rows per task
+        while (rows > 1 && (long) groups * ((oh + rows - 1) / rows) < 2L * threads.threads() && !wholeImage) {
             rows = (rows + 1) / 2;
         }
+        int mb = mg;
+        while (wholeImage && mb > gemm.tileRows() && (long) groups * ((mg + mb - 1) / mb) < 2L * threads.threads()) {
+            mb = Math.max(gemm.tileRows(), (mb / 2 + gemm.tileRows() - 1) / gemm.tileRows() * gemm.tileRows());
+        }
+        final int mBlock = mb;
+        final int mBlocks = (mg + mBlock - 1) / mBlock;
+        final int packedSize = gemm.packedSize(mBlock, k);
+        final float[] packed = packedWeights(gemm, w, packs, groups, mg, k, mBlock);
         final int rowsPerTask = rows;
         final int blocks = (oh + rowsPerTask - 1) / rowsPerTask;
         // rows that are not whole register tiles wide (a ResNet's 56, 28, 14) would each end in a partial tile,
         // computed through a scratch tile: those go several rows per GEMM through a scratch block instead
-        final boolean rowsAtOnce = ow % gemm.tileColumns() != 0;
+        final boolean rowsAtOnce = ow % gemm.tileColumns() != 0 || wholeImage;
         try {
             java.util.Arrays.fill(xp, cIn * plane, xp.length, 0f);
             for (int img = 0; img < n; img++) {
                 final int image = img;
                 threads.forEach(cIn, c -> pad(x, (image * cIn + c) * h * wd, h, wd, s.padTop(), s.padLeft(), xp, c * plane, hp, wp));
-                threads.forEach(groups * blocks, task -> {
-                    int g = task / blocks;
+                threads.forEach(groups * mBlocks * blocks, task -> {
+                    int g = task / (blocks * mBlocks);
+                    int mIdx = task / blocks % mBlocks;
                     int r0 = (task % blocks) * rowsPerTask;
                     int nr = Math.min(rowsPerTask, oh - r0);
                     if (rowsAtOnce) {
                         // the block's rows as one flat run of nr * wp columns (the wrap between rows computed and
                         // dropped): a partial register tile per block, not per row
                         int cols = nr * wp;
-                        float[] out = Workspace.get().rows(mg * cols);
-                        Sgemm.multiplyRows(mg, cols, k, packed, g * packedSize, xp, g * cg * plane + r0 * wp, taps,
-                                out, 0, cols, bias, g * mg, s.activation());
-                        for (int co = 0; co < mg; co++) {
-                            int dst = ((image * m + g * mg + co) * oh + r0) * ow;
+                        int m0 = mIdx * mBlock;
+                        int mc = Math.min(mBlock, mg - m0);
+                        float[] out = Workspace.get().rows(mc * cols);
+                        Sgemm.multiplyRows(mc, cols, k, packed, (g * mBlocks + mIdx) * packedSize, xp, g * cg * plane + r0 * wp, taps,
+                                out, 0, cols, bias, g * mg + m0, s.activation());
+                        for (int co = 0; co < mc; co++) {
+                            int dst = ((image * m + g * mg + m0 + co) * oh + r0) * ow;
                             for (int r = 0; r < nr; r++) {
                                 System.arraycopy(out, co * cols + r * wp, y, dst + r * ow, ow);
                             }

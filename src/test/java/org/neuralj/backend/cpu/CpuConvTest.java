@@ -157,6 +157,10 @@ class CpuConvTest {
             {1, 130, 4, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},    // K = 1170: two K blocks of the in-place GEMM
             {1, 32, 7, 7, 44, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1},     // 4 x 4 output pixels: output channels split across tasks
             {2, 16, 7, 7, 36, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2},     // the same with groups and a batch
+            // one small image, weight panel past the implicit GEMM's: still implicit, the whole image as one run of
+            // columns and the output channels split among the tasks (ResNet's deep layers at batch 1)
+            {1, 64, 7, 7, 300, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},    // 300 channels: a partial block of output channels
+            {1, 128, 9, 11, 600, 3, 3, 1, 1, 1, 1, 1, 1, 2, 1, 2},  // with groups and dilation
             // a batch of small images: one run of GEMM columns across the images (ResNet's deep layers at batch > 1)
             {5, 64, 7, 7, 300, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},    // weight panel past the implicit GEMM's: im2col, 245 columns
             {4, 16, 14, 14, 32, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1},   // ResNet's 1x1 / 2 shortcut
