@@ -328,7 +328,7 @@ final class CpuConv {
         // channels (whole register tiles), so each weight is read once; else every task takes all the channels
         final boolean wholeImage = (long) mg * k > IMPLICIT_MAX_PANEL;
         int rows = wholeImage ? oh : Math.max(1, VECTOR_TILE / wp); // output rows per task
-        while (rows > 1 && (long) groups * ((oh + rows - 1) / rows) < 2L * threads.threads() && !wholeImage) {
+        while (!wholeImage && rows > 1 && (long) groups * ((oh + rows - 1) / rows) < 2L * threads.threads()) {
             rows = (rows + 1) / 2;
         }
         int mb = mg;
