@@ -436,7 +436,7 @@ public final class ModelBench {
         }
     }
 
-    private static float[] gaussian(Random r, int n) {
+    static float[] gaussian(Random r, int n) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) {
             a[i] = (float) r.nextGaussian();
