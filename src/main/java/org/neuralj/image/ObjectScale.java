@@ -19,6 +19,8 @@ import java.util.Locale;
 public final class ObjectScale {
     /** Components smaller than this (pixels) are noise to the estimate. */
     public static final int MIN_AREA = 20;
+    /** An estimate below this many pixels across (edges, specks) says nothing of an image's object size: auto ignores it. */
+    public static final double MIN_DIAMETER = 4;
     /** Resizing is clamped to this range: a quarter to twice the image's side. */
     public static final double MIN_FACTOR = 0.25;
     public static final double MAX_FACTOR = 2;

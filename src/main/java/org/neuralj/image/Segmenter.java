@@ -482,7 +482,17 @@ public final class Segmenter implements AutoCloseable {
                 fg.set(i, p);
                 objects[i] = p > objectThreshold ? (byte) 1 : 0;
             }, cores, first);
-            factor = ObjectScale.factor(objectDiameter(), ObjectScale.medianDiameter(objects, w, h), rescaleTolerance());
+            double measured = ObjectScale.medianDiameter(objects, w, h);
+            if (measured < ObjectScale.MIN_DIAMETER) {
+                // edges or specks, not objects: the network did not find this image's objects at this scale, and
+                // enlarging by up to 2 (4 x the work) on such a measure found nothing on flat synthetic discs
+                if (log != null) {
+                    log.accept(String.format(java.util.Locale.ROOT, "warning: the first pass found objects only %.1f px across, too thin "
+                            + "to measure the image's object size by: the plane is not rescaled (give the objects' diameter to rescale it)", measured));
+                }
+                measured = Double.NaN;
+            }
+            factor = ObjectScale.factor(objectDiameter(), measured, rescaleTolerance());
             if (factor == 1) {
                 return 1;
             }

@@ -122,6 +122,27 @@ class RescaleSegmentTest {
     }
 
     @Test
+    void aFirstPassThatFindsOnlyEdgesDoesNotRescale() {
+        // flat 60-pixel discs are unlike nuclei: the shipped model finds specks 2 px across on them, which used to
+        // enlarge the plane by 2 (four times the work) and then find nothing
+        ij.process.ByteProcessor discs = new ij.process.ByteProcessor(600, 600);
+        discs.setColor(20);
+        discs.fill();
+        discs.setColor(200);
+        for (int cy = 100; cy < 600; cy += 200) {
+            for (int cx = 100; cx < 600; cx += 200) {
+                discs.fillOval(cx - 30, cy - 30, 61, 61);
+            }
+        }
+        List<String> log = new ArrayList<>();
+        try (Segmenter s = Segmenter.open(new Segmenter.Request(card.toString(), Segmenter.Output.LABELS, null, 0, 0, Double.NaN, "cpu", 0,
+                ObjectScale.Rescale.AUTO), log::add)) {
+            assertEquals(1, s.segmentPlane(discs, false, null).resized());
+        }
+        assertTrue(log.stream().anyMatch(l -> l.contains("too thin to measure")), log.toString());
+    }
+
+    @Test
     void rescalingNeedsTheTrainingSizeOnTheCard() {
         assertEquals(1, segment(plainCard, small, ObjectScale.Rescale.CARD).resized(), "no key: off");
         NeuralJException e = assertThrows(NeuralJException.class, () -> segment(plainCard, small, ObjectScale.Rescale.AUTO));
