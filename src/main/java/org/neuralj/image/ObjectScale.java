@@ -101,16 +101,13 @@ public final class ObjectScale {
                 b[i] = rows[i] != 0 ? (byte) 255 : 0;
             }
             FloatProcessor edm = new ij.plugin.filter.EDM().makeFloatEDM(m, 0, false);
-            int[] components = Instances.values(Instances.components(m));
-            int n = 0;
-            for (int c : components) {
-                n = Math.max(n, c);
-            }
+            ImageProcessor components = Instances.components(m);
+            int n = Instances.count(components);
             float[] d = new float[n + 1];
             int[] a = new int[n + 1];
             boolean[] owned = new boolean[n + 1];
-            for (int i = 0; i < components.length; i++) {
-                int c = components[i];
+            for (int i = 0; i < b.length; i++) {
+                int c = (int) components.getf(i);
                 if (c > 0) {
                     if (a[c] == 0) {
                         owned[c] = band.owns(i / width); // components are numbered from their top row
