@@ -198,9 +198,9 @@ public final class Instances {
 
     /**
      * Objects smaller than {@code minArea} pixels removed, the rest renumbered 1..N (raster order of their
-     * first pixel). Needs arrays of the label count only, besides the result.
+     * first pixel). Segment does this inside {@link #label}; this whole-plane form is what the tests compare it with.
      */
-    public static ImageProcessor removeSmall(ImageProcessor labels, int minArea) {
+    static ImageProcessor removeSmall(ImageProcessor labels, int minArea) {
         if (minArea <= 1) {
             return labels;
         }

@@ -70,6 +70,18 @@ final class CpuConv {
         return (long) ws[1] * hp * wp <= IMPLICIT_SMALL_IMAGE;
     }
 
+    /**
+     * Output channels per task when the other work splits into only {@code otherTasks} tasks: {@code mg} halved, in
+     * whole register tiles of {@code unit} rows, until there are at least two tasks per thread.
+     */
+    private static int channelBlock(int mg, int unit, long otherTasks, CpuThreads threads) {
+        int mb = mg;
+        while (mb > unit && otherTasks * ((mg + mb - 1) / mb) < 2L * threads.threads()) {
+            mb = Math.max(unit, (mb / 2 + unit - 1) / unit * unit);
+        }
+        return mb;
+    }
+
     /** A 1x1, stride-1, unpadded convolution: its im2col matrix is x itself. */
     private static boolean readsInputAsIs(int[] xs, int[] ws, ConvSpec s) {
         return ws[2] == 1 && ws[3] == 1 && s.strideH() == 1 && s.strideW() == 1 && s.padTop() == 0 && s.padLeft() == 0
@@ -103,13 +115,7 @@ final class CpuConv {
         final boolean fold = gemm != null && n > 1 && p < VECTOR_TILE && p % gemm.tileColumns() != 0;
         // still too few tasks (a small image deep in a network: 7 x 7 pixels, 512 channels): output channels
         // are split as well, in whole register tiles (then the im2col matrix is shared: sharedIm2col)
-        int mb = mg;
-        if (gemm != null && !fold) {
-            int unit = gemm.tileRows();
-            while (mb > unit && (long) n * groups * tiles * ((mg + mb - 1) / mb) < 2L * threads.threads()) {
-                mb = Math.max(unit, (mb / 2 + unit - 1) / unit * unit);
-            }
-        }
+        int mb = gemm != null && !fold ? channelBlock(mg, gemm.tileRows(), (long) n * groups * tiles, threads) : mg;
         final float[] packed = gemm == null ? null : packedWeights(gemm, w, packs, groups, mg, k, mb);
         // strided: each input row regrouped by phase (ix mod stride), so every im2col row segment is one contiguous
         // copy instead of a gather (ResNet's 7x7 / 2 first layer spent most of its time gathering)
@@ -331,11 +337,7 @@ final class CpuConv {
         while (!wholeImage && rows > 1 && (long) groups * ((oh + rows - 1) / rows) < 2L * threads.threads()) {
             rows = (rows + 1) / 2;
         }
-        int mb = mg;
-        while (wholeImage && mb > gemm.tileRows() && (long) groups * ((mg + mb - 1) / mb) < 2L * threads.threads()) {
-            mb = Math.max(gemm.tileRows(), (mb / 2 + gemm.tileRows() - 1) / gemm.tileRows() * gemm.tileRows());
-        }
-        final int mBlock = mb;
+        final int mBlock = wholeImage ? channelBlock(mg, gemm.tileRows(), groups, threads) : mg;
         final int mBlocks = (mg + mBlock - 1) / mBlock;
         final int packedSize = gemm.packedSize(mBlock, k);
         final float[] packed = packedWeights(gemm, w, packs, groups, mg, k, mBlock);
