@@ -108,7 +108,7 @@ public final class CpuBackend implements Backend {
     @Override
     public Tensor allocate(int... shape) {
         checkOpen();
-        return wrap(new float[elementCount(shape)], shape);
+        return pooled(buffers.takeZeroed(elementCount(shape)), shape);
     }
 
     @Override
@@ -182,7 +182,7 @@ public final class CpuBackend implements Backend {
         int m = ws[1] * g;
         float[] bd = optionalBias(bias, m, "convTranspose2d", ws);
         int[] out = {xs[0], m, spec.outH(), spec.outW()};
-        return wrap(CpuConv.convTranspose2d(threads, xd, xs, wd, ws, bd, spec), out);
+        return pooled(CpuConv.convTranspose2d(threads, xd, xs, wd, ws, bd, spec, buffers.takeZeroed(elementCount(out))), out);
     }
 
     // ---- image filters ------------------------------------------------------------------------
@@ -261,7 +261,7 @@ public final class CpuBackend implements Backend {
         int ax = normaliseAxis(axis, s.length, "softmax axis", s);
         int outer = product(s, 0, ax);
         int inner = product(s, ax + 1, s.length);
-        return wrap(CpuReduce.softmax(threads, xd, outer, s[ax], inner, log), s);
+        return pooled(CpuReduce.softmax(threads, xd, outer, s[ax], inner, log, buffers.take(x.size())), s);
     }
 
     @Override
@@ -294,7 +294,7 @@ public final class CpuBackend implements Backend {
                         + " has no answer");
             }
         }
-        return wrap(CpuReduce.reduce(threads, xd, s, op, reduce, out), out);
+        return pooled(CpuReduce.reduce(threads, xd, s, op, reduce, out, buffers.takeZeroed(elementCount(out))), out);
     }
 
     // ---- linear algebra -----------------------------------------------------------------------
@@ -329,7 +329,7 @@ public final class CpuBackend implements Backend {
         out[batch.length] = m;
         out[batch.length + 1] = n;
         checkRank(out, "matmul output");
-        return wrap(CpuMatmul.matmul(threads, ad, aBatch, bd, bBatch, batch, m, k, n), out);
+        return pooled(CpuMatmul.matmul(threads, ad, aBatch, bd, bBatch, batch, m, k, n, buffers.takeZeroed(elementCount(out))), out);
     }
 
     // ---- data movement ------------------------------------------------------------------------
@@ -362,7 +362,7 @@ public final class CpuBackend implements Backend {
                         + " outside x " + Arrays.toString(x.shape()) + " (" + x.size() + " elements)");
             }
         }
-        return wrap(CpuMovement.strided(threads, xd, offset, strides.clone(), outShape.clone()), outShape);
+        return pooled(CpuMovement.strided(threads, xd, offset, strides.clone(), outShape.clone(), buffers.take(elementCount(outShape))), outShape);
     }
 
     @Override
@@ -420,7 +420,7 @@ public final class CpuBackend implements Backend {
                         + Arrays.toString(s));
             }
         }
-        return wrap(CpuMovement.pad(threads, xd, s, before.clone(), out, mode, value), out);
+        return pooled(CpuMovement.pad(threads, xd, s, before.clone(), out, mode, value, buffers.takeZeroed(elementCount(out))), out);
     }
 
     @Override
@@ -449,7 +449,7 @@ public final class CpuBackend implements Backend {
         System.arraycopy(is, 0, out, ax, is.length);
         System.arraycopy(s, ax + 1, out, ax + is.length, s.length - ax - 1);
         checkRank(out, "gather output");
-        return wrap(CpuMovement.gather(threads, xd, product(s, 0, ax), len, product(s, ax + 1, s.length), idx), out);
+        return pooled(CpuMovement.gather(threads, xd, product(s, 0, ax), len, product(s, ax + 1, s.length), idx, buffers.take(elementCount(out))), out);
     }
 
     @Override
@@ -479,7 +479,7 @@ public final class CpuBackend implements Backend {
             throw new ShapeMismatchException("unaryBackward: x " + Arrays.toString(x.shape()) + " and dy "
                     + Arrays.toString(dy.shape()) + " differ");
         }
-        return wrap(CpuBackward.unaryBackward(threads, xd, dyd, x.size(), f), x.shape());
+        return pooled(CpuBackward.unaryBackward(threads, xd, dyd, x.size(), f, buffers.takeZeroed(x.size())), x.shape());
     }
 
     @Override
@@ -493,7 +493,7 @@ public final class CpuBackend implements Backend {
             throw new ShapeMismatchException("pool2dBackward: dy " + Arrays.toString(dy.shape()) + " must be "
                     + Arrays.toString(expected) + " for x " + Arrays.toString(xs));
         }
-        return wrap(CpuBackward.pool2dBackward(threads, xd, xs, dyd, spec), xs);
+        return pooled(CpuBackward.pool2dBackward(threads, xd, xs, dyd, spec, buffers.takeZeroed(x.size())), xs);
     }
 
     @Override
@@ -503,7 +503,7 @@ public final class CpuBackend implements Backend {
             throw new IllegalArgumentException("dropout probability must be in [0, 1), was " + p);
         }
         int n = elementCount(shape);
-        return wrap(CpuBackward.dropoutMask(threads, n, p, 1f / (1f - p), seed), shape.clone());
+        return pooled(CpuBackward.dropoutMask(threads, n, p, 1f / (1f - p), seed, buffers.takeZeroed(n)), shape.clone());
     }
 
     // ---- life cycle ---------------------------------------------------------------------------

@@ -17,8 +17,7 @@ final class CpuBackward {
     }
 
     /** dx[i] = dy[i] * f'(x[i]). */
-    static float[] unaryBackward(CpuThreads threads, float[] x, float[] dy, int n, Activation f) {
-        float[] dx = new float[n];
+    static float[] unaryBackward(CpuThreads threads, float[] x, float[] dy, int n, Activation f, float[] dx) {
         final UnaryOp op = f.op();
         final float a = f.a();
         final float b = f.b();
@@ -75,11 +74,10 @@ final class CpuBackward {
      * dx of pooling, scattered per (n, c) plane: a max window sends dy to the first position (row-major
      * window order) holding its maximum; an average window sends dy / count to every position inside x.
      */
-    static float[] pool2dBackward(CpuThreads threads, float[] x, int[] xs, float[] dy, PoolSpec s) {
+    static float[] pool2dBackward(CpuThreads threads, float[] x, int[] xs, float[] dy, PoolSpec s, float[] dx) {
         final int planes = xs[0] * xs[1], h = xs[2], w = xs[3];
         final int oh = s.outH(), ow = s.outW();
         final boolean max = s.kind() == PoolSpec.Kind.MAX;
-        float[] dx = new float[planes * h * w];
         threads.forRange(planes, 1, (from, to) -> {
             for (int pl = from; pl < to; pl++) {               // dx[pl][iy][ix] += dy[pl][oy][ox] ...
                 int xo = pl * h * w;
@@ -155,8 +153,7 @@ final class CpuBackward {
     }
 
     /** mask[i] = uniform(seed, i) >= p ? scale : 0 (see Backend#dropoutMask). */
-    static float[] dropoutMask(CpuThreads threads, int n, float p, float scale, long seed) {
-        float[] m = new float[n];
+    static float[] dropoutMask(CpuThreads threads, int n, float p, float scale, long seed, float[] m) {
         final int lo = (int) seed;
         final int hi = (int) (seed >>> 32);
         threads.forRange(n, GRAIN, (from, to) -> {

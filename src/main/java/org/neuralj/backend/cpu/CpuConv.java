@@ -462,9 +462,9 @@ final class CpuConv {
         }
     }
 
-    static float[] convTranspose2d(CpuThreads threads, float[] x, int[] xs, float[] w, int[] ws, float[] bias, ConvSpec s) {
+    static float[] convTranspose2d(CpuThreads threads, float[] x, int[] xs, float[] w, int[] ws, float[] bias, ConvSpec s, float[] y) {
         if (CpuDepthwiseConv.handlesTranspose(xs, ws, s)) { // one input channel per output channel: direct
-            return CpuDepthwiseConv.convTranspose2d(threads, x, xs, w, ws, bias, s);
+            return CpuDepthwiseConv.convTranspose2d(threads, x, xs, w, ws, bias, s, y);
         }
         final int n = xs[0], cIn = xs[1], h = xs[2], wd = xs[3];
         final int groups = s.groups();
@@ -472,7 +472,6 @@ final class CpuConv {
         final int kh = ws[2], kw = ws[3], kk = kh * kw;
         final int oh = s.outH(), ow = s.outW();
         final int hw = h * wd;
-        float[] y = new float[n * m * oh * ow];
         // wT[g][m'*kk + tap][c] = w[g*cg + c][m'][tap]: A of the GEMM, row-major [mg*kk, cg] per group
         float[] wT = new float[w.length];
         for (int g = 0; g < groups; g++) {

@@ -119,13 +119,12 @@ final class CpuDepthwiseConv {
      * gathers the inputs that scatter onto it, y[oy][ox] = sum x[iy][ix] * w[ky][kx] over
      * oy = iy*sh - padT + ky*dh and ox = ix*sw - padL + kx*dw; tasks own blocks of output rows, so none race.
      */
-    static float[] convTranspose2d(CpuThreads threads, float[] x, int[] xs, float[] w, int[] ws, float[] bias, ConvSpec s) {
+    static float[] convTranspose2d(CpuThreads threads, float[] x, int[] xs, float[] w, int[] ws, float[] bias, ConvSpec s, float[] y) {
         final int n = xs[0], c = xs[1], h = xs[2], wd = xs[3];
         final int kh = ws[2], kw = ws[3];
         final int oh = s.outH(), ow = s.outW();
         final int sh = s.strideH(), sw = s.strideW(), dh = s.dilationH(), dw = s.dilationW();
         final int padT = s.padTop(), padL = s.padLeft();
-        final float[] y = new float[n * c * oh * ow];
         final int planes = n * c;
         final int rowsPerTask = rowsPerTask(threads, planes, oh);
         final int blocks = (oh + rowsPerTask - 1) / rowsPerTask;

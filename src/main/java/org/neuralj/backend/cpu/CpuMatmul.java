@@ -10,9 +10,8 @@ final class CpuMatmul {
     }
 
     static float[] matmul(CpuThreads threads, float[] a, int[] aBatch, float[] b, int[] bBatch, int[] outBatch,
-                          int m, int k, int n) {
+                          int m, int k, int n, float[] y) {
         int batch = Tensor.elementCount(outBatch);
-        float[] y = new float[batch * m * n];
         if (y.length == 0) {
             return y;
         }

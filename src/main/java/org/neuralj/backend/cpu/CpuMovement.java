@@ -12,9 +12,8 @@ final class CpuMovement {
     }
 
     /** y[i0..ik] = x[offset + sum_j i_j*strides[j]]; bounds already checked by the caller. */
-    static float[] strided(CpuThreads threads, float[] x, int offset, int[] strides, int[] outShape) {
-        int size = Tensor.elementCount(outShape);
-        float[] y = new float[size];
+    static float[] strided(CpuThreads threads, float[] x, int offset, int[] strides, int[] outShape, float[] y) {
+        int size = y.length;
         int rank = outShape.length;
         if (size == 0) {
             return y;
@@ -75,10 +74,9 @@ final class CpuMovement {
      * Pad (or crop, for negative amounts): per axis a table src[o] of the input index each output
      * index reads, -1 for the constant. Then y is filled row by row along the last axis.
      */
-    static float[] pad(CpuThreads threads, float[] x, int[] shape, int[] before, int[] outShape, PadMode mode, float value) {
+    static float[] pad(CpuThreads threads, float[] x, int[] shape, int[] before, int[] outShape, PadMode mode, float value, float[] y) {
         int rank = shape.length;
-        int size = Tensor.elementCount(outShape);
-        float[] y = new float[size];
+        int size = y.length;
         if (size == 0) {
             return y;
         }
@@ -125,9 +123,8 @@ final class CpuMovement {
     }
 
     /** y[o][j][k] = x[o][idx[j]][k] with x viewed as [outer, axisLen, inner]; indices already resolved. */
-    static float[] gather(CpuThreads threads, float[] x, int outer, int axisLen, int inner, int[] idx) {
+    static float[] gather(CpuThreads threads, float[] x, int outer, int axisLen, int inner, int[] idx, float[] y) {
         int nIdx = idx.length;
-        float[] y = new float[outer * nIdx * inner];
         threads.forRange(outer * nIdx, Math.max(1, GRAIN / Math.max(1, inner)), (from, to) -> {
             for (int r = from; r < to; r++) {
                 int o = r / nIdx;

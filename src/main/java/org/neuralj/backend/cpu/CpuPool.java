@@ -29,6 +29,10 @@ final class CpuPool {
             });
             return y;
         }
+        if (max && s.dilationH() == 1 && s.dilationW() == 1) {
+            separableMax(threads, x, xs, s, y);
+            return y;
+        }
         // Each window's rows and columns inside the input, worked out once per output row and column, so the
         // taps need no bounds tests (ResNet's 3 x 3 / 2 max-pool ran at 25 ns an output with them).
         int kh = s.kernelH(), kw = s.kernelW(), dh = s.dilationH(), dw = s.dilationW();
@@ -38,10 +42,6 @@ final class CpuPool {
             colFirst[ox] = firstInside(x0, dw);
             colEnd[ox] = endInside(x0, dw, kw, w);
             colsInBox[ox] = endInside(x0, dw, kw, w + s.padRight()); // x0 >= -padLeft: the box's left edge never cuts
-        }
-        if (max && dh == 1 && dw == 1) {
-            separableMax(threads, x, xs, s, y, colFirst, colEnd);
-            return y;
         }
         threads.forRange(planes, 1, (from, to) -> {
             for (int pl = from; pl < to; pl++) {               // y[pl][oy][ox], pl = n*C + c
@@ -75,40 +75,49 @@ final class CpuPool {
 
     /**
      * Max pooling without dilation in two passes per output row: the maximum over the window's rows at every
-     * input column (a plain loop over the row, which the JIT vectorises), then over the window's columns of
-     * that. ResNet's 3 x 3 / 2 max-pool does 3 scalar maxes an output instead of 9. Same values as the
-     * direct loop (max is exact in any order).
+     * input column (a plain loop over the row, which the JIT vectorises) into a row buffer with the left and right
+     * padding filled with -inf, then over the window's columns of that buffer with no bounds tests. ResNet's 3 x 3 / 2
+     * max-pool does 3 scalar maxes an output instead of 9; without the padded buffer (bounds worked out per output)
+     * it ran 3.4x slower. Same values as the direct loop (max is exact in any order; -inf never wins over an input).
      */
-    private static void separableMax(CpuThreads threads, float[] x, int[] xs, PoolSpec s, float[] y, int[] colFirst, int[] colEnd) {
+    private static void separableMax(CpuThreads threads, float[] x, int[] xs, PoolSpec s, float[] y) {
         final int planes = xs[0] * xs[1], h = xs[2], w = xs[3];
-        final int oh = s.outH(), ow = s.outW(), kh = s.kernelH();
+        final int oh = s.outH(), ow = s.outW(), kh = s.kernelH(), kw = s.kernelW(), sw = s.strideW(), padLeft = s.padLeft();
+        // buffer index j holds input column j - padLeft (-inf outside the input); the last window ends at (ow - 1) * sw + kw
+        final int length = Math.max((ow - 1) * sw + kw, padLeft + w);
         threads.forRange(planes, 1, (from, to) -> {
-            float[] rows = new float[w];
+            float[] rows = new float[length];
+            java.util.Arrays.fill(rows, Float.NEGATIVE_INFINITY);
             for (int pl = from; pl < to; pl++) {
                 int xo = pl * h * w;
                 int yo = pl * oh * ow;
                 for (int oy = 0; oy < oh; oy++) {
                     int y0 = oy * s.strideH() - s.padTop();
                     int rowFirst = firstInside(y0, 1), rowEnd = endInside(y0, 1, kh, h);
+                    int out = yo + oy * ow;
                     if (rowFirst >= rowEnd) {          // the window lies in the padding only
-                        java.util.Arrays.fill(y, yo + oy * ow, yo + (oy + 1) * ow, Float.NEGATIVE_INFINITY);
+                        java.util.Arrays.fill(y, out, out + ow, Float.NEGATIVE_INFINITY);
                         continue;
                     }
-                    int first = xo + (y0 + rowFirst) * w;
-                    System.arraycopy(x, first, rows, 0, w);
+                    System.arraycopy(x, xo + (y0 + rowFirst) * w, rows, padLeft, w);
                     for (int ky = rowFirst + 1; ky < rowEnd; ky++) {
-                        int row = xo + (y0 + ky) * w;
-                        for (int i = 0; i < w; i++) {
+                        int row = xo + (y0 + ky) * w - padLeft;
+                        for (int i = padLeft; i < padLeft + w; i++) {
                             rows[i] = Math.max(rows[i], x[row + i]);
                         }
                     }
-                    for (int ox = 0; ox < ow; ox++) {
-                        int x0 = ox * s.strideW() - s.padLeft();
-                        float acc = Float.NEGATIVE_INFINITY;
-                        for (int kx = colFirst[ox]; kx < colEnd[ox]; kx++) {
-                            acc = Math.max(acc, rows[x0 + kx]);
+                    if (kw == 3) {
+                        for (int ox = 0, j = 0; ox < ow; ox++, j += sw) {
+                            y[out + ox] = Math.max(Math.max(rows[j], rows[j + 1]), rows[j + 2]);
                         }
-                        y[yo + oy * ow + ox] = acc;
+                    } else {
+                        for (int ox = 0, j = 0; ox < ow; ox++, j += sw) {
+                            float acc = rows[j];
+                            for (int kx = 1; kx < kw; kx++) {
+                                acc = Math.max(acc, rows[j + kx]);
+                            }
+                            y[out + ox] = acc;
+                        }
                     }
                 }
             }

@@ -8,8 +8,7 @@ final class CpuReduce {
     }
 
     /** x viewed as [outer, len, inner]; one task per (outer, inner) line. */
-    static float[] softmax(CpuThreads threads, float[] x, int outer, int len, int inner, boolean log) {
-        float[] y = new float[outer * len * inner];
+    static float[] softmax(CpuThreads threads, float[] x, int outer, int len, int inner, boolean log, float[] y) {
         if (len == 0) {
             return y;
         }
@@ -46,7 +45,7 @@ final class CpuReduce {
      * Reduces the axes where {@code reduce[axis]}; the output has the input's rank with 1 at reduced
      * axes. Each output element walks its reduced sub-box with an odometer over the reduced axes.
      */
-    static float[] reduce(CpuThreads threads, float[] x, int[] shape, ReduceOp op, boolean[] reduce, int[] outShape) {
+    static float[] reduce(CpuThreads threads, float[] x, int[] shape, ReduceOp op, boolean[] reduce, int[] outShape, float[] y) {
         int rank = shape.length;
         int[] strides = org.neuralj.backend.Tensor.stridesOf(shape);
         int nRed = 0;
@@ -70,7 +69,6 @@ final class CpuReduce {
         }
         final long n = count;
         int outSize = org.neuralj.backend.Tensor.elementCount(outShape);
-        float[] y = new float[outSize];
         threads.forRange(outSize, Math.max(1, (int) Math.min(4096, 65536 / Math.max(1, n))), (from, to) -> {
             int[] idx = new int[rDims.length];
             for (int o = from; o < to; o++) {

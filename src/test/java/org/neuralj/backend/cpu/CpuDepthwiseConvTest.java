@@ -62,7 +62,7 @@ class CpuDepthwiseConvTest {
                     continue;
                 }
                 ConvSpec t = new ConvSpec(sh, sw, pt, pl, pb, pr, dh, dw, c, toh, tow, Activation.NONE);
-                float[] yt = CpuDepthwiseConv.convTranspose2d(threads, x, xs, w, ws, b, t);
+                float[] yt = CpuDepthwiseConv.convTranspose2d(threads, x, xs, w, ws, b, t, new float[n * c * toh * tow]);
                 float[] rt = new float[n * c * toh * tow];
                 for (int i = 0; i < n * c; i++) {
                     int ch = i % c;

@@ -21,7 +21,7 @@ import org.neuralj.backend.UnaryOp;
  * with NaN arrays of the output's length, so an element an op leaves unwritten shows up as NaN.
  */
 class CpuRecycledOutputTest {
-    private static final int N = 1, C = 8, H = 96, W = 96;   // 73,728 floats: large enough to be pooled
+    private static final int N = 1, C = 8, H = 96, W = 96;   // 73,728 floats (a pooled max-pool's output 18,432): pooled
 
     @Test
     void everyOpWritesEveryElementOfARecycledArray() {
@@ -33,6 +33,7 @@ class CpuRecycledOutputTest {
         ConvSpec depthwise = new ConvSpec(1, 1, 1, 1, 1, 1, 1, 1, C, H, W, Activation.NONE);
         ConvSpec pointwise = new ConvSpec(1, 1, 0, 0, 0, 0, 1, 1, 1, H, W, Activation.NONE);
         PoolSpec max = new PoolSpec(PoolSpec.Kind.MAX, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, false, H, W);
+        PoolSpec resnetMax = new PoolSpec(PoolSpec.Kind.MAX, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, false, H / 2, W / 2);
         PoolSpec avg = new PoolSpec(PoolSpec.Kind.AVERAGE, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, true, H, W);
         ResizeSpec nearest = new ResizeSpec(2 * H, 2 * W, 2f, 2f, ResizeSpec.Mode.NEAREST, ResizeSpec.CoordinateMode.ASYMMETRIC,
                 ResizeSpec.NearestMode.FLOOR, -0.75f, false);
@@ -44,13 +45,22 @@ class CpuRecycledOutputTest {
             Tensor xt = b.upload(x, N, C, H, W), x2t = b.upload(x2, N, C, H, W), bt = b.upload(bias, C);
             Tensor w3t = b.upload(w3, C, C, 3, 3), wdt = b.upload(wDepth, C, 1, 3, 3), w1t = b.upload(w1, C, C, 1, 1);
             Tensor rowT = b.upload(random(r, W), 1, 1, 1, W);
+            float[] reversed = new float[C];
+            for (int c = 0; c < C; c++) {
+                reversed[c] = C - 1 - c;
+            }
+            Tensor channelsReversed = b.upload(reversed, C);
             List<Function<CpuBackend, Tensor>> ops = List.of(
                     be -> be.conv2d(xt, w3t, bt, same),
                     be -> be.conv2d(xt, wdt, bt, depthwise),
                     be -> be.conv2d(xt, wdt, null, depthwise),
                     be -> be.conv2d(xt, w1t, null, pointwise),
                     be -> be.pool2d(xt, max),
+                    be -> be.pool2d(xt, resnetMax),
                     be -> be.pool2d(xt, avg),
+                    be -> be.softmax(xt, 1, false),
+                    be -> be.strided(xt, 0, new int[] {C * H * W, H * W, 1, W}, new int[] {N, C, W, H}),
+                    be -> be.gather(xt, channelsReversed, 1),
                     be -> be.resize(xt, nearest),
                     be -> be.resize(xt, linear),
                     be -> be.resize(xt, cubic),
