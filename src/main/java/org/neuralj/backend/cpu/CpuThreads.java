@@ -119,16 +119,26 @@ final class CpuThreads implements AutoCloseable {
         forEach(chunks, c -> body.run((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks)));
     }
 
-    /** A scratch buffer of at least {@code length} floats (contents unspecified); give it back after use. */
+    /**
+     * A scratch buffer of at least {@code length} floats (contents unspecified; it may be longer); give it back after
+     * use. The shortest that fits, so a small need does not take the one a large need would reuse (and the large
+     * need a fresh array).
+     */
     float[] borrow(int length) {
-        float[] best = null;
-        for (float[] b : scratch) {
-            if (b.length >= length && scratch.remove(b)) {
-                best = b;
-                break;
+        while (true) {
+            float[] best = null;
+            for (float[] b : scratch) {
+                if (b.length >= length && (best == null || b.length < best.length)) {
+                    best = b;
+                }
             }
+            if (best == null) {
+                return new float[length];
+            }
+            if (scratch.remove(best)) {
+                return best;
+            }                                  // another thread took it first: look again
         }
-        return best != null ? best : new float[length];
     }
 
     void giveBack(float[] buffer) {
