@@ -164,6 +164,9 @@ class CpuConvTest {
             // a batch of small images: one run of GEMM columns across the images (ResNet's deep layers at batch > 1)
             {5, 64, 7, 7, 300, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},    // weight panel past the implicit GEMM's: im2col, 245 columns
             {4, 16, 14, 14, 32, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1},   // ResNet's 1x1 / 2 shortcut
+            // 1x1 into fewer channels than a register tile's rows: sums of scaled planes (a U-Net's output layer)
+            {1, 16, 70, 90, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},    // 6300 pixels: two chunks, the second partial
+            {3, 5, 9, 7, 7, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},       // a batch, 7 channels
         };
         for (int[] t : cases) {
             int[] xs = {t[0], t[1], t[2], t[3]};
