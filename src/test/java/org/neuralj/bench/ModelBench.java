@@ -42,14 +42,18 @@ import org.neuralj.onnx.ValueInfo;
  * <p>Run from the repository root with {@code bench/run} (see README, "Performance"). Options (system
  * properties): -Dbench.threads=N (default: all cores), -Dbench.runs=7, -Dbench.big=true (adds 8192²
  * to the size scaling and the 16000² image), -Dbench.hugeOnly=true (the 16000² image alone), -Dbench.quick=true (the case table only, without the U-Net at 2048²),
- * -Dbench.only=TEXT (the cases whose name contains TEXT, nothing else), -Dbench.opencl=false, -Dbench.out=bench/RESULTS.md. The sections after the table (threads, image size,
+ * -Dbench.only=TEXT (the cases whose name contains TEXT, nothing else), -Dbench.opencl=false, -Dbench.out=bench/RESULTS.md, -Dbench.warmup=10 and
+ * -Dbench.warmupSeconds=3 (each engine warms up for at least that many runs and that long). The sections after the table (threads, image size,
  * training, cold start) are in {@link SuiteSections}.
  */
 public final class ModelBench {
     private static final int RUNS = Integer.getInteger("bench.runs", 7);
     // HotSpot compiles the paths of a network's small deep layers only after several runs: ResNet-18 at batch 1
-    // measured 98 ms after 2 warm-up runs and 38 ms after 10 (ONNX Runtime, native code, 11-12 ms either way)
+    // measured 98 ms after 2 warm-up runs and 38 ms after 10 (ONNX Runtime, native code, 11-12 ms either way), and
+    // 22.6 ms (1.80x ORT) after 200 against 28.5 ms (2.68x) after 10 (session 10). So every engine warms up for at
+    // least WARMUP runs and at least WARMUP_SECONDS, as a batch of images would.
     private static final int WARMUP = Integer.getInteger("bench.warmup", 10);
+    private static final double WARMUP_SECONDS = Double.parseDouble(System.getProperty("bench.warmupSeconds", "3"));
     private static final int THREADS = Integer.getInteger("bench.threads", Runtime.getRuntime().availableProcessors());
     private static final String LOAD_AT_START = loadAverage();
     private static final Path SHARED = Path.of(System.getProperty("neuralj.shared", "../shared"));
@@ -193,7 +197,8 @@ public final class ModelBench {
             }
         }
         for (int e = 0; e < runs.size(); e++) {
-            for (int i = 0; i < WARMUP && ok[e]; i++) {
+            long warmStart = System.nanoTime();
+            for (int i = 0; ok[e] && (i < WARMUP || System.nanoTime() - warmStart < WARMUP_SECONDS * 1e9); i++) {
                 runs.get(e).run();
             }
         }
@@ -336,7 +341,8 @@ public final class ModelBench {
         sb.append("| NeuralJ SGEMM | ").append(org.neuralj.backend.cpu.CpuKernels.sgemm()).append(" |\n");
         engines.forEach((spec, name) -> sb.append("| `").append(spec).append("` | ").append(name).append(" |\n"));
         sb.append("\n## Results\n\n");
-        sb.append("Median of ").append(RUNS).append(" runs after ").append(WARMUP).append(" warm-up runs, the engines of a case ")
+        sb.append("Median of ").append(RUNS).append(" runs after at least ").append(WARMUP).append(" warm-up runs and ")
+                .append(WARMUP_SECONDS).append(" s of warm-up per engine (HotSpot compiles late), the engines of a case ")
                 .append("taking turns run by run (the order rotating; 20 ms apart); host array in, ")
                 .append("host array out (OpenCL rows include the transfers). GFLOP/s = the case's multiply-add FLOPs ")
                 .append("(2 per MAC) / median; % of peak against the all-thread FMA peak above; ratio = time / ONNX Runtime's ")
