@@ -320,24 +320,26 @@ final class VectorSgemm implements GemmKernel {
             c71 = a7.fma(b1, c71);
             ai += MR;
         }
-        if (relu) {
-            c00 = c00.max(0f);
-            c01 = c01.max(0f);
-            c10 = c10.max(0f);
-            c11 = c11.max(0f);
-            c20 = c20.max(0f);
-            c21 = c21.max(0f);
-            c30 = c30.max(0f);
-            c31 = c31.max(0f);
-            c40 = c40.max(0f);
-            c41 = c41.max(0f);
-            c50 = c50.max(0f);
-            c51 = c51.max(0f);
-            c60 = c60.max(0f);
-            c61 = c61.max(0f);
-            c70 = c70.max(0f);
-            c71 = c71.max(0f);
-        }
+        // ReLU as a maximum with a floor that is 0 or -inf, taken on every path: no branch, so the stores below see
+        // one exact vector type. (With `if (relu) c = c.max(0f)`, in about 1 process in 10 C2 failed to intrinsify
+        // the scalar max's broadcast, then the 16 stores: that micro-kernel ran 13x slower for the process's life.)
+        FloatVector floor = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY);
+        c00 = c00.max(floor);
+        c01 = c01.max(floor);
+        c10 = c10.max(floor);
+        c11 = c11.max(floor);
+        c20 = c20.max(floor);
+        c21 = c21.max(floor);
+        c30 = c30.max(floor);
+        c31 = c31.max(floor);
+        c40 = c40.max(floor);
+        c41 = c41.max(floor);
+        c50 = c50.max(floor);
+        c51 = c51.max(floor);
+        c60 = c60.max(floor);
+        c61 = c61.max(floor);
+        c70 = c70.max(floor);
+        c71 = c71.max(floor);
         c00.intoArray(c, cOff + 0 * ldc);
         c01.intoArray(c, cOff + 0 * ldc + L);
         c10.intoArray(c, cOff + 1 * ldc);
