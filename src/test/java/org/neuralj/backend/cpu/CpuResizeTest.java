@@ -206,4 +206,37 @@ class CpuResizeTest {
             }
         }
     }
+    @Test
+    void doublingWithoutIndexTablesMatchesTheFormula() {
+        // 2x linear up-sampling takes a path that reads each pair of source columns in order (CpuResize.doubled);
+        // against ONNX's formula written out here, on wide rows: half-pixel and align-corners take that path, asymmetric does not
+        java.util.Random r = new java.util.Random(11);
+        int h = 5, w = 37;
+        float[] x = new float[2 * h * w];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) r.nextGaussian();
+        }
+        for (CoordinateMode cm : new CoordinateMode[] {HP, CoordinateMode.ALIGN_CORNERS, CoordinateMode.ASYMMETRIC}) {
+            ResizeSpec s = new ResizeSpec(2 * h, 2 * w, 2f, 2f, Mode.LINEAR, cm, RPF, -0.75f, false);
+            float[] expected = new float[2 * 4 * h * w];
+            for (int pl = 0; pl < 2; pl++) {
+                for (int oy = 0; oy < 2 * h; oy++) {
+                    for (int ox = 0; ox < 2 * w; ox++) {
+                        float cy = Math.max(0f, Math.min(h - 1, ResizeSpec.sourceCoordinate(cm, oy, h, 2 * h, 2f)));
+                        float cx = Math.max(0f, Math.min(w - 1, ResizeSpec.sourceCoordinate(cm, ox, w, 2 * w, 2f)));
+                        int y0 = (int) Math.floor(cy), x0 = (int) Math.floor(cx);
+                        int y1 = Math.min(y0 + 1, h - 1), x1 = Math.min(x0 + 1, w - 1);
+                        float ry = cy - y0, rx = cx - x0;
+                        int b = pl * h * w;
+                        float top = (1 - rx) * x[b + y0 * w + x0] + rx * x[b + y0 * w + x1];
+                        float bottom = (1 - rx) * x[b + y1 * w + x0] + rx * x[b + y1 * w + x1];
+                        expected[(pl * 2 * h + oy) * 2 * w + ox] = (1 - ry) * top + ry * bottom;
+                    }
+                }
+            }
+            try (Tensor t = cpu.upload(x, 1, 2, h, w); Tensor y = cpu.resize(t, s)) {
+                assertClose(expected, cpu.download(y), 1e-6, 1e-6, "2x linear, " + cm);
+            }
+        }
+    }
 }
