@@ -369,44 +369,71 @@ final class CpuConv {
         final int dh = s.dilationH(), dw = s.dilationW();
         final int k = cg * kh * kw;
         final int hp = oh + dh * (kh - 1), wp = ow + dw * (kw - 1);
-        final int plane = hp * wp;
-        // the GEMM reads whole register tiles: a flat row's tail may run past the last plane
         final GemmKernel gemm = Sgemm.vector();
-        final int xpLength = cIn * plane + wp + 2 * gemm.tileColumns();
-        final float[] xp = threads.borrow(xpLength);
+        // a weight panel too big for L2 (see smallImage): every task takes the whole image and a block of output
+        // channels (whole register tiles), so each weight is read once; else every task takes all the channels
+        final boolean wholeImage = (long) mg * k > IMPLICIT_MAX_PANEL;
+        int rows = wholeImage ? oh : Math.max(BAND_MIN_ROWS, VECTOR_TILE / wp); // output rows per task
+        while (!wholeImage && rows > 1 && (long) groups * ((oh + rows - 1) / rows) < 2L * threads.threads()) {
+            rows = (rows + 1) / 2;
+        }
+        final int rowsPerTask = rows;
+        final int blocks = (oh + rowsPerTask - 1) / rowsPerTask;
+        // wholeImage: one zero-padded copy of each image, all its planes (hp rows each), shared by the tasks; else each
+        // task pads only the input rows its output rows read (bandRows per plane) into a per-thread band that stays in
+        // cache: the whole padded copy moved ~100 MB through memory per U-Net run at 512^2 (4.6-5.2 ms of 78-89)
+        final int bandRows = wholeImage ? hp : rowsPerTask + dh * (kh - 1);
+        final int plane = bandRows * wp;
+        // the GEMM reads whole register tiles: a flat row's tail may run past the last plane
+        final int padded = (wholeImage ? cIn : cg) * plane + wp + 2 * gemm.tileColumns();
         final int[] taps = new int[k];                        // offset of tap r within a group's planes
         for (int r = 0; r < k; r++) {
             int c = r / (kh * kw), ky = (r / kw) % kh, kx = r % kw;
             taps[r] = c * plane + ky * dh * wp + kx * dw;
         }
-        // a weight panel too big for L2 (see smallImage): every task takes the whole image and a block of output
-        // channels (whole register tiles), so each weight is read once; else every task takes all the channels
-        final boolean wholeImage = (long) mg * k > IMPLICIT_MAX_PANEL;
-        int rows = wholeImage ? oh : Math.max(1, VECTOR_TILE / wp); // output rows per task
-        while (!wholeImage && rows > 1 && (long) groups * ((oh + rows - 1) / rows) < 2L * threads.threads()) {
-            rows = (rows + 1) / 2;
-        }
         final int mBlock = wholeImage ? channelBlock(mg, gemm.tileRows(), groups, threads) : mg;
         final int mBlocks = (mg + mBlock - 1) / mBlock;
         final int packedSize = gemm.packedSize(mBlock, k);
         final float[] packed = packedWeights(gemm, w, packs, groups, mg, k, mBlock);
-        final int rowsPerTask = rows;
-        final int blocks = (oh + rowsPerTask - 1) / rowsPerTask;
         // rows that are not whole register tiles wide (a ResNet's 56, 28, 14) would each end in a partial tile,
         // computed through a scratch tile: those go several rows per GEMM through a scratch block instead
         final boolean rowsAtOnce = ow % gemm.tileColumns() != 0 || wholeImage;
+        final float[] xp = wholeImage ? threads.borrow(padded) : null;
         try {
-            // not to xp.length: a borrowed array may be far longer (zeroing a 32-channel 514^2 plane's array for a
-            // 16-channel 258^2 one cost the U-Net's first layer at 256^2 1.5 ms a run)
-            java.util.Arrays.fill(xp, cIn * plane, xpLength, 0f);
+            if (wholeImage) {
+                // not to xp.length: a borrowed array may be far longer (zeroing a 32-channel 514^2 plane's array for a
+                // 16-channel 258^2 one cost the U-Net's first layer at 256^2 1.5 ms a run)
+                java.util.Arrays.fill(xp, cIn * plane, padded, 0f);
+            }
             for (int img = 0; img < n; img++) {
                 final int image = img;
-                threads.forEach(cIn, c -> pad(x, (image * cIn + c) * h * wd, h, wd, s.padTop(), s.padLeft(), xp, c * plane, hp, wp));
+                if (wholeImage) {
+                    threads.forEach(cIn, c -> {
+                        for (int py = 0; py < hp; py++) {
+                            padRow(x, (image * cIn + c) * h * wd, py - s.padTop(), h, wd, s.padLeft(), xp, c * plane + py * wp, wp);
+                        }
+                    });
+                }
                 threads.forEach(groups * mBlocks * blocks, task -> {
                     int g = task / (blocks * mBlocks);
                     int mIdx = task / blocks % mBlocks;
                     int r0 = (task % blocks) * rowsPerTask;
                     int nr = Math.min(rowsPerTask, oh - r0);
+                    float[] src = xp;
+                    int base = g * cg * plane + r0 * wp;           // output row r0's taps, in xp
+                    if (!wholeImage) {
+                        // padded rows r0 .. r0 + nr - 1 + dh*(kh-1) of the group's planes; the tail past them is only
+                        // read for columns that are computed and dropped
+                        src = Workspace.get().band(padded);
+                        int used = nr + dh * (kh - 1);
+                        for (int c = 0; c < cg; c++) {
+                            int from = (image * cIn + g * cg + c) * h * wd;
+                            for (int j = 0; j < used; j++) {
+                                padRow(x, from, r0 + j - s.padTop(), h, wd, s.padLeft(), src, c * plane + j * wp, wp);
+                            }
+                        }
+                        base = 0;
+                    }
                     if (rowsAtOnce) {
                         // the block's rows as one flat run of nr * wp columns (the wrap between rows computed and
                         // dropped): a partial register tile per block, not per row
@@ -414,7 +441,7 @@ final class CpuConv {
                         int m0 = mIdx * mBlock;
                         int mc = Math.min(mBlock, mg - m0);
                         float[] out = Workspace.get().rows(mc * cols);
-                        Sgemm.multiplyRows(mc, cols, k, packed, (g * mBlocks + mIdx) * packedSize, xp, g * cg * plane + r0 * wp, taps,
+                        Sgemm.multiplyRows(mc, cols, k, packed, (g * mBlocks + mIdx) * packedSize, src, base, taps,
                                 out, 0, cols, bias, g * mg + m0, s.activation());
                         for (int co = 0; co < mc; co++) {
                             int dst = ((image * m + g * mg + m0 + co) * oh + r0) * ow;
@@ -424,33 +451,37 @@ final class CpuConv {
                         }
                         return;
                     }
-                    for (int r = r0; r < r0 + nr; r++) { // output row r of every channel, straight into y
-                        Sgemm.multiplyRows(mg, ow, k, packed, g * packedSize, xp, g * cg * plane + r * wp, taps,
-                                y, ((image * m + g * mg) * oh + r) * ow, oh * ow, bias, g * mg, s.activation());
+                    for (int r = 0; r < nr; r++) { // output row r0 + r of every channel, straight into y
+                        Sgemm.multiplyRows(mg, ow, k, packed, g * packedSize, src, base + r * wp, taps,
+                                y, ((image * m + g * mg) * oh + r0 + r) * ow, oh * ow, bias, g * mg, s.activation());
                     }
                 });
             }
         } finally {
-            threads.giveBack(xp);
+            if (xp != null) {
+                threads.giveBack(xp);
+            }
         }
         return y;
     }
 
-    /** dst[py][px] (hp x wp) = src[py - top][px - left] (h x wd), 0 outside it. */
-    private static void pad(float[] src, int sOff, int h, int wd, int top, int left, float[] dst, int dOff, int hp, int wp) {
-        for (int py = 0; py < hp; py++) {
-            int iy = py - top;
-            int d = dOff + py * wp;
-            if (iy < 0 || iy >= h) {
-                java.util.Arrays.fill(dst, d, d + wp, 0f);
-                continue;
-            }
-            // columns px with ix = px - left inside [0, wd)
-            int lo = Math.min(wp, Math.max(0, left)), hi = Math.max(lo, Math.min(wp, wd + left));
-            java.util.Arrays.fill(dst, d, d + lo, 0f);
-            System.arraycopy(src, sOff + iy * wd + lo - left, dst, d + lo, hi - lo);
-            java.util.Arrays.fill(dst, d + hi, d + wp, 0f);
+    /** Output rows per task at least, when each task pads its own input rows: (rows + kh - 1) / rows copies per input row. */
+    static final int BAND_MIN_ROWS = 4;
+
+    /**
+     * Padded row {@code iy + top} of one plane into dst[d .. d + wp): zeros where it lies outside the image (all of it
+     * when iy is outside [0, h)), the image row in between.
+     */
+    private static void padRow(float[] src, int sOff, int iy, int h, int wd, int left, float[] dst, int d, int wp) {
+        if (iy < 0 || iy >= h) {
+            java.util.Arrays.fill(dst, d, d + wp, 0f);
+            return;
         }
+        // columns px with ix = px - left inside [0, wd)
+        int lo = Math.min(wp, Math.max(0, left)), hi = Math.max(lo, Math.min(wp, wd + left));
+        java.util.Arrays.fill(dst, d, d + lo, 0f);
+        System.arraycopy(src, sOff + iy * wd + lo - left, dst, d + lo, hi - lo);
+        java.util.Arrays.fill(dst, d + hi, d + wp, 0f);
     }
 
     /**

@@ -18,6 +18,7 @@ final class Workspace {
     private float[] row = new float[0];
     private float[] tile = new float[0];
     private float[] rows = new float[0];
+    private float[] band = new float[0];
 
     static Workspace get() {
         return LOCAL.get();
@@ -64,6 +65,11 @@ final class Workspace {
      */
     float[] rows(int length) {
         return rows = grow(rows, length);
+    }
+
+    /** The zero-padded input rows one task of the implicit-GEMM convolution reads. */
+    float[] band(int length) {
+        return band = grow(band, length);
     }
 
     /** One register tile of C, for edge tiles. */
