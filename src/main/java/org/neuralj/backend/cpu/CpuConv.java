@@ -349,10 +349,10 @@ final class CpuConv {
     }
 
     /**
-     * A stride-1 convolution as an implicit GEMM over a zero-padded copy of each image, B never built.
-     * With the padded planes (hp x wp) read as flat rows, output pixel (oy, ox) at q = oy*wp + ox finds
-     * tap (c, ky, kx) at {@code xp[c*hp*wp + ky*dh*wp + kx*dw + q]}: one offset per tap, the same for every
-     * q. So row r of im2col's B is the padded input itself from that offset on, and the GEMM reads it in
+     * A stride-1 convolution as an implicit GEMM over zero-padded input rows, B never built. With the padded
+     * planes (rows of wp, a task's band of them or the whole hp when the tasks share one copy) read as flat rows,
+     * output pixel (oy, ox) at q = oy*wp + ox finds tap (c, ky, kx) at {@code xp[c*plane + ky*dh*wp + kx*dw + q]}:
+     * one offset per tap, the same for every q. So row r of im2col's B is the padded input itself from that offset on, and the GEMM reads it in
      * place; im2col copied every input pixel kh*kw times per use, which cost as much as the arithmetic
      * when there are few output channels. One GEMM per output row (its ow columns; the wrap into the next
      * flat row is never computed) writes that row of every output channel straight into y; rows whose width
