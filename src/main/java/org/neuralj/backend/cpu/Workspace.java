@@ -5,7 +5,8 @@ package org.neuralj.backend.cpu;
  * path allocates nothing once warm. Rows are separate arrays indexed from 0 on purpose: HotSpot 17
  * auto-vectorises {@code acc[j] += a * row[j]} but not the same loop with a loop-invariant offset
  * ({@code c[off + j]}), which measured 4x slower. Pool threads die when their backend closes, taking
- * their workspace with them; a calling thread keeps one (a few hundred KiB at most).
+ * their workspace with them; a calling thread keeps one (its largest piece is an implicit-GEMM band: channels x
+ * (rows per task + kernel height - 1) x padded width, about 0.4 MiB for 32 channels of 512-wide rows).
  */
 final class Workspace {
     private static final ThreadLocal<Workspace> LOCAL = ThreadLocal.withInitial(Workspace::new);
