@@ -24,7 +24,8 @@ import org.neuralj.nn.Session;
  * a mixed profile, then times the layer after only 20 warm-up runs: session 9 saw the 16-channel 3x3 layer at 512²
  * take 4.3-6.9 ms alone and 5.6-10 ms after that, and 76-95 ms in 1 of 4 runs here (in 5 of 8 runs of a similar
  * loop), where sampling (JFR) showed the micro-kernel's vector operations running un-intrinsified
- * (FloatVector.tOpTemplate, ldOp, stOp). Over 300 runs polluted and clean converge (5.31 against 5.23 ms): a warm-up cost.
+ * (FloatVector.tOpTemplate, ldOp, stOp). Session 10 traced such runs to C2 failing, in some processes, to intrinsify
+ * the micro-kernel's stores after its branch-guarded ReLU (now a branch-free maximum; see VectorSgemm.micro).
  */
 public final class AbLoop {
     private AbLoop() {

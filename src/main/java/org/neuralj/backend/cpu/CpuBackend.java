@@ -24,7 +24,7 @@ import org.neuralj.backend.TransferStats;
  * fork/join pool owned by this backend (closed in {@link #close()}). This class validates arguments
  * and shapes; the op families live in {@link CpuElementwise}, {@link CpuConv} (on {@link Sgemm}),
  * {@link CpuPool}, {@link CpuReduce}, {@link CpuMatmul}, {@link CpuMovement}, {@link CpuResize} and
- * {@link CpuFilters} (the image filters). Uploads and filter results take their arrays from a small pool
+ * {@link CpuFilters} (the image filters). Uploads and every op's result take their arrays from a pool
  * ({@link CpuBuffers}) that their tensors give back when closed.
  */
 public final class CpuBackend implements Backend {
@@ -522,10 +522,6 @@ public final class CpuBackend implements Backend {
     /** A tensor whose array goes back to {@link #buffers} when it is closed (the array must be ours alone). */
     private Tensor pooled(float[] data, int[] shape) {
         return new Tensor(this, new CpuStorage(data, buffers), shape);
-    }
-
-    private Tensor wrap(float[] data, int[] shape) {
-        return new Tensor(this, new CpuStorage(data), shape);
     }
 
     private void checkOpen() {

@@ -408,11 +408,7 @@ final class CpuConv {
             for (int img = 0; img < n; img++) {
                 final int image = img;
                 if (wholeImage) {
-                    threads.forEach(cIn, c -> {
-                        for (int py = 0; py < hp; py++) {
-                            padRow(x, (image * cIn + c) * h * wd, py - s.padTop(), h, wd, s.padLeft(), xp, c * plane + py * wp, wp);
-                        }
-                    });
+                    threads.forEach(cIn, c -> padRows(x, (image * cIn + c) * h * wd, h, wd, s, 0, hp, xp, c * plane, wp));
                 }
                 threads.forEach(groups * mBlocks * blocks, task -> {
                     int g = task / (blocks * mBlocks);
@@ -425,12 +421,8 @@ final class CpuConv {
                         // padded rows r0 .. r0 + nr - 1 + dh*(kh-1) of the group's planes; the tail past them is only
                         // read for columns that are computed and dropped
                         src = Workspace.get().band(padded);
-                        int used = nr + dh * (kh - 1);
                         for (int c = 0; c < cg; c++) {
-                            int from = (image * cIn + g * cg + c) * h * wd;
-                            for (int j = 0; j < used; j++) {
-                                padRow(x, from, r0 + j - s.padTop(), h, wd, s.padLeft(), src, c * plane + j * wp, wp);
-                            }
+                            padRows(x, (image * cIn + g * cg + c) * h * wd, h, wd, s, r0, nr + dh * (kh - 1), src, c * plane, wp);
                         }
                         base = 0;
                     }
@@ -469,19 +461,23 @@ final class CpuConv {
     static final int BAND_MIN_ROWS = 4;
 
     /**
-     * Padded row {@code iy + top} of one plane into dst[d .. d + wp): zeros where it lies outside the image (all of it
-     * when iy is outside [0, h)), the image row in between.
+     * Rows first .. first + count - 1 of one plane (h x wd, from sOff) zero-padded by s's top and left padding to rows of
+     * wp, into dst from d: padded row py reads image row py - padTop, zeros outside the image.
      */
-    private static void padRow(float[] src, int sOff, int iy, int h, int wd, int left, float[] dst, int d, int wp) {
-        if (iy < 0 || iy >= h) {
-            java.util.Arrays.fill(dst, d, d + wp, 0f);
-            return;
-        }
+    private static void padRows(float[] src, int sOff, int h, int wd, ConvSpec s, int first, int count, float[] dst, int d, int wp) {
+        int left = s.padLeft();
         // columns px with ix = px - left inside [0, wd)
         int lo = Math.min(wp, Math.max(0, left)), hi = Math.max(lo, Math.min(wp, wd + left));
-        java.util.Arrays.fill(dst, d, d + lo, 0f);
-        System.arraycopy(src, sOff + iy * wd + lo - left, dst, d + lo, hi - lo);
-        java.util.Arrays.fill(dst, d + hi, d + wp, 0f);
+        for (int j = 0; j < count; j++, d += wp) {
+            int iy = first + j - s.padTop();
+            if (iy < 0 || iy >= h) {
+                java.util.Arrays.fill(dst, d, d + wp, 0f);
+                continue;
+            }
+            java.util.Arrays.fill(dst, d, d + lo, 0f);
+            System.arraycopy(src, sOff + iy * wd + lo - left, dst, d + lo, hi - lo);
+            java.util.Arrays.fill(dst, d + hi, d + wp, 0f);
+        }
     }
 
     /**

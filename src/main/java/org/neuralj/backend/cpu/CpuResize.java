@@ -100,26 +100,31 @@ final class CpuResize {
         }
         int slot = keep == 0 ? 1 : 0;
         held[slot] = row;
-        final int[] ix = tx.idx;
         final float[] wx = tx.w;
         int src = row * w;
         int dst = slot * ow;
-        if (doubled) {
-            // outputs 2i + 1 and 2i + 2 both blend x[i] and x[i + 1]: read in order, no index tables (the same sums)
-            for (int i = 0; i + 1 < w; i++) {
-                float left = x[src + i], right = x[src + i + 1];
-                across[dst + 2 * i + 1] = wx[4 * i + 2] * left + wx[4 * i + 3] * right;
-                across[dst + 2 * i + 2] = wx[4 * i + 4] * left + wx[4 * i + 5] * right;
-            }
-            for (int ox : new int[] {0, ow - 1}) {
-                across[dst + ox] = wx[2 * ox] * x[src + ix[2 * ox]] + wx[2 * ox + 1] * x[src + ix[2 * ox + 1]];
-            }
+        if (!doubled) {
+            interpolate(x, src, tx, across, dst, 0, ow);
             return dst;
         }
-        for (int ox = 0; ox < ow; ox++) {
+        // outputs 2i + 1 and 2i + 2 both blend x[i] and x[i + 1]: read in order, no index tables (the same sums)
+        for (int i = 0; i + 1 < w; i++) {
+            float left = x[src + i], right = x[src + i + 1];
+            across[dst + 2 * i + 1] = wx[4 * i + 2] * left + wx[4 * i + 3] * right;
+            across[dst + 2 * i + 2] = wx[4 * i + 4] * left + wx[4 * i + 5] * right;
+        }
+        interpolate(x, src, tx, across, dst, 0, 1);
+        interpolate(x, src, tx, across, dst, ow - 1, ow);
+        return dst;
+    }
+
+    /** across[dst + ox] for from &lt;= ox &lt; to: the source row at src interpolated across by the taps' tables. */
+    private static void interpolate(float[] x, int src, Taps tx, float[] across, int dst, int from, int to) {
+        final int[] ix = tx.idx;
+        final float[] wx = tx.w;
+        for (int ox = from; ox < to; ox++) {
             across[dst + ox] = wx[2 * ox] * x[src + ix[2 * ox]] + wx[2 * ox + 1] * x[src + ix[2 * ox + 1]];
         }
-        return dst;
     }
 
     /**
