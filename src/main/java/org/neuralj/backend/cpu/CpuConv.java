@@ -4,7 +4,7 @@ import java.util.Arrays;
 import org.neuralj.backend.ConvSpec;
 
 /**
- * Convolution and transposed convolution as im2col + {@link Sgemm}; stride-1 convolutions on the vector
+ * Convolution and transposed convolution as im2col + {@link Sgemm}; convolutions on the vector
  * GEMM read a zero-padded copy of the input in place instead ({@link #implicitGemm}).
  *
  * <p>Convolution, per image n and group g: Y_g [Mg, P] = W_g [Mg, K] x col [K, P] with
@@ -47,8 +47,13 @@ final class CpuConv {
         // im2col (3x3, stride 1): 16 -> 16 channels at 512^2 1.25x faster, 64 -> 64 at 128^2 1.5x, 128 -> 128 at
         // 64^2 1.15x (one thread), first layers 1 -> 16 at 512^2 1.25x and 3 -> 16 at 256^2 1.7x (two threads);
         // a weight panel too big for L2 would be streamed from memory for every row.
+        // A strided convolution reads its input split into stride phases (PhasePlanes), where it is again stride 1:
+        // alone, ResNet-18's 7x7 / 2 stem, 64 -> 128 3x3 / 2 at 56^2 and 1x1 / 2 shortcuts ran 20-40 % faster than through
+        // im2col (the whole network at batch 1 about 1.5 %). A batch of small strided outputs stays with im2col's one run
+        // of columns across the images (foldedIm2col): image by image, the blood-cell classifier at 64^2 x 32 ran 9 % slower.
         int mg = ws[0] / s.groups();
-        if (Sgemm.vector() != null && s.strideH() == 1 && s.strideW() == 1 && !readsInputAsIs(xs, ws, s)
+        boolean strided = s.strideH() > 1 || s.strideW() > 1;
+        if (Sgemm.vector() != null && !readsInputAsIs(xs, ws, s) && (!strided || xs[0] == 1 || s.outH() * s.outW() >= VECTOR_TILE)
                 && ((long) mg * ws[1] * ws[2] * ws[3] <= IMPLICIT_MAX_PANEL || smallImage(xs, ws, s))) {
             return implicitGemm(threads, x, xs, w, packs, ws, bias, s, y);
         }
@@ -68,9 +73,66 @@ final class CpuConv {
         if (xs[0] > 1) {
             return false; // a batch of small images goes as one run of columns through im2col (foldedIm2col)
         }
-        long hp = s.outH() + (long) s.dilationH() * (ws[2] - 1);
-        long wp = s.outW() + (long) s.dilationW() * (ws[3] - 1);
-        return (long) ws[1] * hp * wp <= IMPLICIT_SMALL_IMAGE;
+        PhasePlanes ph = new PhasePlanes(ws, s);
+        return (long) ws[1] * ph.count * ph.rows(s.outH()) * ph.width <= IMPLICIT_SMALL_IMAGE;
+    }
+
+    /**
+     * The zero-padded input of a convolution with stride (sh, sw) split into phase planes: plane (ry, rx) of a channel holds
+     * padded pixels (j*sh + ry, i*sw + rx) at (j, i). Output pixel (oy, ox) finds tap (ky, kx) in plane
+     * ((ky*dh) mod sh, (kx*dw) mod sw) at (oy + ky*dh / sh, ox + kx*dw / sw): one offset per tap, the same for every output
+     * pixel, as for a stride-1 convolution over the padded input itself (then there is one plane, the padded input). Only
+     * the phases some tap reads are made (a 1x1 / 2 convolution reads a quarter of its input).
+     */
+    static final class PhasePlanes {
+        /** Planes per input channel. */
+        final int count;
+        /** Extra plane rows and columns the taps reach past an output row or column. */
+        final int rowReach, colReach;
+        /** Plane width: output width + colReach. */
+        final int width;
+        /** Row and column phase of each plane. */
+        final int[] rowPhase, colPhase;
+        private final int[] slot;
+        private final int sh, sw, dh, dw, kw;
+
+        PhasePlanes(int[] ws, ConvSpec s) {
+            sh = s.strideH();
+            sw = s.strideW();
+            dh = s.dilationH();
+            dw = s.dilationW();
+            kw = ws[3];
+            rowReach = dh * (ws[2] - 1) / sh;
+            colReach = dw * (kw - 1) / sw;
+            width = s.outW() + colReach;
+            slot = new int[sh * sw];
+            java.util.Arrays.fill(slot, -1);
+            int[] ry = new int[sh * sw], rx = new int[sh * sw];
+            int n = 0;
+            for (int ky = 0; ky < ws[2]; ky++) {
+                for (int kx = 0; kx < kw; kx++) {
+                    int phase = ky * dh % sh * sw + kx * dw % sw;
+                    if (slot[phase] < 0) {
+                        ry[n] = ky * dh % sh;
+                        rx[n] = kx * dw % sw;
+                        slot[phase] = n++;
+                    }
+                }
+            }
+            count = n;
+            rowPhase = java.util.Arrays.copyOf(ry, n);
+            colPhase = java.util.Arrays.copyOf(rx, n);
+        }
+
+        /** Plane rows read by {@code outRows} output rows. */
+        int rows(int outRows) {
+            return outRows + rowReach;
+        }
+
+        /** Offset of tap (c, ky, kx) from output pixel (0, 0), with planes of {@code plane} floats. */
+        int tap(int c, int ky, int kx, int plane) {
+            return (c * count + slot[ky * dh % sh * sw + kx * dw % sw]) * plane + ky * dh / sh * width + kx * dw / sw;
+        }
     }
 
     /**
@@ -349,10 +411,10 @@ final class CpuConv {
     }
 
     /**
-     * A stride-1 convolution as an implicit GEMM over zero-padded input rows, B never built. With the padded
-     * planes (rows of wp, a task's band of them or the whole hp when the tasks share one copy) read as flat rows,
-     * output pixel (oy, ox) at q = oy*wp + ox finds tap (c, ky, kx) at {@code xp[c*plane + ky*dh*wp + kx*dw + q]}:
-     * one offset per tap, the same for every q. So row r of im2col's B is the padded input itself from that offset on, and the GEMM reads it in
+     * A convolution as an implicit GEMM over zero-padded input rows, B never built. With the padded
+     * planes (rows of wp, a task's band of them or all their rows when the tasks share one copy; for a stride above 1
+     * the input's {@link PhasePlanes}) read as flat rows, output pixel (oy, ox) at q = oy*wp + ox finds tap (c, ky, kx) at
+     * {@code xp[tap + q]} (stride 1: tap = c*plane + ky*dh*wp + kx*dw): one offset per tap, the same for every q. So row r of im2col's B is the padded input itself from that offset on, and the GEMM reads it in
      * place; im2col copied every input pixel kh*kw times per use, which cost as much as the arithmetic
      * when there are few output channels. One GEMM per output row (its ow columns; the wrap into the next
      * flat row is never computed) writes that row of every output channel straight into y; rows whose width
@@ -366,30 +428,33 @@ final class CpuConv {
         final int groups = s.groups();
         final int cg = cIn / groups, mg = m / groups;
         final int oh = s.outH(), ow = s.outW();
-        final int dh = s.dilationH(), dw = s.dilationW();
         final int k = cg * kh * kw;
-        final int hp = oh + dh * (kh - 1), wp = ow + dw * (kw - 1);
+        final PhasePlanes ph = new PhasePlanes(ws, s);
+        final int wp = ph.width;
         final GemmKernel gemm = Sgemm.vector();
         // a weight panel too big for L2 (see smallImage): every task takes the whole image and a block of output
         // channels (whole register tiles), so each weight is read once; else every task takes all the channels
-        final boolean wholeImage = (long) mg * k > IMPLICIT_MAX_PANEL;
-        int rows = wholeImage ? oh : Math.max(BAND_MIN_ROWS, VECTOR_TILE / wp); // output rows per task
-        while (!wholeImage && rows > 1 && (long) groups * ((oh + rows - 1) / rows) < 2L * threads.threads()) {
+        int rows = Math.max(BAND_MIN_ROWS, VECTOR_TILE / wp); // output rows per task
+        while (rows > 1 && (long) groups * ((oh + rows - 1) / rows) < 2L * threads.threads()) {
             rows = (rows + 1) / 2;
         }
-        final int rowsPerTask = rows;
+        // ... or, when the image is small and row bands would leave a task a few register tiles of columns against all
+        // the weights (ResNet's 1x1 / 2 shortcut at 14^2: 2 rows of 7), the whole image and a block of output channels
+        final boolean wholeImage = (long) mg * k > IMPLICIT_MAX_PANEL
+                || rows * wp < BAND_MIN_COLUMN_TILES * gemm.tileColumns() && smallImage(xs, ws, s);
+        final int rowsPerTask = wholeImage ? oh : rows;
         final int blocks = (oh + rowsPerTask - 1) / rowsPerTask;
-        // wholeImage: one zero-padded copy of each image, all its planes (hp rows each), shared by the tasks; else each
+        // wholeImage: one zero-padded copy of each image, all its planes (all their rows), shared by the tasks; else each
         // task pads only the input rows its output rows read (bandRows per plane) into a per-thread band that stays in
         // cache: the whole padded copy moved ~100 MB through memory per U-Net run at 512^2 (4.6-5.2 ms of 78-89)
-        final int bandRows = wholeImage ? hp : rowsPerTask + dh * (kh - 1);
+        final int bandRows = ph.rows(wholeImage ? oh : rowsPerTask);
         final int plane = bandRows * wp;
+        final int channelPlanes = ph.count * plane;           // one input channel's phase planes
         // the GEMM reads whole register tiles: a flat row's tail may run past the last plane
-        final int padded = (wholeImage ? cIn : cg) * plane + wp + 2 * gemm.tileColumns();
+        final int padded = (wholeImage ? cIn : cg) * channelPlanes + wp + 2 * gemm.tileColumns();
         final int[] taps = new int[k];                        // offset of tap r within a group's planes
         for (int r = 0; r < k; r++) {
-            int c = r / (kh * kw), ky = (r / kw) % kh, kx = r % kw;
-            taps[r] = c * plane + ky * dh * wp + kx * dw;
+            taps[r] = ph.tap(r / (kh * kw), (r / kw) % kh, r % kw, plane);
         }
         final int mBlock = wholeImage ? channelBlock(mg, gemm.tileRows(), groups, threads) : mg;
         final int mBlocks = (mg + mBlock - 1) / mBlock;
@@ -403,12 +468,12 @@ final class CpuConv {
             if (wholeImage) {
                 // not to xp.length: a borrowed array may be far longer (zeroing a 32-channel 514^2 plane's array for a
                 // 16-channel 258^2 one cost the U-Net's first layer at 256^2 1.5 ms a run)
-                java.util.Arrays.fill(xp, cIn * plane, padded, 0f);
+                java.util.Arrays.fill(xp, cIn * channelPlanes, padded, 0f);
             }
             for (int img = 0; img < n; img++) {
                 final int image = img;
                 if (wholeImage) {
-                    threads.forEach(cIn, c -> padRows(x, (image * cIn + c) * h * wd, h, wd, s, 0, hp, xp, c * plane, wp));
+                    threads.forEach(cIn, c -> padRows(x, (image * cIn + c) * h * wd, h, wd, s, ph, 0, bandRows, xp, c * channelPlanes, wp, plane));
                 }
                 threads.forEach(groups * mBlocks * blocks, task -> {
                     int g = task / (blocks * mBlocks);
@@ -416,13 +481,13 @@ final class CpuConv {
                     int r0 = (task % blocks) * rowsPerTask;
                     int nr = Math.min(rowsPerTask, oh - r0);
                     float[] src = xp;
-                    int base = g * cg * plane + r0 * wp;           // output row r0's taps, in xp
+                    int base = g * cg * channelPlanes + r0 * wp;   // output row r0's taps, in xp
                     if (!wholeImage) {
-                        // padded rows r0 .. r0 + nr - 1 + dh*(kh-1) of the group's planes; the tail past them is only
+                        // plane rows r0 .. r0 + nr - 1 + rowReach of the group's planes; the tail past them is only
                         // read for columns that are computed and dropped
                         src = Workspace.get().band(padded);
                         for (int c = 0; c < cg; c++) {
-                            padRows(x, (image * cIn + g * cg + c) * h * wd, h, wd, s, r0, nr + dh * (kh - 1), src, c * plane, wp);
+                            padRows(x, (image * cIn + g * cg + c) * h * wd, h, wd, s, ph, r0, ph.rows(nr), src, c * channelPlanes, wp, plane);
                         }
                         base = 0;
                     }
@@ -432,6 +497,11 @@ final class CpuConv {
                         int cols = nr * wp;
                         int m0 = mIdx * mBlock;
                         int mc = Math.min(mBlock, mg - m0);
+                        if (wp == ow) { // no wrap (a 1 x 1 / 2 shortcut): the run is the output rows themselves
+                            Sgemm.multiplyRows(mc, cols, k, packed, (g * mBlocks + mIdx) * packedSize, src, base, taps,
+                                    y, ((image * m + g * mg + m0) * oh + r0) * ow, oh * ow, bias, g * mg + m0, s.activation());
+                            return;
+                        }
                         float[] out = Workspace.get().rows(mc * cols);
                         Sgemm.multiplyRows(mc, cols, k, packed, (g * mBlocks + mIdx) * packedSize, src, base, taps,
                                 out, 0, cols, bias, g * mg + m0, s.activation());
@@ -457,26 +527,42 @@ final class CpuConv {
         return y;
     }
 
+    /** Register tiles of columns below which a task's band of output rows is too thin to read all the weights for. */
+    static final int BAND_MIN_COLUMN_TILES = 4;
+
     /** Output rows per task at least, when each task pads its own input rows: (rows + kh - 1) / rows copies per input row. */
     static final int BAND_MIN_ROWS = 4;
 
     /**
-     * Rows first .. first + count - 1 of one plane (h x wd, from sOff) zero-padded by s's top and left padding to rows of
-     * wp, into dst from d: padded row py reads image row py - padTop, zeros outside the image.
+     * Rows first .. first + count - 1 of one channel's phase planes (the channel: h x wd, from sOff), plane p from
+     * {@code d + p * plane}: row j of plane (ry, rx) holds padded input row (first + j)*sh + ry, its
+     * columns rx, rx + sw, ..., zeros outside the image.
      */
-    private static void padRows(float[] src, int sOff, int h, int wd, ConvSpec s, int first, int count, float[] dst, int d, int wp) {
-        int left = s.padLeft();
-        // columns px with ix = px - left inside [0, wd)
-        int lo = Math.min(wp, Math.max(0, left)), hi = Math.max(lo, Math.min(wp, wd + left));
-        for (int j = 0; j < count; j++, d += wp) {
-            int iy = first + j - s.padTop();
-            if (iy < 0 || iy >= h) {
-                java.util.Arrays.fill(dst, d, d + wp, 0f);
-                continue;
+    private static void padRows(float[] src, int sOff, int h, int wd, ConvSpec s, PhasePlanes ph, int first, int count,
+                                float[] dst, int d, int wp, int plane) {
+        final int sh = s.strideH(), sw = s.strideW();
+        for (int p = 0; p < ph.count; p++) {
+            int left = s.padLeft() - ph.colPhase[p];             // plane column i reads image column i*sw - left
+            // plane columns i with i*sw - left inside [0, wd)
+            int lo = Math.min(wp, Math.max(0, Math.floorDiv(left + sw - 1, sw)));
+            int hi = Math.max(lo, Math.min(wp, Math.floorDiv(wd - 1 + left, sw) + 1));
+            for (int j = 0, o = d + p * plane; j < count; j++, o += wp) {
+                int iy = (first + j) * sh + ph.rowPhase[p] - s.padTop();
+                if (iy < 0 || iy >= h) {
+                    java.util.Arrays.fill(dst, o, o + wp, 0f);
+                    continue;
+                }
+                java.util.Arrays.fill(dst, o, o + lo, 0f);
+                int row = sOff + iy * wd - left;
+                if (sw == 1) {
+                    System.arraycopy(src, row + lo, dst, o + lo, hi - lo);
+                } else {
+                    for (int i = lo; i < hi; i++) {
+                        dst[o + i] = src[row + i * sw];
+                    }
+                }
+                java.util.Arrays.fill(dst, o + hi, o + wp, 0f);
             }
-            java.util.Arrays.fill(dst, d, d + lo, 0f);
-            System.arraycopy(src, sOff + iy * wd + lo - left, dst, d + lo, hi - lo);
-            java.util.Arrays.fill(dst, d + hi, d + wp, 0f);
         }
     }
 

@@ -143,7 +143,7 @@ class CpuConvTest {
             {2, 4, 10, 7, 6, 3, 2, 2, 1, 0, 2, 1, 0, 1, 2, 2},     // groups 2, asymmetric pads, stride 2x1
             {1, 6, 12, 12, 6, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 6},     // depthwise, dilation 2
             {3, 8, 5, 6, 16, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},      // 1x1 direct path
-            {1, 8, 5, 6, 4, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 2},       // 1x1 strided: im2col path, groups
+            {1, 8, 5, 6, 4, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 2},       // 1x1 strided, groups: one phase of four
             {1, 2, 40, 37, 5, 5, 5, 3, 2, 2, 1, 3, 0, 1, 1, 1},      // stride 3x2, big kernel
             {2, 3, 9, 13, 5, 3, 3, 2, 3, 1, 2, 1, 0, 1, 2, 1},      // column stride 3 with dilation 2 and a left pad: phase-split rows
             {1, 64, 16, 16, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},     // K = 576 > Sgemm.KC
@@ -164,6 +164,12 @@ class CpuConvTest {
             // a batch of small images: one run of GEMM columns across the images (ResNet's deep layers at batch > 1)
             {5, 64, 7, 7, 300, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},    // weight panel past the implicit GEMM's: im2col, 245 columns
             {4, 16, 14, 14, 32, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1},   // ResNet's 1x1 / 2 shortcut
+            // strided: the implicit GEMM over the input's stride phases (CpuConv.PhasePlanes)
+            {1, 3, 30, 29, 8, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1},     // a ResNet stem: 7x7 / 2, four phases, odd width
+            {2, 5, 50, 64, 9, 3, 3, 2, 3, 0, 2, 1, 0, 2, 1, 1},     // stride 2x3, dilation 2 rows (one row phase), asymmetric pads, a batch
+            {1, 64, 14, 14, 300, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1},  // big weight panel, one small image: the whole image shared
+            {3, 64, 14, 14, 300, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1},  // the same as a batch: im2col, phase-split rows
+            {1, 4, 11, 12, 8, 2, 2, 3, 3, 0, 0, 0, 0, 1, 1, 1},     // stride past the kernel: phases (0..1, 0..1) of 3 x 3
             // 1x1 into fewer channels than a register tile's rows: sums of scaled planes (a U-Net's output layer)
             {1, 16, 70, 90, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},    // 6300 pixels: two chunks, the second partial
             {3, 5, 9, 7, 7, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},       // a batch, 7 channels
