@@ -53,6 +53,12 @@ public final class ModelBench {
     // 22.6 ms (1.80x ORT) after 200 against 28.5 ms (2.68x) after 10 (session 10). So every engine warms up for at
     // least WARMUP runs and at least WARMUP_SECONDS, as a batch of images would.
     private static final int WARMUP = Integer.getInteger("bench.warmup", 10);
+    /**
+     * Pause before each timed run. ONNX Runtime's worker threads keep spinning for 20-40 ms after its run and take the
+     * cores from the next engine: NeuralJ's ResNet-18 at batch 1 ran 25.8 ms (median) 20 ms after an ONNX Runtime run,
+     * 19.3-19.7 ms 40-150 ms after one or with none before it (session 11; the tables before then used 20 ms).
+     */
+    private static final int GAP_MS = Integer.getInteger("bench.gapMs", 100);
     private static final double WARMUP_SECONDS = Double.parseDouble(System.getProperty("bench.warmupSeconds", "3"));
     private static final int THREADS = Integer.getInteger("bench.threads", Runtime.getRuntime().availableProcessors());
     private static final String LOAD_AT_START = loadAverage();
@@ -207,7 +213,7 @@ public final class ModelBench {
             for (int k = 0; k < runs.size(); k++) {
                 int e = (i + k) % runs.size();
                 if (ok[e]) {
-                    Thread.sleep(20); // lets the engine that ran before park its threads (ONNX Runtime's spin a while)
+                    Thread.sleep(GAP_MS); // lets the engine that ran before park its threads
                     long t0 = System.nanoTime();
                     runs.get(e).run();
                     ms[e][i] = (System.nanoTime() - t0) / 1e6;
@@ -343,7 +349,8 @@ public final class ModelBench {
         sb.append("\n## Results\n\n");
         sb.append("Median of ").append(RUNS).append(" runs after at least ").append(WARMUP).append(" warm-up runs and ")
                 .append(WARMUP_SECONDS).append(" s of warm-up per engine (HotSpot compiles late), the engines of a case ")
-                .append("taking turns run by run (the order rotating; 20 ms apart); host array in, ")
+                .append("taking turns run by run (the order rotating; ").append(GAP_MS)
+                .append(" ms apart, as ONNX Runtime's threads spin for 20-40 ms after a run and slowed the engine after it); host array in, ")
                 .append("host array out (OpenCL rows include the transfers). GFLOP/s = the case's multiply-add FLOPs ")
                 .append("(2 per MAC) / median; % of peak against the all-thread FMA peak above; ratio = time / ONNX Runtime's ")
                 .append("time (below 1 = faster). Outputs are checked against ONNX Runtime before timing; max err is ")
