@@ -154,7 +154,8 @@ class CpuConvTest {
             {1, 2, 6, 6, 3, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1},       // no padding: output smaller than input
             {1, 20, 23, 31, 17, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},   // M and N not multiples of the register tile
             {1, 8, 6, 64, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},     // rows whole register tiles wide: written straight into y
-            {1, 130, 4, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},    // K = 1170: two K blocks of the in-place GEMM
+            {1, 130, 4, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},    // K = 1170
+            {1, 520, 4, 16, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},   // K = 4680: two K blocks of the in-place GEMM
             {1, 32, 7, 7, 44, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1},     // 4 x 4 output pixels: output channels split across tasks
             {2, 16, 7, 7, 36, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2},     // the same with groups and a batch
             // one small image, weight panel past the implicit GEMM's: still implicit, the whole image as one run of
