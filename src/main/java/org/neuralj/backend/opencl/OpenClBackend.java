@@ -970,8 +970,13 @@ public final class OpenClBackend implements Backend {
         long[] global = range(s.outW(), s.outH(), nc);
         boolean twoByTwo = s.kernelH() == 2 && s.kernelW() == 2 && s.strideH() == 2 && s.strideW() == 2 && s.padTop() == 0
                 && s.padLeft() == 0 && s.dilationH() == 1 && s.dilationW() == 1;
+        boolean threeByThreeStride2 = s.kernelH() == 3 && s.kernelW() == 3 && s.strideH() == 2 && s.strideW() == 2
+                && s.dilationH() == 1 && s.dilationW() == 1;
         if (s.kind() == PoolSpec.Kind.MAX && twoByTwo) {
             run("pool.cl", "", "max_pool2x2", range((s.outW() + 7) / 8, s.outH(), nc), null, xm, mem(y), nc, xs[2], xs[3], s.outH(), s.outW());
+        } else if (s.kind() == PoolSpec.Kind.MAX && threeByThreeStride2) {
+            run("pool.cl", "", "max_pool3x3s2", range((s.outW() + 7) / 8, s.outH(), nc), null, xm, mem(y), nc, xs[2], xs[3], s.outH(), s.outW(),
+                    s.padTop(), s.padLeft());
         } else if (s.kind() == PoolSpec.Kind.MAX) {
             run("pool.cl", "", "max_pool2d", global, null, xm, mem(y), nc, xs[2], xs[3], s.outH(), s.outW(),
                     s.kernelH(), s.kernelW(), s.strideH(), s.strideW(), s.padTop(), s.padLeft(),

@@ -464,7 +464,8 @@ class OpenClBackendTest {
         for (PoolSpec.Kind kind : PoolSpec.Kind.values()) {
             for (boolean include : new boolean[] {false, true}) {
                 int[][] geo = { // kH kW sH sW pt pl pb pr dH dW extraH extraW
-                    {3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0},
+                    {3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0},   // max_pool3x3s2 (max only)
+                    {3, 3, 2, 2, 0, 0, 1, 1, 1, 1, 1, 1},   // the same unpadded in ceil mode: last windows cut
                     {2, 3, 2, 1, 0, 1, 1, 0, 1, 1, 1, 0},   // ceil mode: last window partly outside the padded box
                     {3, 2, 1, 2, 2, 0, 0, 1, 2, 1, 0, 1},
                     {5, 5, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1},
@@ -473,8 +474,8 @@ class OpenClBackendTest {
                 };
                 for (int[] g : geo) {
                     int H = 11, W = 13;
-                    if (g[0] == 2 && g[1] == 2) {
-                        H = 9;   // 2 x 2 kernel: a row of 20 outputs (two vectors of 8 and a tail), odd height
+                    if (g[0] == 2 && g[1] == 2 || g[0] == 3 && g[1] == 3) {
+                        H = 9;   // 2 x 2 or 3 x 3 / 2: a row of 20 or 21 outputs (two vectors of 8 and a tail), odd height
                         W = 41;
                     }
                     int oh = ConvSpec.convOut(H, g[0], g[2], g[4], g[6], g[8]) + g[10];
@@ -483,6 +484,7 @@ class OpenClBackendTest {
                     int[] xs = {2, 3, H, W};
                     float[] x = random(seed++, size(xs));
                     x[W + 5] = Float.NaN;   // a NaN wins its window (in the vector part of a 2 x 2 row)
+                    x[2 * W + 20] = Float.NaN; // ... and in the vector part of a 3 x 3 / 2 row
                     assertClose(Ref.pool(x, xs, s), run(t -> cl.pool2d(t[0], s), new float[][] {x}, new int[][] {xs},
                             new int[] {2, 3, oh, ow}), 1e-6f, s.toString());
                 }
