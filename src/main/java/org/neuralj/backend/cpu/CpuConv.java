@@ -4,7 +4,7 @@ import java.util.Arrays;
 import org.neuralj.backend.ConvSpec;
 
 /**
- * Convolution and transposed convolution as im2col + {@link Sgemm}; convolutions on the vector
+ * Convolution and transposed convolution as im2col + {@link Sgemm}; most convolutions on the vector
  * GEMM read a zero-padded copy of the input in place instead ({@link #implicitGemm}).
  *
  * <p>Convolution, per image n and group g: Y_g [Mg, P] = W_g [Mg, K] x col [K, P] with
