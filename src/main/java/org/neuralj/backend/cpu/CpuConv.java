@@ -53,9 +53,11 @@ final class CpuConv {
         // of columns across the images (foldedIm2col): image by image, the blood-cell classifier at 64^2 x 32 ran 9 % slower.
         int mg = ws[0] / s.groups();
         boolean strided = s.strideH() > 1 || s.strideW() > 1;
-        if (Sgemm.vector() != null && !readsInputAsIs(xs, ws, s) && (!strided || xs[0] == 1 || s.outH() * s.outW() >= VECTOR_TILE)
-                && ((long) mg * ws[1] * ws[2] * ws[3] <= IMPLICIT_MAX_PANEL || smallImage(xs, ws, s))) {
-            return implicitGemm(threads, x, xs, w, packs, ws, bias, s, y);
+        if (Sgemm.vector() != null && !readsInputAsIs(xs, ws, s) && (!strided || xs[0] == 1 || s.outH() * s.outW() >= VECTOR_TILE)) {
+            PhasePlanes ph = new PhasePlanes(ws, s);
+            if ((long) mg * ws[1] * ws[2] * ws[3] <= IMPLICIT_MAX_PANEL || smallImage(xs, ws, s, ph)) {
+                return implicitGemm(threads, x, xs, w, packs, ws, bias, s, ph, y);
+            }
         }
         return im2colGemm(threads, x, xs, w, packs, ws, bias, s, y);
     }
@@ -69,11 +71,10 @@ final class CpuConv {
     static final int IMPLICIT_SMALL_IMAGE = 96 * 1024;
 
     /** Whether one group's zero-padded input is small enough to be read in place by every output-channel block. */
-    private static boolean smallImage(int[] xs, int[] ws, ConvSpec s) {
+    private static boolean smallImage(int[] xs, int[] ws, ConvSpec s, PhasePlanes ph) {
         if (xs[0] > 1) {
             return false; // a batch of small images goes as one run of columns through im2col (foldedIm2col)
         }
-        PhasePlanes ph = new PhasePlanes(ws, s);
         return (long) ws[1] * ph.count * ph.rows(s.outH()) * ph.width <= IMPLICIT_SMALL_IMAGE;
     }
 
@@ -422,26 +423,25 @@ final class CpuConv {
      * the same order as the im2col path: the same numbers.
      */
     static float[] implicitGemm(CpuThreads threads, float[] x, int[] xs, float[] w, CpuStorage packs, int[] ws, float[] bias,
-                                ConvSpec s, float[] y) {
+                                ConvSpec s, PhasePlanes ph, float[] y) {
         final int n = xs[0], cIn = xs[1], h = xs[2], wd = xs[3];
         final int m = ws[0], kh = ws[2], kw = ws[3];
         final int groups = s.groups();
         final int cg = cIn / groups, mg = m / groups;
         final int oh = s.outH(), ow = s.outW();
         final int k = cg * kh * kw;
-        final PhasePlanes ph = new PhasePlanes(ws, s);
         final int wp = ph.width;
         final GemmKernel gemm = Sgemm.vector();
-        // a weight panel too big for L2 (see smallImage): every task takes the whole image and a block of output
-        // channels (whole register tiles), so each weight is read once; else every task takes all the channels
         int rows = Math.max(BAND_MIN_ROWS, VECTOR_TILE / wp); // output rows per task
         while (rows > 1 && (long) groups * ((oh + rows - 1) / rows) < 2L * threads.threads()) {
             rows = (rows + 1) / 2;
         }
-        // ... or, when the image is small and row bands would leave a task a few register tiles of columns against all
-        // the weights (ResNet's 1x1 / 2 shortcut at 14^2: 2 rows of 7), the whole image and a block of output channels
+        // every task takes all the output channels and a band of rows; but with a weight panel too big for L2 (see
+        // smallImage), or a small image whose row bands would leave a task a few register tiles of columns against all
+        // the weights (ResNet's 1x1 / 2 shortcut at 14^2: 2 rows of 7), every task takes the whole image and a block of
+        // output channels (whole register tiles), so each weight is read once
         final boolean wholeImage = (long) mg * k > IMPLICIT_MAX_PANEL
-                || rows * wp < BAND_MIN_COLUMN_TILES * gemm.tileColumns() && smallImage(xs, ws, s);
+                || rows * wp < BAND_MIN_COLUMN_TILES * gemm.tileColumns() && smallImage(xs, ws, s, ph);
         final int rowsPerTask = wholeImage ? oh : rows;
         final int blocks = (oh + rowsPerTask - 1) / rowsPerTask;
         // wholeImage: one zero-padded copy of each image, all its planes (all their rows), shared by the tasks; else each
@@ -497,18 +497,17 @@ final class CpuConv {
                         int cols = nr * wp;
                         int m0 = mIdx * mBlock;
                         int mc = Math.min(mBlock, mg - m0);
-                        if (wp == ow) { // no wrap (a 1 x 1 / 2 shortcut): the run is the output rows themselves
-                            Sgemm.multiplyRows(mc, cols, k, packed, (g * mBlocks + mIdx) * packedSize, src, base, taps,
-                                    y, ((image * m + g * mg + m0) * oh + r0) * ow, oh * ow, bias, g * mg + m0, s.activation());
-                            return;
-                        }
-                        float[] out = Workspace.get().rows(mc * cols);
+                        // no wrap (a 1 x 1 / 2 shortcut): the run is the output rows themselves, written straight into y
+                        boolean inPlace = wp == ow;
+                        int dst0 = ((image * m + g * mg + m0) * oh + r0) * ow;
+                        float[] out = inPlace ? y : Workspace.get().rows(mc * cols);
                         Sgemm.multiplyRows(mc, cols, k, packed, (g * mBlocks + mIdx) * packedSize, src, base, taps,
-                                out, 0, cols, bias, g * mg + m0, s.activation());
-                        for (int co = 0; co < mc; co++) {
-                            int dst = ((image * m + g * mg + m0 + co) * oh + r0) * ow;
-                            for (int r = 0; r < nr; r++) {
-                                System.arraycopy(out, co * cols + r * wp, y, dst + r * ow, ow);
+                                out, inPlace ? dst0 : 0, inPlace ? oh * ow : cols, bias, g * mg + m0, s.activation());
+                        if (!inPlace) { // each output row without its wrap columns
+                            for (int co = 0; co < mc; co++) {
+                                for (int r = 0; r < nr; r++) {
+                                    System.arraycopy(out, co * cols + r * wp, y, dst0 + co * oh * ow + r * ow, ow);
+                                }
                             }
                         }
                         return;
