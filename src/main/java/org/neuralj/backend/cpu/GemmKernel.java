@@ -47,4 +47,32 @@ interface GemmKernel {
 
     /** A short name for logs and benchmark tables, e.g. "vector-512 8x32". */
     String describe();
+
+    /** Output channels of one {@link #laneTile}: a strip of the weights packed by {@link #packLanes}. */
+    int laneChannels();
+
+    /** Output pixels of one {@link #laneTile}: consecutive columns of one output row. */
+    int lanePixels();
+
+    /** Floats of w [m, k] packed by {@link #packLanes}. */
+    default int laneSize(int m, int k) {
+        return (m + laneChannels() - 1) / laneChannels() * laneChannels() * Math.max(k, 1);
+    }
+
+    /**
+     * Packs w [m, k] (row-major) as strips of {@link #laneChannels()} output channels over all of k:
+     * {@code packed[pOff + (s*k + kk)*laneChannels() + j] = w[(s*laneChannels() + j)*k + kk]}, zero past m.
+     */
+    void packLanes(int m, int k, float[] w, int wOff, float[] packed, int pOff);
+
+    /**
+     * A convolution tile with output channels in vector lanes, the pixels broadcast (the transpose of
+     * {@link #multiplyRows}, for small images where the pixels would fill a column tile only partly):
+     * <pre>
+     *   t[outOff + r*C + j] = act(t[initOff + r*C + j] + sum_kk packed[pOff + kk*C + j] * x[taps[kk] + q0 + r])
+     * </pre>
+     * for r &lt; {@link #lanePixels()}, j &lt; C = {@link #laneChannels()}, act ReLU when {@code relu}; the
+     * init rows hold the bias, so the sums are the other paths' (bias first, then k in order).
+     */
+    void laneTile(int k, float[] packed, int pOff, float[] x, int[] taps, int q0, float[] t, int initOff, int outOff, boolean relu);
 }

@@ -358,4 +358,94 @@ final class VectorSgemm implements GemmKernel {
         c70.intoArray(c, cOff + 7 * ldc);
         c71.intoArray(c, cOff + 7 * ldc + L);
     }
+
+    /** Pixels of a lane tile: 7 divides the widths of a 224-pixel network's maps (112, 56, 28, 14, 7). */
+    private static final int LANE_PIXELS = 7;
+
+    @Override
+    public int laneChannels() {
+        return NR;
+    }
+
+    @Override
+    public int lanePixels() {
+        return LANE_PIXELS;
+    }
+
+    @Override
+    public void packLanes(int m, int k, float[] w, int wOff, float[] packed, int pOff) {
+        final int strips = (m + NR - 1) / NR;
+        for (int s = 0; s < strips; s++) {
+            for (int j = 0; j < NR; j++) {
+                int co = s * NR + j;
+                int d = pOff + s * k * NR + j;
+                if (co < m) {
+                    for (int kk = 0, src = wOff + co * k; kk < k; kk++) {
+                        packed[d + kk * NR] = w[src + kk];
+                    }
+                } else {
+                    for (int kk = 0; kk < k; kk++) {
+                        packed[d + kk * NR] = 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The lane micro-kernel: 7 pixels x NR channels in 14 vector registers; each step two weight vectors and seven
+     * broadcast pixels, fourteen FMAs. Unrolled by hand like {@link #micro}.
+     */
+    @Override
+    public void laneTile(int k, float[] packed, int pOff, float[] x, int[] taps, int q0, float[] t, int initOff, int outOff,
+                         boolean relu) {
+        FloatVector c00 = FloatVector.fromArray(S, t, initOff), c01 = FloatVector.fromArray(S, t, initOff + L);
+        FloatVector c10 = FloatVector.fromArray(S, t, initOff + NR), c11 = FloatVector.fromArray(S, t, initOff + NR + L);
+        FloatVector c20 = FloatVector.fromArray(S, t, initOff + 2 * NR), c21 = FloatVector.fromArray(S, t, initOff + 2 * NR + L);
+        FloatVector c30 = FloatVector.fromArray(S, t, initOff + 3 * NR), c31 = FloatVector.fromArray(S, t, initOff + 3 * NR + L);
+        FloatVector c40 = FloatVector.fromArray(S, t, initOff + 4 * NR), c41 = FloatVector.fromArray(S, t, initOff + 4 * NR + L);
+        FloatVector c50 = FloatVector.fromArray(S, t, initOff + 5 * NR), c51 = FloatVector.fromArray(S, t, initOff + 5 * NR + L);
+        FloatVector c60 = FloatVector.fromArray(S, t, initOff + 6 * NR), c61 = FloatVector.fromArray(S, t, initOff + 6 * NR + L);
+        for (int kk = 0, wi = pOff; kk < k; kk++, wi += NR) {
+            FloatVector w0 = FloatVector.fromArray(S, packed, wi);
+            FloatVector w1 = FloatVector.fromArray(S, packed, wi + L);
+            int xi = taps[kk] + q0;
+            FloatVector a = FloatVector.broadcast(S, x[xi]);
+            c00 = a.fma(w0, c00);
+            c01 = a.fma(w1, c01);
+            a = FloatVector.broadcast(S, x[xi + 1]);
+            c10 = a.fma(w0, c10);
+            c11 = a.fma(w1, c11);
+            a = FloatVector.broadcast(S, x[xi + 2]);
+            c20 = a.fma(w0, c20);
+            c21 = a.fma(w1, c21);
+            a = FloatVector.broadcast(S, x[xi + 3]);
+            c30 = a.fma(w0, c30);
+            c31 = a.fma(w1, c31);
+            a = FloatVector.broadcast(S, x[xi + 4]);
+            c40 = a.fma(w0, c40);
+            c41 = a.fma(w1, c41);
+            a = FloatVector.broadcast(S, x[xi + 5]);
+            c50 = a.fma(w0, c50);
+            c51 = a.fma(w1, c51);
+            a = FloatVector.broadcast(S, x[xi + 6]);
+            c60 = a.fma(w0, c60);
+            c61 = a.fma(w1, c61);
+        }
+        FloatVector floor = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY); // as in micro: no branch
+        c00.max(floor).intoArray(t, outOff);
+        c01.max(floor).intoArray(t, outOff + L);
+        c10.max(floor).intoArray(t, outOff + NR);
+        c11.max(floor).intoArray(t, outOff + NR + L);
+        c20.max(floor).intoArray(t, outOff + 2 * NR);
+        c21.max(floor).intoArray(t, outOff + 2 * NR + L);
+        c30.max(floor).intoArray(t, outOff + 3 * NR);
+        c31.max(floor).intoArray(t, outOff + 3 * NR + L);
+        c40.max(floor).intoArray(t, outOff + 4 * NR);
+        c41.max(floor).intoArray(t, outOff + 4 * NR + L);
+        c50.max(floor).intoArray(t, outOff + 5 * NR);
+        c51.max(floor).intoArray(t, outOff + 5 * NR + L);
+        c60.max(floor).intoArray(t, outOff + 6 * NR);
+        c61.max(floor).intoArray(t, outOff + 6 * NR + L);
+    }
 }

@@ -159,17 +159,23 @@ class CpuConvTest {
             {1, 32, 7, 7, 44, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1},     // 4 x 4 output pixels: output channels split across tasks
             {2, 16, 7, 7, 36, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2},     // the same with groups and a batch
             // one small image, weight panel past the implicit GEMM's: still implicit, the whole image as one run of
-            // columns and the output channels split among the tasks (ResNet's deep layers at batch 1)
-            {1, 64, 7, 7, 300, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},    // 300 channels: a partial block of output channels
+            // columns and the output channels split among the tasks (fewer output channels than a lane strip)
+            {1, 64, 9, 9, 30, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},     // 30 channels: a partial block of output channels
             {1, 128, 9, 11, 600, 3, 3, 1, 1, 1, 1, 1, 1, 2, 1, 2},  // with groups and dilation
-            // a batch of small images: one run of GEMM columns across the images (ResNet's deep layers at batch > 1)
-            {5, 64, 7, 7, 300, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},    // weight panel past the implicit GEMM's: im2col, 245 columns
-            {4, 16, 14, 14, 32, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1},   // ResNet's 1x1 / 2 shortcut
+            // a batch of small images: one run of GEMM columns across the images (groups keep it off the lanes)
+            {5, 64, 7, 7, 300, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2},    // weight panel past the implicit GEMM's: im2col, 245 columns
+            {4, 16, 14, 14, 32, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1},   // ResNet's 1x1 / 2 shortcut, K = 16: not on the lanes
             // strided: the implicit GEMM over the input's stride phases (CpuConv.PhasePlanes)
             {1, 3, 30, 29, 8, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1},     // a ResNet stem: 7x7 / 2, four phases, odd width
             {2, 5, 50, 64, 9, 3, 3, 2, 3, 0, 2, 1, 0, 2, 1, 1},     // stride 2x3, dilation 2 rows (one row phase), asymmetric pads, a batch
-            {1, 64, 14, 14, 300, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1},  // big weight panel, one small image: the whole image shared
-            {3, 64, 14, 14, 300, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1},  // the same as a batch: im2col, phase-split rows
+            {1, 64, 14, 14, 30, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1},   // big weight panel, one small image: the whole image shared
+            {3, 64, 14, 14, 30, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1},   // the same as a batch: im2col, phase-split rows
+            // output channels in vector lanes (CpuConv.channelLanes, see lanesTakeSmallDeepMaps)
+            {1, 64, 7, 7, 300, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},    // 300 channels: the last lane strip partial
+            {1, 40, 7, 9, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},     // 9 wide: a row's second tile 2 pixels, reading past the row
+            {2, 36, 13, 15, 33, 3, 3, 2, 2, 1, 2, 1, 0, 2, 1, 1},   // batch, stride 2 (phases), dilation 2 rows, asymmetric pads, 33 channels
+            {1, 256, 14, 14, 64, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1},  // ResNet's 1x1 / 2 shortcut into 7 x 7: one phase of four
+            {3, 16, 10, 12, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},   // a batch of 120-pixel outputs, K = 144
             {1, 4, 11, 12, 8, 2, 2, 3, 3, 0, 0, 0, 0, 1, 1, 1},     // stride past the kernel: phases (0..1, 0..1) of 3 x 3
             // 1x1 into fewer channels than a register tile's rows: sums of scaled planes (a U-Net's output layer)
             {1, 16, 70, 90, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},    // 6300 pixels: two chunks, the second partial
@@ -191,6 +197,23 @@ class CpuConvTest {
                 assertClose(naiveConv(x, xs, w, ws, null, s), conv(cpu, x, xs, w, ws, null, s), 1e-4, 1e-4, what);
             }
         }
+    }
+
+    /** The rule of CpuConv.conv2d for the lanes, so the cases above that claim them do take them. */
+    @Test
+    void lanesTakeSmallDeepMaps() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Sgemm.vector() != null, "the lanes need the vector GEMM");
+        ConvSpec same7 = new ConvSpec(1, 1, 1, 1, 1, 1, 1, 1, 1, 7, 7, Activation.NONE);
+        assertTrue(CpuConv.usesLanes(new int[] {1, 64, 7, 7}, new int[] {300, 64, 3, 3}, same7));
+        assertTrue(CpuConv.usesLanes(new int[] {1, 256, 14, 14}, new int[] {64, 256, 1, 1},
+                new ConvSpec(2, 2, 0, 0, 0, 0, 1, 1, 1, 7, 7, Activation.NONE)));
+        assertTrue(!CpuConv.usesLanes(new int[] {1, 64, 7, 7}, new int[] {30, 64, 3, 3}, same7), "fewer channels than a strip");
+        assertTrue(!CpuConv.usesLanes(new int[] {4, 16, 14, 14}, new int[] {32, 16, 1, 1},
+                new ConvSpec(2, 2, 0, 0, 0, 0, 1, 1, 1, 7, 7, Activation.NONE)), "K below LANES_MIN_K");
+        assertTrue(!CpuConv.usesLanes(new int[] {1, 64, 7, 7}, new int[] {300, 32, 3, 3},
+                new ConvSpec(1, 1, 1, 1, 1, 1, 1, 1, 2, 7, 7, Activation.NONE)), "groups");
+        assertTrue(!CpuConv.usesLanes(new int[] {1, 64, 30, 30}, new int[] {64, 64, 3, 3},
+                new ConvSpec(1, 1, 1, 1, 1, 1, 1, 1, 1, 30, 30, Activation.NONE)), "900 pixels");
     }
 
     @Test
