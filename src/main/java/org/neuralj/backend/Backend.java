@@ -61,6 +61,20 @@ public interface Backend extends AutoCloseable {
      */
     Tensor binary(Tensor a, Tensor b, BinaryOp op);
 
+    /**
+     * {@code after} applied to {@link #binary binary(a, b, op)}: a residual Add and the ReLU after it. Backends that
+     * can apply it in the same pass over memory override this; here it is the two ops.
+     */
+    default Tensor binary(Tensor a, Tensor b, BinaryOp op, Activation after) {
+        Tensor y = binary(a, b, op);
+        if (after.isIdentity()) {
+            return y;
+        }
+        try (y) {
+            return unary(y, after);
+        }
+    }
+
     // ---- convolution and pooling --------------------------------------------------------------
 
     /** 2-D convolution (see {@link ConvSpec}); bias may be null; the spec's activation is fused. */

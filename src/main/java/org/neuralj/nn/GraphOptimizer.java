@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.neuralj.backend.Activation;
+import org.neuralj.nn.ops.Binary;
 import org.neuralj.nn.ops.Conv;
 import org.neuralj.nn.ops.Unary;
 
@@ -18,7 +19,7 @@ import org.neuralj.nn.ops.Unary;
  *   <li>{@link #convolveBeforeResize}: a 1x1 Conv reading an up-sampling Resize runs before it, on the
  *       smaller image;</li>
  *   <li>{@link #fuseActivations}: an activation that alone reads a Conv's output runs in the Conv's
- *       epilogue.</li>
+ *       epilogue; one that alone reads an Add's (or another two-input element-wise op's) in its pass.</li>
  * </ol>
  * Each only touches a value that nothing else reads and that is not a graph output, so every
  * value the graph exposes stays the same (up to float rounding).
@@ -187,15 +188,17 @@ final class GraphOptimizer {
     }
 
     /**
-     * Folds an activation that alone reads a convolution's output into the convolution's epilogue,
-     * saving one pass over memory per layer.
+     * Folds an activation that alone reads a convolution's output into the convolution's epilogue, or a two-input
+     * element-wise op's output (a residual Add) into that op's pass, saving one pass over memory per layer.
      */
     static List<Model.Node> fuseActivations(List<Model.Node> nodes, List<String> graphOutputs) {
         Map<String, Integer> readers = readers(nodes);
         List<Model.Node> out = new ArrayList<>();
         for (int i = 0; i < nodes.size(); i++) {
             Model.Node n = nodes.get(i);
-            if (n.op() instanceof Conv conv && i + 1 < nodes.size() && conv.activation().isIdentity()) {
+            boolean canTake = n.op() instanceof Conv conv ? conv.activation().isIdentity()
+                    : n.op() instanceof Binary binary && binary.fusable() && n.inputs().size() == 2;
+            if (canTake && i + 1 < nodes.size()) {
                 Model.Node next = nodes.get(i + 1);
                 String y = n.outputs().get(0);
                 boolean fusable = Set.of("Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "Elu").contains(next.info().opType())
@@ -203,8 +206,12 @@ final class GraphOptimizer {
                         && readers.getOrDefault(y, 0) == 1 && !graphOutputs.contains(y);
                 if (fusable) {
                     Activation act = Unary.activationOf(next.info());
-                    conv.fuse(act);
-                    out.add(new Model.Node(n.info(), conv, n.inputs(), next.outputs()));
+                    if (n.op() instanceof Conv conv) {
+                        conv.fuse(act);
+                    } else {
+                        ((Binary) n.op()).fuse(act);
+                    }
+                    out.add(new Model.Node(n.info(), n.op(), n.inputs(), next.outputs()));
                     i++;
                     continue;
                 }

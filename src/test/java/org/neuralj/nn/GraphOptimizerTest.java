@@ -149,6 +149,59 @@ class GraphOptimizerTest {
         }
     }
 
+    /**
+     * x -> Add(x, s) -> act -> y, s a constant of shape {@code sShape}; with {@code exposeSum} the sum is a graph output
+     * too (then nothing is fused). {@code op} may be "Mean", which does not take an activation.
+     */
+    private static OnnxModel addThen(String op, String act, int[] sShape, float[] s, boolean exposeSum) {
+        long[] dims = java.util.Arrays.stream(sShape).asLongStream().toArray();
+        List<OnnxNode> nodes = List.of(OnnxNode.of(op, List.of("x", "s"), List.of("sum")).withName("add"),
+                OnnxNode.of(act, List.of("sum"), List.of("y")).withName("act"));
+        List<ValueInfo> outs = new ArrayList<>(List.of(ValueInfo.floatTensor("y", 1, C, H, H)));
+        if (exposeSum) {
+            outs.add(ValueInfo.floatTensor("sum", 1, C, H, H));
+        }
+        OnnxGraph g = OnnxGraph.of("add", nodes, List.of(OnnxTensor.ofFloats("s", dims, s)),
+                List.of(ValueInfo.tensor("x", DataType.FLOAT, 1, C, H, H)), outs);
+        return OnnxModel.of(g, 13);
+    }
+
+    @Test
+    void anActivationAfterAnAddRunsInItsPassWithTheSameOutput() {
+        Random r = new Random(6);
+        float[] x = rand(r, C * H * H, 0);
+        float[] same = rand(r, C * H * H, 0);
+        float[] perChannel = rand(r, C, 0);
+        Object[][] cases = { // op, activation, shape of s, s, fused into one node
+            {"Add", "Relu", new int[] {1, C, H, H}, same, true},       // a residual Add and its ReLU
+            {"Add", "LeakyRelu", new int[] {1, C, 1, 1}, perChannel, true}, // broadcast rows
+            {"Mul", "Sigmoid", new int[] {1, C, H, H}, same, true},
+            {"Mean", "Relu", new int[] {1, C, H, H}, same, false},     // Mean scales after its sum: not fused
+        };
+        for (Object[] c : cases) {
+            String op = (String) c[0], act = (String) c[1];
+            int[] shape = (int[]) c[2];
+            float[] sv = (float[]) c[3];
+            Model model = Model.fromOnnx(addThen(op, act, shape, sv, false), "add");
+            assertEquals((boolean) c[4] ? 1 : 2, model.nodes().size(), op + " " + act + ": " + model.nodes());
+            Model reference = Model.fromOnnx(addThen(op, act, shape, sv, true), "add"); // the sum exposed: two nodes
+            assertEquals(2, reference.nodes().size(), reference.nodes().toString());
+            float[] got = run(model, x).get("y");
+            float[] want = run(reference, x).get("y");
+            for (int i = 0; i < want.length; i++) {
+                int ch = i / (H * H);
+                float sum = op.equals("Mul") ? x[i] * sv[i] : x[i] + (sv.length == C ? sv[ch] : sv[i]);
+                if (op.equals("Mean")) {
+                    sum /= 2;
+                }
+                double direct = act.equals("Relu") ? Math.max(0, sum) : act.equals("LeakyRelu") ? (sum < 0 ? 0.01 * sum : sum)
+                        : 1 / (1 + Math.exp(-sum));
+                assertEquals(want[i], got[i], 0f, op + " " + act + " at " + i);
+                assertEquals(direct, got[i], 1e-6 + 1e-6 * Math.abs(direct), op + " " + act + " at " + i);
+            }
+        }
+    }
+
     private static Map<String, float[]> run(Model model, float[] x) {
         try (CpuBackend cpu = new CpuBackend(2); Session s = new Session(model, cpu)) {
             Map<String, HostTensor> out = s.runOnHost(Map.of("x", new HostTensor(new int[] {1, C, H, H}, x)));

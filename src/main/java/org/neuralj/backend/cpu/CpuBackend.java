@@ -17,6 +17,7 @@ import org.neuralj.backend.ResizeSpec;
 import org.neuralj.backend.ShapeMismatchException;
 import org.neuralj.backend.Tensor;
 import org.neuralj.backend.TransferStats;
+import org.neuralj.backend.UnaryOp;
 
 /**
  * The plain-Java backend: the readable reference every other backend is checked against, and the
@@ -129,6 +130,14 @@ public final class CpuBackend implements Backend {
         float[] xd = data(x, "x");
         requireNonNull(f, "f");
         return pooled(CpuElementwise.unary(threads, xd, f, buffers.take(x.size())), x.shape());
+    }
+
+    @Override
+    public Tensor binary(Tensor a, Tensor b, BinaryOp op, Activation after) {
+        if (op == BinaryOp.ADD && after.op() == UnaryOp.RELU && Arrays.equals(a.shape(), b.shape())) {
+            return pooled(CpuElementwise.addRelu(threads, data(a, "a"), data(b, "b"), buffers.take(a.size()), a.size()), a.shape());
+        }
+        return Backend.super.binary(a, b, op, after);
     }
 
     @Override

@@ -246,6 +246,19 @@ final class CpuElementwise {
         return y;
     }
 
+    /**
+     * y = max(a + b, 0) for arrays of one length: a residual Add and the ReLU after it in one pass (ResNet-18 at batch 1:
+     * the two passes at 56 x 56 x 64 took 0.19 + 0.18 ms; the Add's loop then ReLU in place over each chunk, 0.44).
+     */
+    static float[] addRelu(CpuThreads threads, float[] a, float[] b, float[] y, int size) {
+        threads.forRange(size, GRAIN, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                y[i] = Math.max(a[i] + b[i], 0f);
+            }
+        });
+        return y;
+    }
+
     /** y[i] = a[i] op b[i] for from &lt;= i &lt; to. */
     private static void sameShape(BinaryOp op, float[] a, float[] b, float[] y, int from, int to) {
         switch (op) {

@@ -21,10 +21,24 @@ public final class Binary implements Op {
 
     private final String opType;
     private final int opset;
+    private Activation after = Activation.NONE;
 
     public Binary(NodeInfo node) {
         this.opType = node.opType();
         this.opset = node.opset();
+    }
+
+    /**
+     * Whether an activation reading this op's output can run in its pass instead (the graph optimiser's fusion): for
+     * the two-input float ops, not Mean (its scaling comes after) nor the old per-channel PRelu.
+     */
+    public boolean fusable() {
+        return List.of("Add", "Sub", "Mul", "Div", "Max", "Min", "Sum").contains(opType);
+    }
+
+    /** Fuses an element-wise activation into this op's pass (see {@link #fusable}). */
+    public void fuse(Activation act) {
+        this.after = act;
     }
 
     @Override
@@ -40,7 +54,16 @@ public final class Binary implements Op {
         Meta out = Meta.of(shape, in.get(0).type());
         boolean integerDivision = opType.equals("Div") && !in.get(0).type().isFloatingPoint();
         int count = in.size();
+        boolean fused = !after.isIdentity();
+        if (fused && (count != 2 || integerDivision || !fusable())) {
+            throw new IllegalStateException(opType + ": an activation is fused only into a two-input float " + opType);
+        }
         return Step.of(out, (b, t) -> {
+            if (fused) {
+                List<Tensor> result = new ArrayList<>(1);
+                result.add(b.binary(t.get(0), t.get(1), op(), after));
+                return result;
+            }
             Tensor acc = b.binary(t.get(0), count > 1 ? t.get(1) : t.get(0), count > 1 ? op() : BinaryOp.MAX);
             for (int i = 2; i < count; i++) {
                 Tensor next = b.binary(acc, t.get(i), op());
