@@ -47,7 +47,7 @@ public final class OpenClBackend implements Backend {
     private static final int RANK = Tensor.MAX_RANK;
 
     /** Kernel choice for conv2d; {@code AUTO} picks by size (tests force the others). */
-    enum ConvKernel { AUTO, GENERAL, TILED, VEC }
+    enum ConvKernel { AUTO, GENERAL, TILED, VEC, LANES }
 
     /** Outputs per work-item of the whole-factor nearest up-sampling (resize_repeat). */
     private static final int RESIZE_VW = 16;
@@ -70,6 +70,8 @@ public final class OpenClBackend implements Backend {
     // 28-pixel row is nearly every load (ResNet-18 at batch 1 on PoCL: 92-98 -> 54-59 ms). On wide rows the
     // copy costs more than the few gathers it saves (the U-Net at 512^2: 218-224 ms without, 290-357 with).
     private static final int CONV_VEC_PAD_WIDTH = Integer.getInteger("neuralj.opencl.convPadWidth", 64);
+    /** Output widths up to which a CPU driver's deep convolutions put their output channels in the lanes (conv2d_lanes). */
+    private static final int CONV_LANES_MAX_WIDTH = Integer.getInteger("neuralj.opencl.convLanesWidth", 14);
     /**
      * Fault injection for tests: a backend opened while this property is N >= 0 acts as a device that
      * disappears after N kernel launches (every later launch fails as a lost device does).
@@ -671,11 +673,28 @@ public final class OpenClBackend implements Backend {
             // layer), compiled for that many: through the general kernel (one work-item per pixel) the blob
             // detector ran 5x slower on PoCL. And narrow images (a ResNet's 7 x 7 layers of 512 channels), with
             // vectors as narrow as 4 or 8 lanes: through the general kernel they ran at 2 GFLOP/s.
+            // Narrow and deep ones (a ResNet's 7 x 7 and 14 x 14 layers) put their output channels in the lanes.
             boolean cpu = info.type().contains("CPU");
             boolean big = cpu || M / g >= 4 && s.outW() >= 8;
-            k = !big ? ConvKernel.GENERAL : cpu ? ConvKernel.VEC : ConvKernel.TILED;
+            boolean narrowDeep = s.outW() <= CONV_LANES_MAX_WIDTH && M / g >= 16;
+            k = !big ? ConvKernel.GENERAL : !cpu ? ConvKernel.TILED : narrowDeep ? ConvKernel.LANES : ConvKernel.VEC;
         }
-        if (k == ConvKernel.VEC) {
+        if (k == ConvKernel.LANES) {
+            int lp = s.outW() % 7 == 0 ? 7 : Math.min(s.outW(), 8);   // x positions per work-item: 7 divides 7, 14, 28
+            int mTiles = (M / g + 15) / 16;
+            long gx = (s.outW() + lp - 1) / lp, lx = Math.min(CONV_VEC_LOCAL_X, gx * mTiles);
+            String defines = "-DLP=" + lp + " -DLANE_STRIDE=" + s.strideW() + " -DVEC_OC=16 -DVEC_ACT=" + actCode(act.op());
+            args[1] = mem(packedConvWeights(w, g, 16, "-DVEC_OC=16"));
+            // rows padded so that every tap of every computed position (past outW too) lies inside its row
+            int wp = (int) ((gx * lp - 1) * s.strideW() + (kW - 1) * s.dilationW() + 1);
+            try (Tensor padded = pad(x, new int[] {0, 0, 0, s.padLeft()}, new int[] {0, 0, 0, Math.max(0, wp - W - s.padLeft())},
+                    PadMode.CONSTANT, 0f)) {
+                args[0] = mem(padded);
+                args[7] = padded.shape()[3];
+                args[16] = 0;
+                run("conv.cl", defines, "conv2d_lanes", range((gx * mTiles + lx - 1) / lx * lx, s.outH(), (long) N * g), range(lx, 1, 1), args);
+            }
+        } else if (k == ConvKernel.VEC) {
             int oc = Math.min(CONV_VEC_OC, Integer.highestOneBit(Math.max(1, M / g)));   // output channels per work-item
             int mTiles = (M / g + oc - 1) / oc;
             int vw = s.outW() <= 4 ? 4 : s.outW() <= 8 ? 8 : CONV_VW;   // lanes along x

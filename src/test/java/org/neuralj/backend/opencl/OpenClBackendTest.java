@@ -348,6 +348,11 @@ class OpenClBackendTest {
         new ConvCase(3, 16, 8, 70, 20, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1, 1, true, Activation.of(UnaryOp.TANH)),
         // vector kernel: 16 + 8 output channels, 19 x-vectors in work-groups of 16 (the global size rounded up)
         new ConvCase(1, 4, 6, 300, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, Activation.of(UnaryOp.RELU)),
+        // narrow and deep, which a CPU driver runs with the output channels in the lanes (conv2d_lanes)
+        new ConvCase(1, 32, 7, 7, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, Activation.of(UnaryOp.RELU)),     // 3 tiles, the last 8 of 16
+        new ConvCase(2, 24, 14, 13, 32, 3, 3, 1, 2, 2, 1, 1, 1, 1, 1, 1, false, Activation.NONE),              // stride 2, a batch
+        new ConvCase(1, 64, 14, 14, 32, 1, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, true, Activation.NONE),               // a ResNet 1x1 / 2 shortcut
+        new ConvCase(1, 36, 9, 9, 32, 3, 3, 2, 1, 1, 2, 1, 0, 2, 2, 1, true, new Activation(UnaryOp.LEAKY_RELU, 0.2f, 0)), // 10 wide: 8 + 2, groups
     };
 
     @Test

@@ -222,6 +222,68 @@ __kernel void conv2d_vec(CONV_ARGS) {
     }
 }
 
+// ---- conv2d_lanes: output channels in the vector lanes (narrow images on CPU drivers) ----------------
+// Work-item (v * mTiles + mt, oy, n * groups + g) computes LP consecutive x positions ox = v*LP .. v*LP+LP-1 of
+// row oy for the 16 output channels of tile mt: LP vectors of 16 channels, each input pixel broadcast against
+// the 16 packed weights of a tap (pack_conv_vec_weights with VEC_OC = 16). For a ResNet's 7- and 14-wide maps
+// conv2d_vec's x vectors are 8 lanes of AVX-512's 16 (7 used); here every lane works. x comes with its rows
+// padded by the host (every read inside its row, positions past outW computed and dropped).
+// global (ceil(outW / LP) * mTiles, outH, N * groups), mTiles = ceil(Mg / 16).
+#ifndef LP
+#define LP 7           // output x positions per work-item (conv2d_lanes)
+#endif
+#ifndef LANE_STRIDE
+#define LANE_STRIDE 1  // the convolution's column stride, compiled in
+#endif
+
+__kernel void conv2d_lanes(CONV_ARGS) {
+    const int Cg = C / groups, Mg = M / groups;
+    const int mTiles = (Mg + 15) / 16;
+    const int mt = get_global_id(0) % mTiles;
+    const int ox0 = get_global_id(0) / mTiles * LP;
+    const int ng = get_global_id(2);
+    const int oy = get_global_id(1);
+    if (ox0 >= outW || oy >= outH) return;
+    const int g = ng % groups;
+    const int n = ng / groups;
+    if (n >= N) return;
+    const int mFirst = g * Mg + mt * 16;
+    const int mLast = g * Mg + Mg - 1;
+    const int kHW = kH * kW;
+    __global const float* wTile = w + (size_t)(g * mTiles + mt) * Cg * kHW * 16;   // packed: [c][ky][kx][16]
+    const int ixBase = ox0 * LANE_STRIDE - padLeft;
+
+    float16 acc[LP];
+    #pragma unroll
+    for (int t = 0; t < LP; t++) acc[t] = (float16)(0.0f);
+
+    for (int c = 0; c < Cg; c++) {
+        __global const float* xc = x + ((size_t)(n * C + g * Cg + c)) * H * W;   // x[n][g*Cg+c]
+        const int wc = c * kHW;
+        for (int ky = 0; ky < kH; ky++) {
+            const int iy = oy * strideH - padTop + ky * dilationH;
+            if (iy < 0 || iy >= H) continue;
+            __global const float* row = xc + iy * W + ixBase;
+            for (int kx = 0; kx < kW; kx++) {
+                const float16 wv = vload16(0, wTile + (wc + ky * kW + kx) * 16);
+                __global const float* px = row + kx * dilationW;
+                #pragma unroll
+                for (int t = 0; t < LP; t++) acc[t] = fma((float16)(px[t * LANE_STRIDE]), wv, acc[t]);
+            }
+        }
+    }
+
+    for (int t = 0; t < LP && ox0 + t < outW; t++) {
+        float v[16];
+        vstore16(acc[t], 0, v);
+        for (int j = 0; j < 16 && mFirst + j <= mLast; j++) {
+            const int m = mFirst + j;
+            const float b = hasBias ? bias[m] : 0.0f;
+            y[(((size_t)(n * M + m)) * outH + oy) * outW + ox0 + t] = apply_act(v[j] + b, VEC_ACT_OF(act), actA, actB);
+        }
+    }
+}
+
 // Weights w [M, Cg, kH, kW] packed for conv2d_vec: wp[((g * mTiles + mt) * Cg + c) * kHW + t][j] = weight of
 // output channel g * Mg + mt * VEC_OC + j (0 past the group's last channel). global (mTiles * VEC_OC * Cg * kHW, groups)
 __kernel void pack_conv_vec_weights(__global const float* w, __global float* wp, const int Mg, const int Cg, const int kHW,
