@@ -568,6 +568,19 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
+    public Tensor binary(Tensor a, Tensor b, BinaryOp op, Activation after) {
+        if (after.isIdentity() || !Arrays.equals(a.shape(), b.shape())) {
+            return Backend.super.binary(a, b, op, after);
+        }
+        cl_mem am = mem(a), bm = mem(b);
+        Tensor y = allocate(a.shape());
+        int n = y.size();
+        run("elementwise.cl", "-DBINARY_OP=" + binCode(op) + " -DAFTER_OP=" + actCode(after.op()), "binary_same_act", range(n), null,
+                am, bm, mem(y), n, binCode(op), after.a(), after.b());
+        return y;
+    }
+
+    @Override
     public Tensor binary(Tensor a, Tensor b, BinaryOp op) {
         cl_mem am = mem(a), bm = mem(b);
         int[] out = Backend.broadcastShape(a.shape(), b.shape());

@@ -293,6 +293,33 @@ class OpenClBackendTest {
         return off;
     }
 
+    /** An activation after a binary op: in one kernel for same shapes, two ops when broadcasting. */
+    @Test
+    void binaryWithAnActivationAfterIt() {
+        float[] a = random(31, 2 * 3 * 5), b = random(32, 2 * 3 * 5), row = random(33, 5);
+        Activation[] afters = {Activation.of(UnaryOp.RELU), new Activation(UnaryOp.LEAKY_RELU, 0.1f, 0), Activation.of(UnaryOp.SIGMOID)};
+        for (Activation after : afters) {
+            for (BinaryOp op : new BinaryOp[] {BinaryOp.ADD, BinaryOp.MUL}) {
+                float[] same = run(t -> cl.binary(t[0], t[1], op, after), new float[][] {a, b}, new int[][] {{2, 3, 5}, {2, 3, 5}},
+                        new int[] {2, 3, 5});
+                float[] bcast = run(t -> cl.binary(t[0], t[1], op, after), new float[][] {a, row}, new int[][] {{2, 3, 5}, {5}},
+                        new int[] {2, 3, 5});
+                for (int i = 0; i < a.length; i++) {
+                    float[] v = {op == BinaryOp.ADD ? a[i] + b[i] : a[i] * b[i], op == BinaryOp.ADD ? a[i] + row[i % 5] : a[i] * row[i % 5]};
+                    for (int j = 0; j < 2; j++) {
+                        v[j] = switch (after.op()) {
+                            case RELU -> Math.max(0f, v[j]);
+                            case LEAKY_RELU -> v[j] < 0 ? 0.1f * v[j] : v[j];
+                            default -> (float) (1 / (1 + Math.exp(-v[j])));
+                        };
+                    }
+                    assertEquals(v[0], same[i], 1e-6f, op + " then " + after.op() + " at " + i);
+                    assertEquals(v[1], bcast[i], 1e-6f, op + " broadcast then " + after.op() + " at " + i);
+                }
+            }
+        }
+    }
+
     @Test
     void binaryOpsBroadcastLikeNumpy() {
         int[][][] pairs = {

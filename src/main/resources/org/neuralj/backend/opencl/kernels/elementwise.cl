@@ -59,6 +59,17 @@ __kernel void binary_same(__global const float* a, __global const float* b, __gl
     y[i] = apply_bin(a[i], b[i], BINARY_OP_OF(op));
 }
 
+// y = after(a op b), same shapes: a residual Add and the ReLU after it in one pass. AFTER_OP compiled in.
+#ifndef AFTER_OP
+#define AFTER_OP ACT_IDENTITY
+#endif
+__kernel void binary_same_act(__global const float* a, __global const float* b, __global float* y,
+                              const int n, const int op, const float actA, const float actB) {
+    int i = get_global_id(0);
+    if (i >= n) return;
+    y[i] = apply_act(apply_bin(a[i], b[i], BINARY_OP_OF(op)), AFTER_OP, actA, actB);
+}
+
 // Broadcast: the output index i is split over the (collapsed) output shape d0..d5 (only the last
 // `rank` are used); a and b are read through their broadcast strides (0 on stretched axes).
 __kernel void binary_bcast(__global const float* a, __global const float* b, __global float* y,
