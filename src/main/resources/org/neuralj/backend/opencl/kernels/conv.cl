@@ -161,23 +161,29 @@ inline floatv load_lanes(__global const float* row, int ix, int step, int W) {
     return VLOAD(0, v);
 }
 
+// Where work-item (v * mTiles + mt, oy, n * groups + g) of conv2d_vec and conv2d_lanes works: XS x positions from
+// ox0 of row oy for the OC output channels of tile mt (mFirst ..., at most to mLast) of group g, image n, and that
+// tile's packed weights wTile ([c][ky][kx][OC], pack_conv_vec_weights). The channel tiles of one x position are
+// neighbours in dimension 0, so they run one after another on a CPU driver and share the input rows in cache
+// (ResNet-18 b1 on PoCL 36-40 -> 33 ms, a 1x1 conv 12.9 -> 11.0). Returns from the kernel past the output.
+#define CONV_TILE_PLACE(OC, XS)                                                          \
+    const int Cg = C / groups, Mg = M / groups;                                          \
+    const int mTiles = (Mg + (OC) - 1) / (OC);                                           \
+    const int mt = get_global_id(0) % mTiles;                                            \
+    const int ox0 = get_global_id(0) / mTiles * (XS);                                    \
+    const int ng = get_global_id(2);                                                     \
+    const int oy = get_global_id(1);                                                     \
+    if (ox0 >= outW || oy >= outH) return;                                               \
+    const int g = ng % groups;                                                           \
+    const int n = ng / groups;                                                           \
+    if (n >= N) return;                                                                  \
+    const int mFirst = g * Mg + mt * (OC);                                               \
+    const int mLast = g * Mg + Mg - 1;                                                   \
+    const int kHW = kH * kW;                                                             \
+    __global const float* wTile = w + (size_t)(g * mTiles + mt) * Cg * kHW * (OC);
+
 __kernel void conv2d_vec(CONV_ARGS) {
-    const int Cg = C / groups, Mg = M / groups;
-    const int mTiles = (Mg + VEC_OC - 1) / VEC_OC;
-    // the channel tiles of one x position are neighbours in dimension 0, so they run one after another on a
-    // CPU driver and share the input rows in cache (ResNet-18 b1 on PoCL 36-40 -> 33 ms, a 1x1 conv 12.9 -> 11.0)
-    const int mt = get_global_id(0) % mTiles;
-    const int ox0 = get_global_id(0) / mTiles * VW;
-    const int ng = get_global_id(2);
-    const int oy = get_global_id(1);
-    if (ox0 >= outW || oy >= outH) return;
-    const int g = ng % groups;
-    const int n = ng / groups;
-    if (n >= N) return;
-    const int mFirst = g * Mg + mt * VEC_OC;
-    const int mLast = g * Mg + Mg - 1;
-    const int kHW = kH * kW;
-    __global const float* wTile = w + (size_t)(g * mTiles + mt) * Cg * kHW * VEC_OC;   // packed: [c][ky][kx][VEC_OC]
+    CONV_TILE_PLACE(VEC_OC, VW)
     const int ixBase = ox0 * strideW - padLeft;
 
     floatv acc[VEC_OC];
@@ -237,20 +243,7 @@ __kernel void conv2d_vec(CONV_ARGS) {
 #endif
 
 __kernel void conv2d_lanes(CONV_ARGS) {
-    const int Cg = C / groups, Mg = M / groups;
-    const int mTiles = (Mg + 15) / 16;
-    const int mt = get_global_id(0) % mTiles;
-    const int ox0 = get_global_id(0) / mTiles * LP;
-    const int ng = get_global_id(2);
-    const int oy = get_global_id(1);
-    if (ox0 >= outW || oy >= outH) return;
-    const int g = ng % groups;
-    const int n = ng / groups;
-    if (n >= N) return;
-    const int mFirst = g * Mg + mt * 16;
-    const int mLast = g * Mg + Mg - 1;
-    const int kHW = kH * kW;
-    __global const float* wTile = w + (size_t)(g * mTiles + mt) * Cg * kHW * 16;   // packed: [c][ky][kx][16]
+    CONV_TILE_PLACE(16, LP)
     const int ixBase = ox0 * LANE_STRIDE - padLeft;
 
     float16 acc[LP];
