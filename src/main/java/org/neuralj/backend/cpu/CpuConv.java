@@ -51,12 +51,11 @@ final class CpuConv {
         // alone, ResNet-18's 7x7 / 2 stem, 64 -> 128 3x3 / 2 at 56^2 and 1x1 / 2 shortcuts ran 20-40 % faster than through
         // im2col (the whole network at batch 1 about 1.5 %). A batch of small strided outputs stays with im2col's one run
         // of columns across the images (foldedIm2col): image by image, the blood-cell classifier at 64^2 x 32 ran 9 % slower.
-        // Small output images with many channels put the channels in vector lanes instead (channelLanes), a batch always,
-        // one image when its output has at most LANES_FEW_PIXELS pixels or the implicit GEMM would not take it. ResNet-18
-        // (in-process switch, run by run): batch 1 0.956x the time, batch 32 0.855x; alone, 512 -> 512 at 7^2 0.83x,
-        // 128 -> 256 3x3 / 2 at 28^2 0.79x; for one image with 14^2 .. 28^2 outputs the implicit GEMM was as fast.
-        boolean lanes = Sgemm.vector() != null && usesLanes(xs, ws, s);
-        if (lanes && (xs[0] > 1 || s.outH() * s.outW() <= LANES_FEW_PIXELS)) {
+        // Output images up to 56 x 56 with many channels put the channels in vector lanes instead (channelLanes). ResNet-18
+        // (the same process switching run by run, against lanes for batches and outputs up to 8 x 8 only): batch 1
+        // 0.80-1.00x the time in three processes, batch 32 0.93-0.97x; against no lanes at all, batch 1 0.956x and
+        // batch 32 0.855x. The implicit GEMM's 8 x 32 tiles, alone on one thread: 136-146 GFLOP/s at 56^2 .. 14^2.
+        if (Sgemm.vector() != null && usesLanes(xs, ws, s)) {
             return channelLanes(threads, x, xs, w, packs, ws, bias, s, y);
         }
         int mg = ws[0] / s.groups();
@@ -67,17 +66,11 @@ final class CpuConv {
                 return implicitGemm(threads, x, xs, w, packs, ws, bias, s, ph, y);
             }
         }
-        if (lanes) {
-            return channelLanes(threads, x, xs, w, packs, ws, bias, s, y);
-        }
         return im2colGemm(threads, x, xs, w, packs, ws, bias, s, y);
     }
 
-    /** Output pixels per image up to which a convolution may put its output channels in vector lanes ({@link #channelLanes}). */
-    static final int LANES_MAX_PIXELS = 28 * 28;
-
-    /** Output pixels of one image up to which {@link #channelLanes} takes it before the implicit GEMM: 8 x 8. */
-    static final int LANES_FEW_PIXELS = 64;
+    /** Output pixels per image up to which a convolution puts its output channels in vector lanes ({@link #channelLanes}). */
+    static final int LANES_MAX_PIXELS = 56 * 56;
 
     /** K (input channels x taps) from which {@link #channelLanes} pays: below, writing each tile out costs too much. */
     static final int LANES_MIN_K = 128;
@@ -97,7 +90,7 @@ final class CpuConv {
 
     /**
      * The convolution with output channels in vector lanes and pixels broadcast, for small output images (a ResNet's
-     * 28 x 28 .. 7 x 7 maps): the GEMM's column tiles hold pixels, and 7 x 7 = 49 of them fill two 32-wide tiles 77 %
+     * 56 x 56 .. 7 x 7 maps): the GEMM's column tiles hold pixels, and 7 x 7 = 49 of them fill two 32-wide tiles 77 %
      * (63 computed with the wrap columns), while 512 channels fill 16 lane strips whole. Each tile is 7 consecutive
      * pixels of one output row (7 divides 112, 56, 28, 14 and 7) against one strip of packed weights over all of K, read
      * from the zero-padded input (its {@link PhasePlanes}, all images) at one offset per tap, as {@link #implicitGemm}

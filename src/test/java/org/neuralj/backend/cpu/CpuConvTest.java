@@ -212,8 +212,10 @@ class CpuConvTest {
                 new ConvSpec(2, 2, 0, 0, 0, 0, 1, 1, 1, 7, 7, Activation.NONE)), "K below LANES_MIN_K");
         assertTrue(!CpuConv.usesLanes(new int[] {1, 64, 7, 7}, new int[] {300, 32, 3, 3},
                 new ConvSpec(1, 1, 1, 1, 1, 1, 1, 1, 2, 7, 7, Activation.NONE)), "groups");
-        assertTrue(!CpuConv.usesLanes(new int[] {1, 64, 30, 30}, new int[] {64, 64, 3, 3},
-                new ConvSpec(1, 1, 1, 1, 1, 1, 1, 1, 1, 30, 30, Activation.NONE)), "900 pixels");
+        assertTrue(CpuConv.usesLanes(new int[] {1, 64, 56, 56}, new int[] {64, 64, 3, 3},
+                new ConvSpec(1, 1, 1, 1, 1, 1, 1, 1, 1, 56, 56, Activation.NONE)), "56 x 56");
+        assertTrue(!CpuConv.usesLanes(new int[] {1, 64, 60, 60}, new int[] {64, 64, 3, 3},
+                new ConvSpec(1, 1, 1, 1, 1, 1, 1, 1, 1, 60, 60, Activation.NONE)), "3600 pixels");
     }
 
     @Test
