@@ -1,6 +1,7 @@
 package org.neuralj.backend.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.neuralj.backend.cpu.Close.assertClose;
 
@@ -97,6 +98,33 @@ class CpuReduceTest {
         assertArrayEquals(new float[] {1, 1, 0}, reduce(x, s, ReduceOp.ARGMAX, cols, new int[] {1, 3}));
         // no axis reduced: a copy
         assertArrayEquals(x, reduce(x, s, ReduceOp.SUM, new boolean[] {false, false}, s));
+    }
+
+    /** Trailing axes (a global pool over H, W) take plain loops over runs: the same values as the definition. */
+    @Test
+    void aGlobalPoolOverTheLastAxesMatchesTheDefinition() {
+        int[] shape = {2, 3, 4, 5};
+        float[] x = new float[2 * 3 * 4 * 5];
+        java.util.Random r = new java.util.Random(8);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) r.nextGaussian();
+        }
+        x[7] = Float.NaN;                                // in plane 0: its max and sums are NaN
+        boolean[] hw = {false, false, true, true};
+        for (ReduceOp op : new ReduceOp[] {ReduceOp.SUM, ReduceOp.MEAN, ReduceOp.MAX, ReduceOp.MIN}) {
+            float[] got = reduce(x, shape, op, hw, new int[] {2, 3, 1, 1});
+            for (int p = 0; p < 6; p++) {
+                double sum = 0;
+                float max = Float.NEGATIVE_INFINITY, min = Float.POSITIVE_INFINITY;
+                for (int i = p * 20; i < p * 20 + 20; i++) {
+                    sum += x[i];
+                    max = Math.max(max, x[i]);
+                    min = Math.min(min, x[i]);
+                }
+                float want = op == ReduceOp.SUM ? (float) sum : op == ReduceOp.MEAN ? (float) (sum / 20) : op == ReduceOp.MAX ? max : min;
+                assertEquals(want, got[p], 0f, op + " of plane " + p);
+            }
+        }
     }
 
     @Test
