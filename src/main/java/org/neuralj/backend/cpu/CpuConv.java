@@ -72,6 +72,12 @@ final class CpuConv {
     /** Output pixels per image up to which a convolution puts its output channels in vector lanes ({@link #channelLanes}). */
     static final int LANES_MAX_PIXELS = 56 * 56;
 
+    /**
+     * Padded input floats (64 MiB) that {@link #channelLanes} makes at a time: a large batch goes in chunks of images.
+     * Not final so a test can make the chunks small.
+     */
+    static long lanesMaxPadded = 16L << 20;
+
     /** K (input channels x taps) from which {@link #channelLanes} pays: below, writing each tile out costs too much. */
     static final int LANES_MIN_K = 128;
 
@@ -119,58 +125,64 @@ final class CpuConv {
         };
         final float[] packed = packs == null ? make.get() : packs.derived(new LaneKey(m, k), make);
         final int strips = (m + lc - 1) / lc;
+        // images padded at a time: all of a batch, up to lanesMaxPadded floats of padded input
+        final int chunk = (int) Math.max(1, Math.min(n, lanesMaxPadded / Math.max(1, image)));
         // tasks: a weight strip for a block of images and a band of rows, at least two per thread
-        int imgs = n, rows = oh;
-        while ((long) strips * ((n + imgs - 1) / imgs) * ((oh + rows - 1) / rows) < 2L * threads.threads() && (imgs > 1 || rows > 1)) {
+        int imgs = chunk, rows = oh;
+        while ((long) strips * ((chunk + imgs - 1) / imgs) * ((oh + rows - 1) / rows) < 2L * threads.threads() && (imgs > 1 || rows > 1)) {
             if (imgs > 1) {
                 imgs = (imgs + 1) / 2;
             } else {
                 rows = (rows + 1) / 2;
             }
         }
-        final int imgBlock = imgs, rowBlock = rows;
-        final int imgBlocks = (n + imgBlock - 1) / imgBlock, rowBlocks = (oh + rowBlock - 1) / rowBlock;
+        final int imgBlock = imgs, rowBlock = rows, rowBlocks = (oh + rowBlock - 1) / rowBlock;
         final boolean relu = s.activation().op() == org.neuralj.backend.UnaryOp.RELU;
         final boolean other = !relu && !s.activation().isIdentity();
-        // a row's last tile reads up to lp - 1 columns past it: wrap columns, the next row, or this zero tail
-        final int padded = n * image + wp + lp;
+        // a row's last tile reads up to lp - 1 columns past it: wrap columns, the next row, or this zero tail (past a
+        // last, partial chunk: an earlier chunk's images); what it reads there only reaches outputs that are dropped
+        final int padded = chunk * image + wp + lp;
         final float[] xp = threads.borrow(padded);
         try {
-            java.util.Arrays.fill(xp, n * image, padded, 0f); // not to xp.length: a borrowed array may be far longer
-            threads.forRange(n * cIn, Math.max(1, 16384 / channelPlanes), (from, to) -> {
-                for (int ic = from; ic < to; ic++) {
-                    padRows(x, ic * h * wd, h, wd, s, ph, 0, rowsPerPlane, xp, ic * channelPlanes, wp, plane);
-                }
-            });
-            threads.forEach(strips * imgBlocks * rowBlocks, task -> {
-                int strip = task % strips;
-                int img0 = task / strips % imgBlocks * imgBlock, oy0 = task / (strips * imgBlocks) * rowBlock;
-                int co0 = strip * lc, cc = Math.min(lc, m - co0);
-                int out = lp * lc;                                // t: the bias rows, then the tile
-                float[] t = Workspace.get().tile(2 * out);
-                for (int r = 0; r < lp; r++) {
-                    for (int j = 0; j < lc; j++) {
-                        t[r * lc + j] = bias != null && j < cc ? bias[co0 + j] : 0f;
+            java.util.Arrays.fill(xp, chunk * image, padded, 0f); // not to xp.length: a borrowed array may be far longer
+            for (int c0 = 0; c0 < n; c0 += chunk) {
+                final int first = c0, count = Math.min(chunk, n - c0);
+                final int imgBlocks = (count + imgBlock - 1) / imgBlock;
+                threads.forRange(count * cIn, Math.max(1, 16384 / channelPlanes), (from, to) -> {
+                    for (int ic = from; ic < to; ic++) {
+                        padRows(x, (first * cIn + ic) * h * wd, h, wd, s, ph, 0, rowsPerPlane, xp, ic * channelPlanes, wp, plane);
                     }
-                }
-                for (int img = img0; img < Math.min(n, img0 + imgBlock); img++) {
-                    for (int oy = oy0; oy < Math.min(oh, oy0 + rowBlock); oy++) {
-                        for (int ox0 = 0; ox0 < ow; ox0 += lp) {
-                            gemm.laneTile(k, packed, strip * k * lc, xp, taps, img * image + oy * wp + ox0, t, 0, out, relu);
-                            int np = Math.min(lp, ow - ox0);
-                            if (other) {
-                                CpuElementwise.apply(s.activation(), t, out, t, out, np * lc);
-                            }
-                            for (int j = 0; j < cc; j++) {
-                                int dst = (img * m + co0 + j) * p + oy * ow + ox0;
-                                for (int r = 0; r < np; r++) {
-                                    y[dst + r] = t[out + r * lc + j];
+                });
+                threads.forEach(strips * imgBlocks * rowBlocks, task -> {
+                    int strip = task % strips;
+                    int img0 = task / strips % imgBlocks * imgBlock, oy0 = task / (strips * imgBlocks) * rowBlock;
+                    int co0 = strip * lc, cc = Math.min(lc, m - co0);
+                    int out = lp * lc;                            // t: the bias rows, then the tile
+                    float[] t = Workspace.get().tile(2 * out);
+                    for (int r = 0; r < lp; r++) {
+                        for (int j = 0; j < lc; j++) {
+                            t[r * lc + j] = bias != null && j < cc ? bias[co0 + j] : 0f;
+                        }
+                    }
+                    for (int img = img0; img < Math.min(count, img0 + imgBlock); img++) {
+                        for (int oy = oy0; oy < Math.min(oh, oy0 + rowBlock); oy++) {
+                            for (int ox0 = 0; ox0 < ow; ox0 += lp) {
+                                gemm.laneTile(k, packed, strip * k * lc, xp, taps, img * image + oy * wp + ox0, t, 0, out, relu);
+                                int np = Math.min(lp, ow - ox0);
+                                if (other) {
+                                    CpuElementwise.apply(s.activation(), t, out, t, out, np * lc);
+                                }
+                                for (int j = 0; j < cc; j++) {
+                                    int dst = ((first + img) * m + co0 + j) * p + oy * ow + ox0;
+                                    for (int r = 0; r < np; r++) {
+                                        y[dst + r] = t[out + r * lc + j];
+                                    }
                                 }
                             }
                         }
                     }
-                }
-            });
+                });
+            }
         } finally {
             threads.giveBack(xp);
         }

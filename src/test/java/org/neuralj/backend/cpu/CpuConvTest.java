@@ -218,6 +218,23 @@ class CpuConvTest {
                 new ConvSpec(1, 1, 1, 1, 1, 1, 1, 1, 1, 60, 60, Activation.NONE)), "3600 pixels");
     }
 
+    /** A batch whose padded input passes CpuConv.lanesMaxPadded goes through the lanes in chunks of images. */
+    @Test
+    void lanesTakeALargeBatchInChunks() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Sgemm.vector() != null, "the lanes need the vector GEMM");
+        Random r = new Random(13);
+        int[] xs = {5, 16, 9, 8}, ws = {40, 16, 3, 3};
+        ConvSpec s = new ConvSpec(1, 1, 1, 1, 1, 1, 1, 1, 1, 9, 8, Activation.of(UnaryOp.RELU));
+        float[] x = Close.random(r, 5 * 16 * 9 * 8), w = Close.random(r, 40 * 16 * 9), b = Close.random(r, 40);
+        long was = CpuConv.lanesMaxPadded;
+        CpuConv.lanesMaxPadded = 2 * 16 * 11 * 10 + 5;   // two padded images (11 x 10 planes) a chunk: 2 + 2 + 1
+        try {
+            assertClose(naiveConv(x, xs, w, ws, b, s), conv(cpu, x, xs, w, ws, b, s), 1e-4, 1e-4, "5 images in chunks of 2");
+        } finally {
+            CpuConv.lanesMaxPadded = was;
+        }
+    }
+
     @Test
     void oneThreadAndManyThreadsAgree() {
         Random r = new Random(5);
