@@ -149,6 +149,12 @@ typedef float8 floatv;
 #define VSTORE vstore8
 #endif
 
+// VW inputs p[2t] (t < VW): a stride-2 row's lanes from two contiguous loads (rows padded by the host: PADDED_X2)
+inline floatv load_even(__global const float* p) {
+    const floatv a = VLOAD(0, p), b = VLOAD(0, p + VW);
+    return (floatv)(a.even, b.even);
+}
+
 // VW inputs row[ix + t*step] (t < VW), 0 outside [0, W)
 inline floatv load_lanes(__global const float* row, int ix, int step, int W) {
     if (step == 1 && ix >= 0 && ix + VW <= W) return VLOAD(0, row + ix);
@@ -200,6 +206,8 @@ __kernel void conv2d_vec(CONV_ARGS) {
             for (int kx = 0; kx < kW; kx++) {
 #ifdef PADDED_X   // x's rows padded by the host (pad_rows): every vector lies inside its row
                 const floatv xv = VLOAD(0, row + ixBase + kx * dilationW);
+#elif defined(PADDED_X2)   // the same for a stride of 2: two vectors' even lanes
+                const floatv xv = load_even(row + ixBase + kx * dilationW);
 #else
                 const floatv xv = load_lanes(row, ixBase + kx * dilationW, strideW, W);
 #endif
