@@ -68,8 +68,10 @@ public final class ModelBench {
     record Case(String name, OnnxModel onnx, String input, int[] shape, float[] data, double gflop, boolean layer) {
     }
 
-    /** Timings of one engine on one case, in ms. */
-    /** Medians etc. of the runs taken in turns with the other engines; {@code backToBack}: median of runs one after another. */
+    /**
+     * Timings of one engine on one case, in ms: median, min and max of the runs taken in turns with the other engines;
+     * {@code backToBack} the median of its runs one after another.
+     */
     record Timing(double median, double min, double max, double maxErr, double backToBack) {
     }
 

@@ -114,10 +114,7 @@ final class CpuConv {
         final PhasePlanes ph = new PhasePlanes(ws, s);
         final int wp = ph.width, rowsPerPlane = ph.rows(oh), plane = rowsPerPlane * wp, channelPlanes = ph.count * plane;
         final int image = cIn * channelPlanes;
-        final int[] taps = new int[k];
-        for (int r = 0; r < k; r++) {
-            taps[r] = ph.tap(r / (kh * kw), (r / kw) % kh, r % kw, plane);
-        }
+        final int[] taps = ph.taps(cIn, kh, plane);
         java.util.function.Supplier<float[]> make = () -> {
             float[] packed = new float[gemm.laneSize(m, k)];
             gemm.packLanes(m, k, w, 0, packed, 0);
@@ -257,9 +254,17 @@ final class CpuConv {
             return outRows + rowReach;
         }
 
-        /** Offset of tap (c, ky, kx) from output pixel (0, 0), with planes of {@code plane} floats. */
-        int tap(int c, int ky, int kx, int plane) {
-            return (c * count + slot[ky * dh % sh * sw + kx * dw % sw]) * plane + ky * dh / sh * width + kx * dw / sw;
+        /**
+         * The offset from output pixel (0, 0) of every tap r = (c*kh + ky)*kw + kx of {@code channels} input channels
+         * (im2col's row order), with planes of {@code plane} floats.
+         */
+        int[] taps(int channels, int kh, int plane) {
+            int[] taps = new int[channels * kh * kw];
+            for (int r = 0; r < taps.length; r++) {
+                int c = r / (kh * kw), ky = r / kw % kh, kx = r % kw;
+                taps[r] = (c * count + slot[ky * dh % sh * sw + kx * dw % sw]) * plane + ky * dh / sh * width + kx * dw / sw;
+            }
+            return taps;
         }
     }
 
@@ -579,10 +584,7 @@ final class CpuConv {
         final int channelPlanes = ph.count * plane;           // one input channel's phase planes
         // the GEMM reads whole register tiles: a flat row's tail may run past the last plane
         final int padded = (wholeImage ? cIn : cg) * channelPlanes + wp + 2 * gemm.tileColumns();
-        final int[] taps = new int[k];                        // offset of tap r within a group's planes
-        for (int r = 0; r < k; r++) {
-            taps[r] = ph.tap(r / (kh * kw), (r / kw) % kh, r % kw, plane);
-        }
+        final int[] taps = ph.taps(cg, kh, plane);            // offset of tap r within a group's planes
         final int mBlock = wholeImage ? channelBlock(mg, gemm.tileRows(), groups, threads) : mg;
         final int mBlocks = (mg + mBlock - 1) / mBlock;
         final int packedSize = gemm.packedSize(mBlock, k);

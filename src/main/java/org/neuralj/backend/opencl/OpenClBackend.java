@@ -700,11 +700,7 @@ public final class OpenClBackend implements Backend {
             args[1] = mem(packedConvWeights(w, g, 16, "-DVEC_OC=16"));
             // rows padded so that every tap of every computed position (past outW too) lies inside its row
             int wp = (int) ((gx * lp - 1) * s.strideW() + (kW - 1) * s.dilationW() + 1);
-            try (Tensor padded = pad(x, new int[] {0, 0, 0, s.padLeft()}, new int[] {0, 0, 0, Math.max(0, wp - W - s.padLeft())},
-                    PadMode.CONSTANT, 0f)) {
-                args[0] = mem(padded);
-                args[7] = padded.shape()[3];
-                args[16] = 0;
+            try (Tensor padded = padConvRows(x, s, wp, args)) {
                 run("conv.cl", defines, "conv2d_lanes", range((gx * mTiles + lx - 1) / lx * lx, s.outH(), (long) N * g), range(lx, 1, 1), args);
             }
         } else if (k == ConvKernel.VEC) {
@@ -719,12 +715,7 @@ public final class OpenClBackend implements Backend {
             // one, whose lanes are the even lanes of two contiguous loads (PoCL, ResNet-18's 7x7 / 2 stem: 3.5-3.8 -> 1.4-1.7 ms)
             boolean stride2 = s.strideW() == 2;
             if (s.strideW() == 1 && s.outW() <= CONV_VEC_PAD_WIDTH || stride2) {
-                int wp = (int) gx * vw * s.strideW() + (kW - 1) * s.dilationW();
-                padded = pad(x, new int[] {0, 0, 0, s.padLeft()}, new int[] {0, 0, 0, Math.max(0, wp - W - s.padLeft())},
-                        PadMode.CONSTANT, 0f);
-                args[0] = mem(padded);
-                args[7] = padded.shape()[3];
-                args[16] = 0;
+                padded = padConvRows(x, s, (int) gx * vw * s.strideW() + (kW - 1) * s.dilationW(), args);
                 defines += stride2 ? " -DPADDED_X2" : " -DPADDED_X";
             }
             try {
@@ -744,6 +735,21 @@ public final class OpenClBackend implements Backend {
             run("conv.cl", "", "conv2d_general", range(s.outW(), s.outH(), (long) N * M), null, args);
         }
         return y;
+    }
+
+    /**
+     * x [N, C, H, W] with s's left padding and zeros on the right up to {@code wp} columns (at least x's own), for a
+     * conv kernel that then reads no column outside its row; {@code args} (CONV_ARGS) then name it: x, W and padLeft 0.
+     * Close it after the run.
+     */
+    private Tensor padConvRows(Tensor x, ConvSpec s, int wp, Object[] args) {
+        int w = x.shape()[3];
+        Tensor padded = pad(x, new int[] {0, 0, 0, s.padLeft()}, new int[] {0, 0, 0, Math.max(0, wp - w - s.padLeft())},
+                PadMode.CONSTANT, 0f);
+        args[0] = mem(padded);
+        args[7] = padded.shape()[3];
+        args[16] = 0;
+        return padded;
     }
 
     /** How conv2d_vec's weights were packed. */
