@@ -19,11 +19,16 @@ final class CpuMatmul {
         int[] sa = Backend.broadcastStrides(aBatch, outBatch);
         int[] sb = Backend.broadcastStrides(bBatch, outBatch);
         if (n == 1) { // matrix x vector: dot products of contiguous rows (the GEMM would pad one column to a register tile)
+            GemmKernel vector = Sgemm.vector();
             threads.forRange(batch * m, 64, (from, to) -> {
                 for (int row = from; row < to; row++) {
                     int bi = row / m;
                     int aRow = matrixOffset(bi, outBatch, sa) * m * k + row % m * k;
                     int bCol = matrixOffset(bi, outBatch, sb) * k;
+                    if (vector != null) {
+                        y[row] = vector.dot(a, aRow, b, bCol, k);
+                        continue;
+                    }
                     float sum = 0f;
                     for (int kk = 0; kk < k; kk++) {
                         sum += a[aRow + kk] * b[bCol + kk];

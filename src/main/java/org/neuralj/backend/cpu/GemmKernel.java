@@ -45,6 +45,12 @@ interface GemmKernel {
     /** Columns of the register tile. */
     int tileColumns();
 
+    /**
+     * The dot product of a[aOff .. aOff+k) and b[bOff .. bOff+k), summed in vector lanes (a matrix x vector: the sum
+     * order differs from one scalar running sum, within float rounding).
+     */
+    float dot(float[] a, int aOff, float[] b, int bOff, int k);
+
     /** A short name for logs and benchmark tables, e.g. "vector-512 8x32". */
     String describe();
 

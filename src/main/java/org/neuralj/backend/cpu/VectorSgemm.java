@@ -359,6 +359,30 @@ final class VectorSgemm implements GemmKernel {
         c71.intoArray(c, cOff + 7 * ldc + L);
     }
 
+    /**
+     * Four vector accumulators, so the FMAs do not wait on one another (one running sum waited 4 cycles an element:
+     * ResNet-18's 512 -> 1000 head took 0.23-0.46 ms against ONNX Runtime's 0.08-0.09).
+     */
+    @Override
+    public float dot(float[] a, int aOff, float[] b, int bOff, int k) {
+        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+        int i = 0;
+        for (; i + 4 * L <= k; i += 4 * L) {
+            s0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), s0);
+            s1 = FloatVector.fromArray(S, a, aOff + i + L).fma(FloatVector.fromArray(S, b, bOff + i + L), s1);
+            s2 = FloatVector.fromArray(S, a, aOff + i + 2 * L).fma(FloatVector.fromArray(S, b, bOff + i + 2 * L), s2);
+            s3 = FloatVector.fromArray(S, a, aOff + i + 3 * L).fma(FloatVector.fromArray(S, b, bOff + i + 3 * L), s3);
+        }
+        for (; i + L <= k; i += L) {
+            s0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), s0);
+        }
+        float sum = s0.add(s1).add(s2.add(s3)).reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        for (; i < k; i++) {
+            sum = Math.fma(a[aOff + i], b[bOff + i], sum);
+        }
+        return sum;
+    }
+
     /** Pixels of a lane tile: 7 divides the widths of a 224-pixel network's maps (112, 56, 28, 14, 7). */
     private static final int LANE_PIXELS = 7;
 

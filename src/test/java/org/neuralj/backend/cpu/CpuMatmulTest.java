@@ -9,6 +9,8 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.neuralj.backend.ShapeMismatchException;
 import org.neuralj.backend.Tensor;
 
@@ -67,23 +69,25 @@ class CpuMatmulTest {
         }
     }
 
-    @Test
-    void matrixTimesVectorWithBroadcastBatches() {
-        // n == 1 takes the dot-product path; b broadcast over a's leading batch axis
+    @ParameterizedTest(name = "k = {0}")
+    @ValueSource(ints = {5, 70, 100, 517})
+    void matrixTimesVectorWithBroadcastBatches(int depth) {
+        // n == 1 takes the dot-product path; b broadcast over a's leading batch axis. The depths cover the vector dot's
+        // four-vector steps, its one-vector steps and its scalar tail (16 lanes: 70 = 64 + 6, 100 = 64 + 2 x 16 + 4)
         Random r = new Random(12);
-        float[] a = Close.random(r, 3 * 200 * 70);
-        float[] b = Close.random(r, 70);
+        float[] a = Close.random(r, 3 * 200 * depth);
+        float[] b = Close.random(r, depth);
         float[] e = new float[3 * 200];
         for (int i = 0; i < 3 * 200; i++) {
             double s = 0;
-            for (int k = 0; k < 70; k++) {
-                s += a[i * 70 + k] * b[k];
+            for (int k = 0; k < depth; k++) {
+                s += a[i * depth + k] * b[k];
             }
             e[i] = (float) s;
         }
-        try (Tensor ta = cpu.upload(a, 3, 200, 70); Tensor tb = cpu.upload(b, 70, 1); Tensor y = cpu.matmul(ta, tb)) {
+        try (Tensor ta = cpu.upload(a, 3, 200, depth); Tensor tb = cpu.upload(b, depth, 1); Tensor y = cpu.matmul(ta, tb)) {
             assertArrayEquals(new int[] {3, 200, 1}, y.shape());
-            assertClose(e, cpu.download(y), 1e-5, 1e-5, "[3, 200, 70] x [70, 1]");
+            assertClose(e, cpu.download(y), 1e-5, 1e-5, "[3, 200, " + depth + "] x [" + depth + ", 1]");
         }
     }
 
