@@ -106,7 +106,16 @@ final class CpuPool {
                             rows[i] = Math.max(rows[i], x[row + i]);
                         }
                     }
-                    if (kw == 3) {
+                    if (kw == 3 && sw == 2) {
+                        // a window's last column is the next one's first: carried over, 2 loads an output instead of 3
+                        // (56 outputs, one thread, a loop of its own: 85 -> 66 ns)
+                        float first = rows[0];
+                        for (int ox = 0, j = 0; ox < ow; ox++, j += 2) {
+                            float last = rows[j + 2];
+                            y[out + ox] = Math.max(Math.max(first, rows[j + 1]), last);
+                            first = last;
+                        }
+                    } else if (kw == 3) {
                         for (int ox = 0, j = 0; ox < ow; ox++, j += sw) {
                             y[out + ox] = Math.max(Math.max(rows[j], rows[j + 1]), rows[j + 2]);
                         }
