@@ -80,6 +80,24 @@ public interface Backend extends AutoCloseable {
     /** 2-D convolution (see {@link ConvSpec}); bias may be null; the spec's activation is fused. */
     Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvSpec spec);
 
+    /**
+     * A convolution with a residual added before its activation: {@code act(conv(x) + bias + residual)}, residual of
+     * the output's shape (a ResNet block's convolution, its Add and ReLU). Backends that can add it as they write the
+     * output override this; here it is the convolution, then the Add with the activation after it.
+     */
+    default Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvSpec spec, Tensor residual) {
+        if (residual == null) {
+            return conv2d(x, w, bias, spec);
+        }
+        try (Tensor y = conv2d(x, w, bias, spec.withActivation(Activation.NONE))) {
+            if (!java.util.Arrays.equals(y.shape(), residual.shape())) {
+                throw new ShapeMismatchException("conv2d: residual " + java.util.Arrays.toString(residual.shape())
+                        + " is not the output's shape " + java.util.Arrays.toString(y.shape()));
+            }
+            return binary(y, residual, BinaryOp.ADD, spec.activation());
+        }
+    }
+
     /** 2-D transposed convolution (see {@link ConvSpec}); bias may be null. */
     Tensor convTranspose2d(Tensor x, Tensor w, Tensor bias, ConvSpec spec);
 

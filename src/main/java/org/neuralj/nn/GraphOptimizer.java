@@ -29,7 +29,8 @@ final class GraphOptimizer {
     }
 
     static List<Model.Node> optimize(List<Model.Node> nodes, Map<String, Meta> constants, List<String> graphOutputs) {
-        return fuseActivations(convolveBeforeResize(foldBatchNorm(nodes, constants, graphOutputs), constants, graphOutputs), graphOutputs);
+        return fuseActivations(fuseResiduals(convolveBeforeResize(foldBatchNorm(nodes, constants, graphOutputs), constants, graphOutputs),
+                graphOutputs), graphOutputs);
     }
 
     /**
@@ -185,6 +186,43 @@ final class GraphOptimizer {
             }
         }
         return true;
+    }
+
+    /**
+     * Folds an Add that alone reads a convolution's output, right after it, into the convolution: Conv(x, W, b) then
+     * Add(y, r) becomes one Conv(x, W, b, r) that adds r as it writes its output (a ResNet block's second convolution and
+     * the shortcut), so the Add is no pass over memory of its own. The activation after the Add then fuses into the
+     * convolution as usual (applied after r). r is ready by then: it is the input of the node after the convolution and
+     * not the convolution's output.
+     */
+    static List<Model.Node> fuseResiduals(List<Model.Node> nodes, List<String> graphOutputs) {
+        Map<String, Integer> readers = readers(nodes);
+        List<Model.Node> out = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            Model.Node n = nodes.get(i);
+            if (n.op() instanceof Conv conv && conv.activation().isIdentity() && !conv.hasResidual() && i + 1 < nodes.size()
+                    && n.outputs().size() == 1) {
+                Model.Node next = nodes.get(i + 1);
+                String y = n.outputs().get(0);
+                boolean add = next.info().opType().equals("Add") && next.op() instanceof Binary && next.inputs().size() == 2
+                        && next.inputs().contains(y) && !next.inputs().get(0).equals(next.inputs().get(1))
+                        && readers.getOrDefault(y, 0) == 1 && !graphOutputs.contains(y);
+                if (add) {
+                    String r = next.inputs().get(0).equals(y) ? next.inputs().get(1) : next.inputs().get(0);
+                    List<String> inputs = new ArrayList<>(n.inputs());
+                    while (inputs.size() < 3) {
+                        inputs.add("");                         // no bias: the residual is input 3 all the same
+                    }
+                    inputs.add(r);
+                    conv.fuseResidual();
+                    out.add(new Model.Node(n.info(), n.op(), inputs, next.outputs()));
+                    i++;
+                    continue;
+                }
+            }
+            out.add(n);
+        }
+        return out;
     }
 
     /**

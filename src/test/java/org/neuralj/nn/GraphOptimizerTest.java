@@ -202,6 +202,72 @@ class GraphOptimizerTest {
         }
     }
 
+    /** Input channels and output channels of {@link #convThenAdd}: enough for the CPU's channel lanes (K = 144, 32 out). */
+    private static final int RC = 16;
+    private static final int RM = 32;
+
+    /**
+     * x [1, RC, H, H] -> Conv(w, [b], pads 1) -> Add with r (first or second operand) -> Relu -> y, r a constant of shape
+     * {@code rShape}; with {@code exposeConv} the convolution's output is a graph output too (then the Add is not folded).
+     */
+    private static OnnxModel convThenAdd(boolean bias, boolean convFirst, int[] rShape, float[] r, float[] w, float[] b,
+                                         boolean exposeConv) {
+        List<OnnxTensor> init = new ArrayList<>(List.of(OnnxTensor.ofFloats("w", new long[] {RM, RC, 3, 3}, w),
+                OnnxTensor.ofFloats("r", java.util.Arrays.stream(rShape).asLongStream().toArray(), r)));
+        List<String> convIn = new ArrayList<>(List.of("x", "w"));
+        if (bias) {
+            init.add(OnnxTensor.ofFloats("b", new long[] {RM}, b));
+            convIn.add("b");
+        }
+        List<OnnxNode> nodes = List.of(
+                OnnxNode.of("Conv", convIn, List.of("c"), OnnxAttribute.ofInts("pads", 1, 1, 1, 1)).withName("conv"),
+                OnnxNode.of("Add", convFirst ? List.of("c", "r") : List.of("r", "c"), List.of("sum")).withName("add"),
+                OnnxNode.of("Relu", List.of("sum"), List.of("y")).withName("relu"));
+        List<ValueInfo> outs = new ArrayList<>(List.of(ValueInfo.floatTensor("y", 1, RM, H, H)));
+        if (exposeConv) {
+            outs.add(ValueInfo.floatTensor("c", 1, RM, H, H));
+        }
+        OnnxGraph g = OnnxGraph.of("residual", nodes, init, List.of(ValueInfo.tensor("x", DataType.FLOAT, 1, RC, H, H)), outs);
+        return OnnxModel.of(g, 13);
+    }
+
+    @Test
+    void anAddAfterAConvIsFoldedIntoItWithTheSameOutput() {
+        Random r = new Random(8);
+        float[] x = rand(r, RC * H * H, 0), w = rand(r, RM * RC * 9, 0), b = rand(r, RM, 0);
+        float[] same = rand(r, RM * H * H, 0), perChannel = rand(r, RM, 0);
+        Object[][] cases = { // bias, conv output first in the Add, shape of r, r
+            {true, true, new int[] {1, RM, H, H}, same},           // a ResNet block: conv, Add, ReLU in one step
+            {false, false, new int[] {1, RM, H, H}, same},         // no bias; the residual as the first operand
+            {true, true, new int[] {1, RM, 1, 1}, perChannel},     // a broadcast operand: added after the convolution
+        };
+        for (Object[] c : cases) {
+            boolean bias = (boolean) c[0], convFirst = (boolean) c[1];
+            int[] shape = (int[]) c[2];
+            float[] rv = (float[]) c[3];
+            String what = "bias " + bias + ", conv first " + convFirst + ", r " + java.util.Arrays.toString(shape);
+            Model model = Model.fromOnnx(convThenAdd(bias, convFirst, shape, rv, w, b, false), "residual");
+            assertEquals(1, model.nodes().size(), what + ": " + model.nodes());
+            Model reference = Model.fromOnnx(convThenAdd(bias, convFirst, shape, rv, w, b, true), "residual");
+            assertEquals(2, reference.nodes().size(), what + ": the conv output exposed, only the ReLU folds: " + reference.nodes());
+            float[] got = runResidual(model, x).get("y");
+            float[] want = runResidual(reference, x).get("y");
+            assertEquals(RM * H * H, got.length, what);
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(want[i], got[i], 0f, what + " at " + i);
+            }
+        }
+    }
+
+    private static Map<String, float[]> runResidual(Model model, float[] x) {
+        try (CpuBackend cpu = new CpuBackend(2); Session s = new Session(model, cpu)) {
+            Map<String, HostTensor> out = s.runOnHost(Map.of("x", new HostTensor(new int[] {1, RC, H, H}, x)));
+            java.util.HashMap<String, float[]> m = new java.util.HashMap<>();
+            out.forEach((k, v) -> m.put(k, v.data()));
+            return m;
+        }
+    }
+
     private static Map<String, float[]> run(Model model, float[] x) {
         try (CpuBackend cpu = new CpuBackend(2); Session s = new Session(model, cpu)) {
             Map<String, HostTensor> out = s.runOnHost(Map.of("x", new HostTensor(new int[] {1, C, H, H}, x)));

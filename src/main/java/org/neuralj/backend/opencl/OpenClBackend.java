@@ -654,6 +654,15 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvSpec s) {
+        return conv2d(x, w, bias, s, null);
+    }
+
+    /**
+     * The conv.cl kernels add the residual as they write each output (-DRESIDUAL), so a ResNet block's Add and ReLU are
+     * no kernel of their own; the depthwise kernel and a residual of another shape take the default two passes.
+     */
+    @Override
+    public Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvSpec s, Tensor residual) {
         int[] xs = x.shape(), ws = w.shape();
         if (xs.length != 4 || ws.length != 4) {
             throw new ShapeMismatchException("conv2d needs x [N, C, H, W] and w [M, C/groups, kH, kW]; got x "
@@ -666,18 +675,26 @@ public final class OpenClBackend implements Backend {
                     + " output channels must divide by the groups)");
         }
         checkBias(bias, M, "conv2d");
+        ConvKernel k = convKernel;
+        boolean depthwise = k == ConvKernel.AUTO && g == C && M == C && s.strideW() == 1;
+        if (residual != null && (depthwise || !Arrays.equals(residual.shape(), new int[] {N, M, s.outH(), s.outW()}))) {
+            return Backend.super.conv2d(x, w, bias, s, residual);
+        }
         cl_mem xm = mem(x), wm = mem(w), bm = bias == null ? dummy : mem(bias);
         Tensor y = allocate(N, M, s.outH(), s.outW());
         Activation act = s.activation();
         Object[] args = {xm, wm, bm, mem(y), N, C, H, W, M, kH, kW, s.outH(), s.outW(),
                 s.strideH(), s.strideW(), s.padTop(), s.padLeft(), s.dilationH(), s.dilationW(), g,
                 bias == null ? 0 : 1, actCode(act.op()), act.a(), act.b()};
-        ConvKernel k = convKernel;
-        if (k == ConvKernel.AUTO && g == C && M == C && s.strideW() == 1) { // depthwise / one channel: depthwise.cl
+        if (depthwise) { // depthwise / one channel: depthwise.cl
             int vw = Integer.getInteger("neuralj.opencl.depthwiseVW", 16);
             run("depthwise.cl", "-DVW=" + vw, "depthwise_conv2d", range((s.outW() + vw - 1) / vw, s.outH(), (long) N * C), null, args);
             return y;
         }
+        // the conv.cl kernels' last argument: the residual, or y (not read) without one
+        args = java.util.Arrays.copyOf(args, args.length + 1);
+        args[args.length - 1] = residual != null ? mem(residual) : mem(y);
+        String withResidual = residual != null ? " -DRESIDUAL" : "";
         if (k == ConvKernel.AUTO) {
             // CPU drivers run explicit vectors best (conv2d_vec); GPUs the work-group tiled kernel, whose
             // neighbouring work-items read neighbouring x. Both pay off once a tile of output channels and a
@@ -696,7 +713,7 @@ public final class OpenClBackend implements Backend {
             int lp = s.outW() % 7 == 0 ? 7 : Math.min(s.outW(), 8);   // x positions per work-item: 7 divides 7, 14, 28
             int mTiles = (M / g + 15) / 16;
             long gx = (s.outW() + lp - 1) / lp, lx = Math.min(CONV_VEC_LOCAL_X, gx * mTiles);
-            String defines = "-DLP=" + lp + " -DLANE_STRIDE=" + s.strideW() + " -DVEC_OC=16 -DVEC_ACT=" + actCode(act.op());
+            String defines = "-DLP=" + lp + " -DLANE_STRIDE=" + s.strideW() + " -DVEC_OC=16 -DVEC_ACT=" + actCode(act.op()) + withResidual;
             args[1] = mem(packedConvWeights(w, g, 16, "-DVEC_OC=16"));
             // rows padded so that every tap of every computed position (past outW too) lies inside its row
             int wp = (int) ((gx * lp - 1) * s.strideW() + (kW - 1) * s.dilationW() + 1);
@@ -709,6 +726,7 @@ public final class OpenClBackend implements Backend {
             int vw = s.outW() <= 4 ? 4 : s.outW() <= 8 ? 8 : CONV_VW;   // lanes along x
             String defines = "-DVW=" + vw + " -DVEC_OC=" + oc + " -DVEC_ACT=" + actCode(act.op());
             args[1] = mem(packedConvWeights(w, g, oc, defines));
+            defines += withResidual;
             long gx = (s.outW() + vw - 1) / vw, lx = Math.min(CONV_VEC_LOCAL_X, gx * mTiles);   // x vectors, work-group
             Tensor padded = null;
             // rows padded on the host so no vector is gathered lane by lane: narrow stride-1 images, and every stride-2
@@ -728,11 +746,11 @@ public final class OpenClBackend implements Backend {
         } else if (k == ConvKernel.TILED) {
             int mTiles = (M / g + CONV_OC_TILE - 1) / CONV_OC_TILE;
             long gx = (long) ((s.outW() + CONV_WG_X * CONV_X_TILE - 1) / (CONV_WG_X * CONV_X_TILE)) * CONV_WG_X;
-            String defines = "-DOC_TILE=" + CONV_OC_TILE + " -DX_TILE=" + CONV_X_TILE + " -DWG_X=" + CONV_WG_X;
+            String defines = "-DOC_TILE=" + CONV_OC_TILE + " -DX_TILE=" + CONV_X_TILE + " -DWG_X=" + CONV_WG_X + withResidual;
             run("conv.cl", defines, "conv2d_tiled", range(gx, s.outH(), (long) N * g * mTiles),
                     range(CONV_WG_X, 1, 1), args);
         } else {
-            run("conv.cl", "", "conv2d_general", range(s.outW(), s.outH(), (long) N * M), null, args);
+            run("conv.cl", withResidual.trim(), "conv2d_general", range(s.outW(), s.outH(), (long) N * M), null, args);
         }
         return y;
     }

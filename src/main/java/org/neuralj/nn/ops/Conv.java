@@ -13,23 +13,34 @@ import java.util.Arrays;
 
 /**
  * ONNX Conv, 1-D and 2-D: x [N, C, (H,) W], w [M, C/group, (kH,) kW], optional bias [M]. 1-D runs as
- * 2-D with H = 1. A following activation may be fused in by the graph optimiser ({@link #fuse}).
+ * 2-D with H = 1. The graph optimiser may fuse in an Add that alone reads the output ({@link #fuseResidual}: a fourth
+ * input, the Add's other operand) and then a following activation ({@link #fuse}): act(conv + bias + residual).
  */
 public final class Conv implements Op {
     private final NodeInfo node;
     private Activation activation = Activation.NONE;
+    private boolean residual;
 
     public Conv(NodeInfo node) {
         this.node = node;
     }
 
-    /** Fuses an element-wise activation into this convolution's epilogue. */
+    /** Fuses an element-wise activation into this convolution's epilogue (after the residual, if there is one). */
     public void fuse(Activation act) {
         this.activation = act;
     }
 
     public Activation activation() {
         return activation;
+    }
+
+    /** Adds input 3 (the other operand of an Add the graph optimiser folded in) to the output, before the activation. */
+    public void fuseResidual() {
+        this.residual = true;
+    }
+
+    public boolean hasResidual() {
+        return residual;
     }
 
     @Override
@@ -63,15 +74,37 @@ public final class Conv implements Op {
         int[] outShape = spatial == 2 ? new int[] {n, m, outH, outW} : new int[] {n, m, outW};
         int kH = g.kernelH();
         int kW = g.kernelW();
-        return Step.of(Meta.of(outShape, x.type()), (b, t) -> {
+        // the Add folded in broadcast its operands: a residual of another shape is added after the convolution as the Add did
+        boolean addedInPlace = residual && spatial == 2 && Arrays.equals(in.get(3).shape(), outShape);
+        int[] resultShape = outShape;
+        if (residual) {
+            try {
+                resultShape = org.neuralj.backend.Backend.broadcastShape(outShape, in.get(3).shape());
+            } catch (ShapeMismatchException e) {
+                throw new ShapeMismatchException(node + " (with the Add after it): " + e.getMessage());
+            }
+        }
+        return Step.of(Meta.of(resultShape, x.type()), (b, t) -> {
             try (Tensor x4 = t.get(0).reshape(n, c, h, wd);
                  Tensor w4 = t.get(1).reshape(m, c / group, kH, kW)) {
-                Tensor y = b.conv2d(x4, w4, t.size() > 2 ? t.get(2) : null, spec);
+                Tensor bias = t.size() > 2 ? t.get(2) : null;
+                if (addedInPlace) {
+                    return List.of(b.conv2d(x4, w4, bias, spec, t.get(3)));
+                }
+                Tensor y4 = b.conv2d(x4, w4, bias, residual ? spec.withActivation(Activation.NONE) : spec);
+                Tensor y;
                 if (spatial == 2) {
+                    y = y4;
+                } else {
+                    try (y4) {
+                        y = y4.reshape(outShape);
+                    }
+                }
+                if (!residual) {
                     return List.of(y);
                 }
                 try (y) {
-                    return List.of(y.reshape(outShape));
+                    return List.of(b.binary(y, t.get(3), org.neuralj.backend.BinaryOp.ADD, activation));
                 }
             }
         });

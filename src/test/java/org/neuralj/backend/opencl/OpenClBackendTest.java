@@ -407,6 +407,38 @@ class OpenClBackendTest {
         }
     }
 
+    /**
+     * A residual added before the activation (a ResNet block's Add folded into its convolution): every kernel, the
+     * depthwise one through the default two passes, gives exactly what the convolution and then the Add give.
+     */
+    @Test
+    void conv2dAddsAResidualBeforeTheActivation() {
+        int seed = 300;
+        for (ConvCase k : CONV_CASES) {
+            ConvSpec s = k.spec().withActivation(k.act().isIdentity() ? Activation.of(UnaryOp.RELU) : k.act());
+            int[] xs = {k.n(), k.c(), k.h(), k.w()}, ws = {k.m(), k.c() / k.groups(), k.kh(), k.kw()};
+            int[] ys = {k.n(), k.m(), s.outH(), s.outW()};
+            for (OpenClBackend.ConvKernel kernel : OpenClBackend.ConvKernel.values()) {
+                cl.setConvKernel(kernel);
+                try (Tensor x = cl.upload(random(seed, size(xs)), xs); Tensor w = cl.upload(random(seed + 1, size(ws)), ws);
+                     Tensor b = cl.upload(random(seed + 2, k.m()), k.m()); Tensor r = cl.upload(random(seed + 3, size(ys)), ys);
+                     Tensor fused = cl.conv2d(x, w, k.bias() ? b : null, s, r);
+                     Tensor conv = cl.conv2d(x, w, k.bias() ? b : null, s.withActivation(Activation.NONE));
+                     Tensor added = cl.binary(conv, r, BinaryOp.ADD, s.activation())) {
+                    assertArrayEquals(cl.download(added), cl.download(fused), kernel + " " + k);
+                } finally {
+                    cl.setConvKernel(OpenClBackend.ConvKernel.AUTO);
+                }
+            }
+            seed += 4;
+        }
+        try (Tensor x = cl.upload(random(1, 3 * 5 * 5), 1, 3, 5, 5); Tensor w = cl.upload(random(2, 4 * 3 * 9), 4, 3, 3, 3);
+             Tensor r = cl.upload(random(3, 4 * 4), 1, 4, 2, 2)) {
+            ConvSpec s = new ConvSpec(1, 1, 0, 0, 0, 0, 1, 1, 1, 3, 3, Activation.NONE);
+            assertThrows(ShapeMismatchException.class, () -> cl.conv2d(x, w, null, s, r), "a residual not of the output's shape");
+        }
+    }
+
     /** The vector kernel's packed weights are made once per weight tensor and freed with it. */
     @Test
     void packedConvWeightsLiveAsLongAsTheirWeights() {

@@ -6,6 +6,16 @@
 #include "activation.cl"
 #include "conv_args.cl"
 
+// Every kernel here also takes a residual (after CONV_ARGS): compiled with -DRESIDUAL, each output is
+// act(conv + bias + residual[the output's index]), a ResNet block's Add folded in (Backend.conv2d with a residual);
+// without it the argument is not read (the host passes y).
+#ifdef RESIDUAL
+#define WITH_RESIDUAL(v, i) ((v) + residual[i])
+#else
+#define WITH_RESIDUAL(v, i) (v)
+#endif
+#define CONV_RES_ARGS CONV_ARGS, __global const float* residual
+
 #ifndef OC_TILE
 #define OC_TILE 8      // output channels per work-item (tiled kernel)
 #endif
@@ -17,7 +27,7 @@
 #endif
 
 // global (outW, outH, N*M); y[n][m][oy][ox] = act(bias[m] + sum_{c,ky,kx} x[n][g*Cg+c][iy][ix] * w[m][c][ky][kx])
-__kernel void conv2d_general(CONV_ARGS) {
+__kernel void conv2d_general(CONV_RES_ARGS) {
     const int ox = get_global_id(0);
     const int oy = get_global_id(1);
     const int nm = get_global_id(2);
@@ -38,7 +48,8 @@ __kernel void conv2d_general(CONV_ARGS) {
             }
         }
     }
-    y[((size_t)nm * outH + oy) * outW + ox] = apply_act(sum, act, actA, actB);
+    const size_t o = ((size_t)nm * outH + oy) * outW + ox;
+    y[o] = apply_act(WITH_RESIDUAL(sum, o), act, actA, actB);
 }
 
 // Work-group (WG_X, 1, 1); global (ceil(outW / (WG_X*X_TILE)) * WG_X, outH, N * groups * ceil(Mg / OC_TILE)).
@@ -46,7 +57,7 @@ __kernel void conv2d_general(CONV_ARGS) {
 // for output channels m0 .. m0+OC_TILE-1 of one group. Padding is handled by a clamped load and a
 // select (no branch per pixel); channels past the group's end compute a duplicate and are not stored.
 __kernel __attribute__((reqd_work_group_size(WG_X, 1, 1)))
-void conv2d_tiled(CONV_ARGS) {
+void conv2d_tiled(CONV_RES_ARGS) {
     const int lx = get_local_id(0);
     const int oxBase = get_group_id(0) * (WG_X * X_TILE) + lx;
     const int oy = get_global_id(1);
@@ -98,10 +109,10 @@ void conv2d_tiled(CONV_ARGS) {
         const int m = mFirst + j;
         if (m > mLast) break;
         const float b = hasBias ? bias[m] : 0.0f;
-        __global float* yrow = y + (((size_t)(n * M + m)) * outH + oy) * outW;
+        const size_t row = (((size_t)(n * M + m)) * outH + oy) * outW;
         for (int t = 0; t < X_TILE; t++) {
             const int ox = oxBase + t * WG_X;
-            if (ox < outW) yrow[ox] = apply_act(acc[j][t] + b, act, actA, actB);
+            if (ox < outW) y[row + ox] = apply_act(WITH_RESIDUAL(acc[j][t] + b, row + ox), act, actA, actB);
         }
     }
 }
@@ -188,7 +199,7 @@ inline floatv load_lanes(__global const float* row, int ix, int step, int W) {
     const int kHW = kH * kW;                                                             \
     __global const float* wTile = w + (size_t)(g * mTiles + mt) * Cg * kHW * (OC);
 
-__kernel void conv2d_vec(CONV_ARGS) {
+__kernel void conv2d_vec(CONV_RES_ARGS) {
     CONV_TILE_PLACE(VEC_OC, VW)
     const int ixBase = ox0 * strideW - padLeft;
 
@@ -223,15 +234,17 @@ __kernel void conv2d_vec(CONV_ARGS) {
         const int m = mFirst + j;
         if (m > mLast) break;
         const float b = hasBias ? bias[m] : 0.0f;
-        __global float* yrow = y + (((size_t)(n * M + m)) * outH + oy) * outW;
+        const size_t row = (((size_t)(n * M + m)) * outH + oy) * outW;
+        __global float* yrow = y + row;
         float v[VW];
         VSTORE(acc[j] + (floatv)(b), 0, v);
         if (ox0 + VW <= outW) {
             #pragma unroll
-            for (int t = 0; t < VW; t++) v[t] = apply_act(v[t], VEC_ACT_OF(act), actA, actB);
+            for (int t = 0; t < VW; t++) v[t] = apply_act(WITH_RESIDUAL(v[t], row + ox0 + t), VEC_ACT_OF(act), actA, actB);
             VSTORE(VLOAD(0, v), 0, yrow + ox0);
         } else {
-            for (int t = 0; t < VW && ox0 + t < outW; t++) yrow[ox0 + t] = apply_act(v[t], VEC_ACT_OF(act), actA, actB);
+            for (int t = 0; t < VW && ox0 + t < outW; t++)
+                yrow[ox0 + t] = apply_act(WITH_RESIDUAL(v[t], row + ox0 + t), VEC_ACT_OF(act), actA, actB);
         }
     }
 }
@@ -250,7 +263,7 @@ __kernel void conv2d_vec(CONV_ARGS) {
 #define LANE_STRIDE 1  // the convolution's column stride, compiled in
 #endif
 
-__kernel void conv2d_lanes(CONV_ARGS) {
+__kernel void conv2d_lanes(CONV_RES_ARGS) {
     CONV_TILE_PLACE(16, LP)
     const int ixBase = ox0 * LANE_STRIDE - padLeft;
 
@@ -280,7 +293,8 @@ __kernel void conv2d_lanes(CONV_ARGS) {
         for (int j = 0; j < 16 && mFirst + j <= mLast; j++) {
             const int m = mFirst + j;
             const float b = hasBias ? bias[m] : 0.0f;
-            y[(((size_t)(n * M + m)) * outH + oy) * outW + ox0 + t] = apply_act(v[j] + b, VEC_ACT_OF(act), actA, actB);
+            const size_t o = (((size_t)(n * M + m)) * outH + oy) * outW + ox0 + t;
+            y[o] = apply_act(WITH_RESIDUAL(v[j] + b, o), VEC_ACT_OF(act), actA, actB);
         }
     }
 }
