@@ -65,6 +65,10 @@ public final class OpenClBackend implements Backend {
     private static final int CONV_VW = Integer.getInteger("neuralj.opencl.convVW", 16);
     private static final int CONV_VEC_OC = Integer.getInteger("neuralj.opencl.convVecOC", 16);
     private static final int CONV_VEC_LOCAL_X = Integer.getInteger("neuralj.opencl.convLocalX", 16);
+    /** Work-group shapes timed once per device and geometry (null: the built-in ones); see {@link LaunchTuner}. */
+    private LaunchTuner tuner;
+    /** The device's largest work-group (CL_DEVICE_MAX_WORK_GROUP_SIZE). */
+    private final long maxWorkGroup;
     // Narrow images (output rows up to this wide) are convolved from a copy whose rows carry the left and right
     // zero padding: a vector that overlaps the padding is otherwise gathered lane by lane, which on a 14- or
     // 28-pixel row is nearly every load (ResNet-18 at batch 1 on PoCL: 92-98 -> 54-59 ms). On wide rows the
@@ -95,6 +99,7 @@ public final class OpenClBackend implements Backend {
     private boolean closed;
 
     private OpenClBackend(int index, DeviceInfo info, cl_device_id device) {
+        this.tuner = LaunchTuner.forDevice(info);   // first: a bad -Dneuralj.opencl.tune fails before anything is created
         this.index = index;
         this.info = info;
         this.device = device;
@@ -117,6 +122,7 @@ public final class OpenClBackend implements Backend {
         this.pool = new BufferPool(context, name, info.globalMemoryBytes(), info.maxAllocationBytes());
         this.dummy = CL.clCreateBuffer(context, CL.CL_MEM_READ_WRITE, 4, null, null);
         long maxWg = deviceSize(device, CL.CL_DEVICE_MAX_WORK_GROUP_SIZE);
+        this.maxWorkGroup = maxWg;
         this.matmulTile = maxWg >= 256 ? 16 : 8;
     }
 
@@ -692,8 +698,8 @@ public final class OpenClBackend implements Backend {
             return y;
         }
         // the conv.cl kernels' last argument: the residual, or y (not read) without one
-        args = java.util.Arrays.copyOf(args, args.length + 1);
-        args[args.length - 1] = residual != null ? mem(residual) : mem(y);
+        Object[] cargs = java.util.Arrays.copyOf(args, args.length + 1);
+        cargs[args.length] = residual != null ? mem(residual) : mem(y);
         String withResidual = residual != null ? " -DRESIDUAL" : "";
         if (k == ConvKernel.AUTO) {
             // CPU drivers run explicit vectors best (conv2d_vec); GPUs the work-group tiled kernel, whose
@@ -712,45 +718,62 @@ public final class OpenClBackend implements Backend {
         if (k == ConvKernel.LANES) {
             int lp = s.outW() % 7 == 0 ? 7 : Math.min(s.outW(), 8);   // x positions per work-item: 7 divides 7, 14, 28
             int mTiles = (M / g + 15) / 16;
-            long gx = (s.outW() + lp - 1) / lp, lx = Math.min(CONV_VEC_LOCAL_X, gx * mTiles);
+            long gx = (s.outW() + lp - 1) / lp;
             String defines = "-DLP=" + lp + " -DLANE_STRIDE=" + s.strideW() + " -DVEC_OC=16 -DVEC_ACT=" + actCode(act.op()) + withResidual;
-            args[1] = mem(packedConvWeights(w, g, 16, "-DVEC_OC=16"));
+            cargs[1] = mem(packedConvWeights(w, g, 16, "-DVEC_OC=16"));
             // rows padded so that every tap of every computed position (past outW too) lies inside its row
             int wp = (int) ((gx * lp - 1) * s.strideW() + (kW - 1) * s.dilationW() + 1);
-            try (Tensor padded = padConvRows(x, s, wp, args)) {
-                run("conv.cl", defines, "conv2d_lanes", range((gx * mTiles + lx - 1) / lx * lx, s.outH(), (long) N * g), range(lx, 1, 1), args);
+            try (Tensor padded = padConvRows(x, s, wp, cargs)) {
+                long items = gx * mTiles;
+                java.util.function.Consumer<int[]> launch = c -> run("conv.cl", defines, "conv2d_lanes",
+                        range((items + c[0] - 1) / c[0] * c[0], s.outH(), (long) N * g), range(c[0], 1, 1), cargs);
+                launch.accept(tuned("conv2d_lanes " + defines, xs, ws, s, localSizes(items), launch));
             }
         } else if (k == ConvKernel.VEC) {
             int oc = Math.min(CONV_VEC_OC, Integer.highestOneBit(Math.max(1, M / g)));   // output channels per work-item
             int mTiles = (M / g + oc - 1) / oc;
             int vw = s.outW() <= 4 ? 4 : s.outW() <= 8 ? 8 : CONV_VW;   // lanes along x
             String defines = "-DVW=" + vw + " -DVEC_OC=" + oc + " -DVEC_ACT=" + actCode(act.op());
-            args[1] = mem(packedConvWeights(w, g, oc, defines));
+            cargs[1] = mem(packedConvWeights(w, g, oc, defines));
             defines += withResidual;
-            long gx = (s.outW() + vw - 1) / vw, lx = Math.min(CONV_VEC_LOCAL_X, gx * mTiles);   // x vectors, work-group
+            long gx = (s.outW() + vw - 1) / vw;   // x vectors
             Tensor padded = null;
             // rows padded on the host so no vector is gathered lane by lane: narrow stride-1 images, and every stride-2
             // one, whose lanes are the even lanes of two contiguous loads (PoCL, ResNet-18's 7x7 / 2 stem: 3.5-3.8 -> 1.4-1.7 ms)
             boolean stride2 = s.strideW() == 2;
             if (s.strideW() == 1 && s.outW() <= CONV_VEC_PAD_WIDTH || stride2) {
-                padded = padConvRows(x, s, (int) gx * vw * s.strideW() + (kW - 1) * s.dilationW(), args);
+                padded = padConvRows(x, s, (int) gx * vw * s.strideW() + (kW - 1) * s.dilationW(), cargs);
                 defines += stride2 ? " -DPADDED_X2" : " -DPADDED_X";
             }
             try {
-                run("conv.cl", defines, "conv2d_vec", range((gx * mTiles + lx - 1) / lx * lx, s.outH(), (long) N * g), range(lx, 1, 1), args);
+                long items = gx * mTiles;
+                String vecDefines = defines;
+                java.util.function.Consumer<int[]> launch = c -> run("conv.cl", vecDefines, "conv2d_vec",
+                        range((items + c[0] - 1) / c[0] * c[0], s.outH(), (long) N * g), range(c[0], 1, 1), cargs);
+                launch.accept(tuned("conv2d_vec " + defines, xs, ws, s, localSizes(items), launch));
             } finally {
                 if (padded != null) {
                     padded.close();
                 }
             }
         } else if (k == ConvKernel.TILED) {
-            int mTiles = (M / g + CONV_OC_TILE - 1) / CONV_OC_TILE;
-            long gx = (long) ((s.outW() + CONV_WG_X * CONV_X_TILE - 1) / (CONV_WG_X * CONV_X_TILE)) * CONV_WG_X;
-            String defines = "-DOC_TILE=" + CONV_OC_TILE + " -DX_TILE=" + CONV_X_TILE + " -DWG_X=" + CONV_WG_X + withResidual;
-            run("conv.cl", defines, "conv2d_tiled", range(gx, s.outH(), (long) N * g * mTiles),
-                    range(CONV_WG_X, 1, 1), args);
+            // candidates {WG_X, OC_TILE, X_TILE}, the built-in shape first; each is its own program (compile-time sizes)
+            java.util.function.Consumer<int[]> launch = c -> {
+                int wgx = c[0], ocTile = c[1], xTile = c[2];
+                int mTiles = (M / g + ocTile - 1) / ocTile;
+                long gx = (long) ((s.outW() + wgx * xTile - 1) / (wgx * xTile)) * wgx;
+                String defines = "-DOC_TILE=" + ocTile + " -DX_TILE=" + xTile + " -DWG_X=" + wgx + withResidual;
+                run("conv.cl", defines, "conv2d_tiled", range(gx, s.outH(), (long) N * g * mTiles), range(wgx, 1, 1), cargs);
+            };
+            List<int[]> shapes = new ArrayList<>();
+            for (int[] c : TILED_SHAPES) {
+                if (c[0] <= maxWorkGroup) {
+                    shapes.add(c);
+                }
+            }
+            launch.accept(tuned("conv2d_tiled" + withResidual, xs, ws, s, shapes, launch));
         } else {
-            run("conv.cl", withResidual.trim(), "conv2d_general", range(s.outW(), s.outH(), (long) N * M), null, args);
+            run("conv.cl", withResidual.trim(), "conv2d_general", range(s.outW(), s.outH(), (long) N * M), null, cargs);
         }
         return y;
     }
@@ -768,6 +791,47 @@ public final class OpenClBackend implements Backend {
         args[7] = padded.shape()[3];
         args[16] = 0;
         return padded;
+    }
+
+    /**
+     * The tiled kernel's candidate shapes {WG_X, OC_TILE, X_TILE} for {@link LaunchTuner}: the built-in one first, then
+     * narrower and wider work-groups, fewer or more channels and x positions a work-item.
+     */
+    private static final int[][] TILED_SHAPES = {{CONV_WG_X, CONV_OC_TILE, CONV_X_TILE}, {8, 8, 2}, {32, 8, 2}, {64, 4, 1},
+        {16, 4, 2}, {16, 16, 1}, {16, 8, 1}, {16, 8, 4}, {32, 4, 2}};
+
+    /** Local sizes along x for conv2d_vec and conv2d_lanes: the built-in one first, none wider than the x work-items. */
+    private static List<int[]> localSizes(long items) {
+        List<int[]> sizes = new ArrayList<>();
+        sizes.add(new int[] {(int) Math.min(CONV_VEC_LOCAL_X, items)});
+        for (int lx : new int[] {4, 8, 16, 32, 64}) {
+            if (lx < items && lx != sizes.get(0)[0]) {
+                sizes.add(new int[] {lx});
+            }
+        }
+        return sizes;
+    }
+
+    /**
+     * The candidate to launch: the first (built-in) one without a tuner, else the tuner's choice for this kernel and
+     * geometry (timing each candidate through {@code launch} the first time).
+     */
+    private int[] tuned(String kernel, int[] xs, int[] ws, ConvSpec s, List<int[]> candidates,
+                        java.util.function.Consumer<int[]> launch) {
+        if (tuner == null) {
+            return candidates.get(0);
+        }
+        String key = kernel + " x" + Arrays.toString(xs) + " w" + Arrays.toString(ws) + " stride " + s.strideH() + "x" + s.strideW()
+                + " dilation " + s.dilationH() + "x" + s.dilationW() + " pads " + s.padTop() + "," + s.padLeft() + " groups " + s.groups();
+        return tuner.choose(key.replace(' ', '_'), candidates, c -> {
+            launch.accept(c);
+            CL.clFinish(queue);
+        });
+    }
+
+    /** Tunes work-group shapes with {@code t} from now on (null: the built-in shapes); for tests. */
+    void tuneWith(LaunchTuner t) {
+        this.tuner = t;
     }
 
     /** How conv2d_vec's weights were packed. */

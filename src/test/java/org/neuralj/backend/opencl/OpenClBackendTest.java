@@ -439,6 +439,53 @@ class OpenClBackendTest {
         }
     }
 
+    /**
+     * Tuned work-group shapes give the built-in shapes' results bit for bit (each output's sums are the same), for every
+     * kernel the tuner times; the choices land in the tuner's file and a second tuner on that file times nothing.
+     */
+    @Test
+    void tunedWorkGroupShapesGiveTheSameOutputs(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        java.nio.file.Path file = dir.resolve("device.properties");
+        ConvCase[] cases = {CONV_CASES[1], CONV_CASES[8], CONV_CASES[9], CONV_CASES[10]};
+        OpenClBackend.ConvKernel[] kernels = {OpenClBackend.ConvKernel.TILED, OpenClBackend.ConvKernel.VEC, OpenClBackend.ConvKernel.LANES};
+        int seed = 500;
+        try {
+            for (int pass = 0; pass < 2; pass++) {
+                LaunchTuner tuner = new LaunchTuner(file);
+                for (ConvCase k : cases) {
+                    ConvSpec s = k.spec();
+                    int[] xs = {k.n(), k.c(), k.h(), k.w()}, ws = {k.m(), k.c() / k.groups(), k.kh(), k.kw()};
+                    for (OpenClBackend.ConvKernel kernel : kernels) {
+                        cl.setConvKernel(kernel);
+                        try (Tensor x = cl.upload(random(seed, size(xs)), xs); Tensor w = cl.upload(random(seed + 1, size(ws)), ws);
+                             Tensor b = cl.upload(random(seed + 2, k.m()), k.m())) {
+                            cl.tuneWith(null);
+                            float[] builtIn;
+                            try (Tensor y = cl.conv2d(x, w, b, s)) {
+                                builtIn = cl.download(y);
+                            }
+                            cl.tuneWith(tuner);
+                            try (Tensor y = cl.conv2d(x, w, b, s)) {
+                                assertArrayEquals(builtIn, cl.download(y), kernel + " " + k);
+                            }
+                        }
+                    }
+                    seed += 3;
+                }
+                if (pass == 0) {
+                    assertTrue(tuner.tunedCount() > 0, "the first pass times the kernels");
+                } else {
+                    assertEquals(0, tuner.tunedCount(), "the second pass reads every choice from " + file);
+                }
+                seed = 500;
+            }
+        } finally {
+            cl.tuneWith(null);
+            cl.setConvKernel(OpenClBackend.ConvKernel.AUTO);
+        }
+        assertTrue(java.nio.file.Files.exists(file), "the tuning file");
+    }
+
     /** The vector kernel's packed weights are made once per weight tensor and freed with it. */
     @Test
     void packedConvWeightsLiveAsLongAsTheirWeights() {
