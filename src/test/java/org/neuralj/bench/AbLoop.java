@@ -42,7 +42,7 @@ public final class AbLoop {
             if (args[0].equals("resnet18")) {
                 int batch = Integer.parseInt(args[1]);
                 Session s = new Session(Model.fromOnnx(Zoo.resnet18(224), "resnet18"), b);
-                Map<String, HostTensor> in = Map.of("input", new HostTensor(new int[] {batch, 3, 224, 224}, ModelBench.gaussian(r, batch * 3 * 224 * 224)));
+                Map<String, HostTensor> in = Map.of("input", new HostTensor(new int[] {batch, 3, 224, 224}, BenchCases.gaussian(r, batch * 3 * 224 * 224)));
                 once = () -> s.runOnHost(in);
                 open = new AutoCloseable[] {s};
             } else if (args[0].equals("conv") || args[0].equals("conv-polluted")) {
@@ -52,9 +52,9 @@ public final class AbLoop {
                 int[] l = Arrays.stream(args[1].split(",")).mapToInt(Integer::parseInt).toArray();
                 int n = l[0], c = l[1], h = l[2], w = l[3], m = l[4], k = l[5], stride = l[6];
                 int pad = k / 2, oh = (h + 2 * pad - k) / stride + 1, ow = (w + 2 * pad - k) / stride + 1;
-                Tensor x = b.upload(ModelBench.gaussian(r, n * c * h * w), new int[] {n, c, h, w});
-                Tensor wt = b.upload(ModelBench.gaussian(r, m * c * k * k), new int[] {m, c, k, k});
-                Tensor bias = b.upload(ModelBench.gaussian(r, m), new int[] {m});
+                Tensor x = b.upload(BenchCases.gaussian(r, n * c * h * w), new int[] {n, c, h, w});
+                Tensor wt = b.upload(BenchCases.gaussian(r, m * c * k * k), new int[] {m, c, k, k});
+                Tensor bias = b.upload(BenchCases.gaussian(r, m), new int[] {m});
                 ConvSpec spec = new ConvSpec(stride, stride, pad, pad, pad, pad, 1, 1, 1, oh, ow, Activation.of(UnaryOp.RELU));
                 once = () -> {
                     try (Tensor y = b.conv2d(x, wt, bias, spec)) {
@@ -91,8 +91,8 @@ public final class AbLoop {
                 {1, 128, 28, 28, 256, 3, 2}, {1, 16, 512, 512, 1, 1, 1}, {1, 1, 512, 512, 16, 3, 1}};
         for (int[] o : others) {
             int pad = o[5] / 2, oh = (o[2] + 2 * pad - o[5]) / o[6] + 1, ow = (o[3] + 2 * pad - o[5]) / o[6] + 1;
-            try (Tensor x = b.upload(ModelBench.gaussian(r, o[0] * o[1] * o[2] * o[3]), new int[] {o[0], o[1], o[2], o[3]});
-                 Tensor w = b.upload(ModelBench.gaussian(r, o[4] * o[1] * o[5] * o[5]), new int[] {o[4], o[1], o[5], o[5]})) {
+            try (Tensor x = b.upload(BenchCases.gaussian(r, o[0] * o[1] * o[2] * o[3]), new int[] {o[0], o[1], o[2], o[3]});
+                 Tensor w = b.upload(BenchCases.gaussian(r, o[4] * o[1] * o[5] * o[5]), new int[] {o[4], o[1], o[5], o[5]})) {
                 ConvSpec spec = new ConvSpec(o[6], o[6], pad, pad, pad, pad, 1, 1, 1, oh, ow, Activation.NONE);
                 for (int i = 0; i < 200; i++) {
                     try (Tensor y = b.conv2d(x, w, null, spec)) {

@@ -80,7 +80,7 @@ public final class AbSame {
         Model m = model.equals("resnet18") ? Model.fromOnnx(Zoo.resnet18(224), "resnet18") : Model.load(Path.of(model));
         Session session = new Session(m, backend);
         int[] dims = Arrays.stream(shape.split(",")).mapToInt(Integer::parseInt).toArray();
-        Map<String, HostTensor> in = Map.of(input, new HostTensor(dims, ModelBench.gaussian(new Random(3), Arrays.stream(dims).reduce(1, (a, b) -> a * b))));
+        Map<String, HostTensor> in = Map.of(input, new HostTensor(dims, BenchCases.gaussian(new Random(3), Arrays.stream(dims).reduce(1, (a, b) -> a * b))));
         return () -> session.runOnHost(in);
     }
 }

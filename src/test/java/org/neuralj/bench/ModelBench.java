@@ -30,6 +30,7 @@ import org.neuralj.onnx.OnnxNode;
 import org.neuralj.onnx.OnnxTensor;
 import org.neuralj.onnx.OnnxWriter;
 import org.neuralj.onnx.ValueInfo;
+import org.neuralj.bench.BenchCases.Case;
 
 /**
  * Benchmark (not a test): the same ONNX models and inputs through NeuralJ's CPU backend, each OpenCL
@@ -64,10 +65,6 @@ public final class ModelBench {
     private static final String LOAD_AT_START = loadAverage();
     private static final Path SHARED = Path.of(System.getProperty("neuralj.shared", "../shared"));
 
-    /** One benchmark case: an ONNX model, its input, and its FLOPs (2 per multiply-add). */
-    record Case(String name, OnnxModel onnx, String input, int[] shape, float[] data, double gflop, boolean layer) {
-    }
-
     /**
      * Timings of one engine on one case, in ms: median, min and max of the runs taken in turns with the other engines;
      * {@code backToBack} the median of its runs one after another.
@@ -94,7 +91,7 @@ public final class ModelBench {
         System.out.printf("FP32 peak %.0f GFLOP/s (1 thread), %.0f (%d threads); triad %.1f GB/s%n",
                 lim.peakOneThread, lim.peakAllThreads, THREADS, lim.triadGBs);
         String only = System.getProperty("bench.only", "");
-        List<Case> cases = cases().stream().filter(c -> c.name.contains(only)).toList();
+        List<Case> cases = cases().stream().filter(c -> c.name().contains(only)).toList();
         List<String> engines = new ArrayList<>();
         engines.add("cpu");
         if (Boolean.parseBoolean(System.getProperty("bench.opencl", "true"))) {
@@ -104,7 +101,7 @@ public final class ModelBench {
         StringBuilder rows = new StringBuilder();
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         for (Case c : cases) {
-            System.out.println("case " + c.name + " (" + String.format("%.2f", c.gflop) + " GFLOP)");
+            System.out.println("case " + c.name() + " (" + String.format("%.2f", c.gflop()) + " GFLOP)");
             // every engine open at once and timed round by round, so a burst of load from elsewhere on the machine
             // hits them all alike instead of whichever engine's block it fell in
             List<AutoCloseable> open = new ArrayList<>();
@@ -116,7 +113,7 @@ public final class ModelBench {
                 o.setIntraOpNumThreads(THREADS);
                 o.setInterOpNumThreads(1);
                 o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-                OrtSession ortSession = env.createSession(OnnxWriter.toBytes(c.onnx), o);
+                OrtSession ortSession = env.createSession(OnnxWriter.toBytes(c.onnx()), o);
                 open.add(0, ortSession); // closed before its options
                 names.add("ONNX Runtime " + ortVersion() + " (CPU, " + THREADS + " threads)");
                 runs.add(() -> runOrt(env, ortSession, c));
@@ -125,20 +122,20 @@ public final class ModelBench {
                         Backend b = spec.equals("cpu") ? new CpuBackend(THREADS) : Backends.select(spec);
                         open.add(b);
                         engineNames.putIfAbsent(spec, b.name());
-                        Session s = new Session(Model.fromOnnx(c.onnx, c.name), b);
+                        Session s = new Session(Model.fromOnnx(c.onnx(), c.name()), b);
                         open.add(0, s); // closed before its backend
-                        Map<String, HostTensor> in = Map.of(c.input, new HostTensor(c.shape, c.data));
+                        Map<String, HostTensor> in = Map.of(c.input(), new HostTensor(c.shape(), c.data()));
                         names.add("NeuralJ " + b.name());
                         runs.add(() -> s.runOnHost(in).values().iterator().next().data());
-                        if (c.layer) {
+                        if (c.layer()) {
                             // the layer alone: input and output stay on the backend (a single layer's host copies,
                             // 16 MB each way, cost a third of a 3x3 convolution's time)
-                            Tensor x = b.upload(c.data, c.shape);
+                            Tensor x = b.upload(c.data(), c.shape());
                             open.add(0, x);
                             names.add("NeuralJ " + b.name() + ", tensors resident");
                             boolean[] checked = {false};
                             runs.add(() -> {
-                                try (Tensor y = s.run(Map.of(c.input, x)).values().iterator().next()) {
+                                try (Tensor y = s.run(Map.of(c.input(), x)).values().iterator().next()) {
                                     b.finish();
                                     if (!checked[0]) { // the first run's output is checked; timed runs copy nothing
                                         checked[0] = true;
@@ -243,7 +240,7 @@ public final class ModelBench {
 
     /** A table row saying that an engine failed on a case, and why. */
     private static String failedRow(Case c, String engine, RuntimeException e) {
-        return "| " + c.name + " | " + engine + " | failed: " + String.valueOf(e.getMessage()).replace('|', '/').replace('\n', ' ')
+        return "| " + c.name() + " | " + engine + " | failed: " + String.valueOf(e.getMessage()).replace('|', '/').replace('\n', ' ')
                 + " | | | | | | | |\n";
     }
 
@@ -283,7 +280,7 @@ public final class ModelBench {
         OnnxModel m = org.neuralj.onnx.OnnxReader.read(unet);
         String in = m.graph().inputs().get(0).name();
         int[] shape = {1, 1, 512, 512};
-        Case c = new Case("U-Net 512²", m, in, shape, gaussian(new Random(7), 512 * 512), 0, false);
+        Case c = new Case("U-Net 512²", m, in, shape, BenchCases.gaussian(new Random(7), 512 * 512), 0, false);
         StringBuilder sb = new StringBuilder("\n## Scaling with threads\n\nThe U-Net (unet2d-nuclei-broad) at 512², median ms of ")
                 .append(RUNS).append(" runs taken in turns; speed-up against the same engine on 1 thread.\n\n")
                 .append("| threads | NeuralJ cpu ms | speed-up | ONNX Runtime ms | speed-up | NeuralJ / ORT |\n|---:|---:|---:|---:|---:|---:|\n");
@@ -297,7 +294,7 @@ public final class ModelBench {
                 o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
                 try (OrtSession s = env.createSession(OnnxWriter.toBytes(m), o);
                      Backend b = new CpuBackend(threads); Session ns = new Session(Model.fromOnnx(m, "unet"), b)) {
-                    Map<String, HostTensor> x = Map.of(in, new HostTensor(shape, c.data));
+                    Map<String, HostTensor> x = Map.of(in, new HostTensor(shape, c.data()));
                     List<Timing> t = timeInterleaved(List.of("ONNX Runtime", "NeuralJ cpu"),
                             List.of(() -> runOrt(env, s, c), () -> ns.runOnHost(x).values().iterator().next().data()), new StringBuilder(), c);
                     ort = t.get(0);
@@ -320,9 +317,9 @@ public final class ModelBench {
     }
 
     private static float[] runOrt(OrtEnvironment env, OrtSession s, Case c) throws OrtException {
-        long[] shape = Arrays.stream(c.shape).asLongStream().toArray();
-        try (ai.onnxruntime.OnnxTensor t = ai.onnxruntime.OnnxTensor.createTensor(env, FloatBuffer.wrap(c.data), shape);
-             OrtSession.Result r = s.run(Map.of(c.input, t))) {
+        long[] shape = Arrays.stream(c.shape()).asLongStream().toArray();
+        try (ai.onnxruntime.OnnxTensor t = ai.onnxruntime.OnnxTensor.createTensor(env, FloatBuffer.wrap(c.data()), shape);
+             OrtSession.Result r = s.run(Map.of(c.input(), t))) {
             FloatBuffer fb = ((ai.onnxruntime.OnnxTensor) r.get(0)).getFloatBuffer();
             float[] y = new float[fb.remaining()];
             fb.get(y);
@@ -331,9 +328,9 @@ public final class ModelBench {
     }
 
     private static String row(Case c, String engine, Timing t, Timing ort, MachineLimits lim) {
-        double gfs = c.gflop / (t.median / 1e3);
+        double gfs = c.gflop() / (t.median / 1e3);
         String line = String.format("| %s | %s | %.2f | %.2f – %.2f | %.1f | %.0f %% | %.2f× | %.2f | %.2f× | %s |%n",
-                c.name, engine, t.median, t.min, t.max, gfs, 100 * gfs / lim.peakAllThreads, t.median / ort.median,
+                c.name(), engine, t.median, t.min, t.max, gfs, 100 * gfs / lim.peakAllThreads, t.median / ort.median,
                 t.backToBack, t.backToBack / ort.backToBack, t == ort ? "reference" : String.format("%.1e", t.maxErr));
         System.out.print("  " + line);
         return line;
@@ -383,39 +380,8 @@ public final class ModelBench {
     // ---- the cases ----------------------------------------------------------------------------
 
     private static List<Case> cases() throws IOException {
-        List<Case> cases = new ArrayList<>();
         Random r = new Random(42);
-        Path unet = SHARED.resolve("onnx/real-models/unet2d-nuclei-broad/weights.onnx");
-        if (Files.exists(unet)) {
-            OnnxModel m = Zoo.anySize(org.neuralj.onnx.OnnxReader.read(unet));
-            String in = m.graph().inputs().get(0).name();
-            List<Integer> sizes = new ArrayList<>(List.of(512));
-            if (!Boolean.getBoolean("bench.quick")) {
-                sizes.add(2048);
-            }
-            for (int size : sizes) {
-                int[] shape = {1, 1, size, size};
-                double gflop = Model.fromOnnx(m, "unet").flops(Map.of(in, shape)) / 1e9;
-                cases.add(new Case("U-Net (unet2d-nuclei-broad) " + size + "²", m, in, shape, gaussian(r, size * size), gflop, false));
-            }
-        } else {
-            System.out.println("skipping the U-Net: " + unet + " is absent");
-        }
-        for (int batch : List.of(1, 32)) {
-            OnnxModel rn = Zoo.resnet18(224);
-            int[] shape = {batch, 3, 224, 224};
-            double gflop = Model.fromOnnx(rn, "resnet18").flops(Map.of("input", shape)) / 1e9;
-            cases.add(new Case("ResNet-18 224², batch " + batch, rn, "input", shape, gaussian(r, batch * 3 * 224 * 224), gflop, false));
-        }
-        // the shipped models at the sizes the commands run them (nuclei: its 512² tile; blood cells: a batch of crops)
-        for (String[] m : new String[][] {{"nuclei", "1", "512", "1"}, {"blood-cells", "3", "64", "32"}, {"blob-detector", "1", "512", "1"}}) {
-            OnnxModel om = org.neuralj.onnx.OnnxReader.read(Path.of("sample-data/models", m[0] + ".onnx"));
-            String in = om.graph().inputs().get(0).name();
-            int ch = Integer.parseInt(m[1]), side = Integer.parseInt(m[2]), batch = Integer.parseInt(m[3]);
-            int[] shape = {batch, ch, side, side};
-            double gflop = Model.fromOnnx(om, m[0]).flops(Map.of(in, shape)) / 1e9;
-            cases.add(new Case("shipped " + m[0] + " " + side + "², batch " + batch, om, in, shape, gaussian(r, batch * ch * side * side), gflop, false));
-        }
+        List<Case> cases = BenchCases.models(SHARED, Boolean.getBoolean("bench.quick"), r);
         int c = 64;
         int h = 256;
         cases.add(layer("conv 3×3 64→64 +bias+ReLU, 256²", "Conv", c, h, new long[] {c, c, 3, 3}, true,
@@ -439,14 +405,14 @@ public final class ModelBench {
         if (w != null) {
             int n = (int) Arrays.stream(w).reduce(1, (a, b) -> a * b);
             int fanIn = (int) (n / w[0]);
-            float[] wd = gaussian(r, n);
+            float[] wd = BenchCases.gaussian(r, n);
             for (int i = 0; i < n; i++) {
                 wd[i] *= (float) Math.sqrt(2.0 / fanIn);
             }
             init.add(OnnxTensor.ofFloats("w", w, wd));
             inputs.add("w");
             int m = op.equals("ConvTranspose") ? (int) w[1] : (int) w[0];
-            init.add(OnnxTensor.ofFloats("b", new long[] {m}, gaussian(r, m)));
+            init.add(OnnxTensor.ofFloats("b", new long[] {m}, BenchCases.gaussian(r, m)));
             inputs.add("b");
         }
         List<OnnxNode> nodes = new ArrayList<>();
@@ -457,7 +423,7 @@ public final class ModelBench {
         OnnxGraph g = OnnxGraph.of("layer", nodes, init,
                 List.of(ValueInfo.tensor("x", DataType.FLOAT, 1, channels, h, h)),
                 List.of(ValueInfo.symbolicTensor("y", DataType.FLOAT, "n", "c", "h", "w")));
-        return new Case(name, OnnxModel.of(g, 17), "x", new int[] {1, channels, h, h}, gaussian(r, channels * h * h), flops / 1e9, true);
+        return new Case(name, OnnxModel.of(g, 17), "x", new int[] {1, channels, h, h}, BenchCases.gaussian(r, channels * h * h), flops / 1e9, true);
     }
 
     private static String loadAverage() {
@@ -468,11 +434,4 @@ public final class ModelBench {
         }
     }
 
-    static float[] gaussian(Random r, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) r.nextGaussian();
-        }
-        return a;
-    }
 }
