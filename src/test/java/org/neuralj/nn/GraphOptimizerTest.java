@@ -40,12 +40,16 @@ class GraphOptimizerTest {
                 OnnxNode.of("BatchNormalization", List.of("c", "scale", "shift", "mean", "var"), List.of("n"),
                         OnnxAttribute.of("epsilon", 1e-3f)).withName("bn"),
                 OnnxNode.of("Relu", List.of("n"), List.of("y")).withName("relu"));
-        List<ValueInfo> outs = new ArrayList<>(List.of(ValueInfo.floatTensor("y", 1, M, H, H)));
+        return convGraph("convbn", nodes, init, C, M, exposeConv);
+    }
+
+    /** x [1, in, H, H] through {@code nodes} to y [1, out, H, H]; with {@code exposeConv} the conv output c is a graph output too. */
+    private static OnnxModel convGraph(String name, List<OnnxNode> nodes, List<OnnxTensor> init, int in, int out, boolean exposeConv) {
+        List<ValueInfo> outs = new ArrayList<>(List.of(ValueInfo.floatTensor("y", 1, out, H, H)));
         if (exposeConv) {
-            outs.add(ValueInfo.floatTensor("c", 1, M, H, H));
+            outs.add(ValueInfo.floatTensor("c", 1, out, H, H));
         }
-        OnnxGraph g = OnnxGraph.of("convbn", nodes, init, List.of(ValueInfo.tensor("x", DataType.FLOAT, 1, C, H, H)), outs);
-        return OnnxModel.of(g, 13);
+        return OnnxModel.of(OnnxGraph.of(name, nodes, init, List.of(ValueInfo.tensor("x", DataType.FLOAT, 1, in, H, H)), outs), 13);
     }
 
     /** relu(((conv(x) + b) - mean) / sqrt(var + eps) * scale + shift), in double, straight from the definitions. */
@@ -223,12 +227,7 @@ class GraphOptimizerTest {
                 OnnxNode.of("Conv", convIn, List.of("c"), OnnxAttribute.ofInts("pads", 1, 1, 1, 1)).withName("conv"),
                 OnnxNode.of("Add", convFirst ? List.of("c", "r") : List.of("r", "c"), List.of("sum")).withName("add"),
                 OnnxNode.of("Relu", List.of("sum"), List.of("y")).withName("relu"));
-        List<ValueInfo> outs = new ArrayList<>(List.of(ValueInfo.floatTensor("y", 1, RM, H, H)));
-        if (exposeConv) {
-            outs.add(ValueInfo.floatTensor("c", 1, RM, H, H));
-        }
-        OnnxGraph g = OnnxGraph.of("residual", nodes, init, List.of(ValueInfo.tensor("x", DataType.FLOAT, 1, RC, H, H)), outs);
-        return OnnxModel.of(g, 13);
+        return convGraph("residual", nodes, init, RC, RM, exposeConv);
     }
 
     @Test
