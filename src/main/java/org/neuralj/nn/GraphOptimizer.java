@@ -41,29 +41,39 @@ final class GraphOptimizer {
      */
     static List<Model.Node> foldBatchNorm(List<Model.Node> nodes, Map<String, Meta> constants, List<String> graphOutputs) {
         Map<String, Integer> readers = readers(nodes);
+        return mergePairs(nodes, (n, bn) -> n.op() instanceof Conv conv && conv.activation().isIdentity()
+                ? fold(n, bn, constants, readers, graphOutputs) : null);
+    }
+
+    /**
+     * One pass over the nodes in order: where {@code merge} folds a node and the one right after it into one (returns
+     * it; null to leave the pair alone), the pair is replaced by that node.
+     */
+    private static List<Model.Node> mergePairs(List<Model.Node> nodes,
+                                               java.util.function.BinaryOperator<Model.Node> merge) {
         List<Model.Node> out = new ArrayList<>();
         for (int i = 0; i < nodes.size(); i++) {
-            Model.Node n = nodes.get(i);
-            if (n.op() instanceof Conv conv && conv.activation().isIdentity() && i + 1 < nodes.size()) {
-                Model.Node bn = nodes.get(i + 1);
-                Model.Node folded = fold(n, bn, constants, readers, graphOutputs);
-                if (folded != null) {
-                    out.add(folded);
-                    i++;
-                    continue;
-                }
+            Model.Node merged = i + 1 < nodes.size() ? merge.apply(nodes.get(i), nodes.get(i + 1)) : null;
+            if (merged != null) {
+                out.add(merged);
+                i++;
+            } else {
+                out.add(nodes.get(i));
             }
-            out.add(n);
         }
         return out;
+    }
+
+    /** Whether {@code value} has one reader and is not a graph output: a fusion may make it disappear. */
+    private static boolean soleReader(String value, Map<String, Integer> readers, List<String> graphOutputs) {
+        return readers.getOrDefault(value, 0) == 1 && !graphOutputs.contains(value);
     }
 
     private static Model.Node fold(Model.Node conv, Model.Node bn, Map<String, Meta> constants,
                                   Map<String, Integer> readers, List<String> graphOutputs) {
         String y = conv.outputs().get(0);
         if (!bn.info().opType().equals("BatchNormalization") || bn.info().getInt("training_mode", 0) != 0
-                || bn.inputs().size() != 5 || !bn.inputs().get(0).equals(y)
-                || readers.getOrDefault(y, 0) != 1 || graphOutputs.contains(y)
+                || bn.inputs().size() != 5 || !bn.inputs().get(0).equals(y) || !soleReader(y, readers, graphOutputs)
                 || bn.outputs().size() != 1 && bn.outputs().subList(1, bn.outputs().size()).stream().anyMatch(s -> !s.isEmpty())) {
             return null;
         }
@@ -158,7 +168,7 @@ final class GraphOptimizer {
             return false;
         }
         String y = resize.outputs().get(0);
-        if (!conv.inputs().get(0).equals(y) || readers.getOrDefault(y, 0) != 1 || graphOutputs.contains(y)) {
+        if (!conv.inputs().get(0).equals(y) || !soleReader(y, readers, graphOutputs)) {
             return false;
         }
         float[] scales = constantValue(resize.inputs().get(2), constants, producers);
@@ -197,32 +207,26 @@ final class GraphOptimizer {
      */
     static List<Model.Node> fuseResiduals(List<Model.Node> nodes, List<String> graphOutputs) {
         Map<String, Integer> readers = readers(nodes);
-        List<Model.Node> out = new ArrayList<>();
-        for (int i = 0; i < nodes.size(); i++) {
-            Model.Node n = nodes.get(i);
-            if (n.op() instanceof Conv conv && conv.activation().isIdentity() && !conv.hasResidual() && i + 1 < nodes.size()
-                    && n.outputs().size() == 1) {
-                Model.Node next = nodes.get(i + 1);
-                String y = n.outputs().get(0);
-                boolean add = next.info().opType().equals("Add") && next.op() instanceof Binary && next.inputs().size() == 2
-                        && next.inputs().contains(y) && !next.inputs().get(0).equals(next.inputs().get(1))
-                        && readers.getOrDefault(y, 0) == 1 && !graphOutputs.contains(y);
-                if (add) {
-                    String r = next.inputs().get(0).equals(y) ? next.inputs().get(1) : next.inputs().get(0);
-                    List<String> inputs = new ArrayList<>(n.inputs());
-                    while (inputs.size() < 3) {
-                        inputs.add("");                         // no bias: the residual is input 3 all the same
-                    }
-                    inputs.add(r);
-                    conv.fuseResidual();
-                    out.add(new Model.Node(n.info(), n.op(), inputs, next.outputs()));
-                    i++;
-                    continue;
-                }
+        return mergePairs(nodes, (n, next) -> {
+            if (!(n.op() instanceof Conv conv) || !conv.activation().isIdentity() || conv.hasResidual() || n.outputs().size() != 1) {
+                return null;
             }
-            out.add(n);
-        }
-        return out;
+            String y = n.outputs().get(0);
+            boolean add = next.info().opType().equals("Add") && next.op() instanceof Binary && next.inputs().size() == 2
+                    && next.inputs().contains(y) && !next.inputs().get(0).equals(next.inputs().get(1))
+                    && soleReader(y, readers, graphOutputs);
+            if (!add) {
+                return null;
+            }
+            String r = next.inputs().get(0).equals(y) ? next.inputs().get(1) : next.inputs().get(0);
+            List<String> inputs = new ArrayList<>(n.inputs());
+            while (inputs.size() < 3) {
+                inputs.add("");                         // no bias: the residual is input 3 all the same
+            }
+            inputs.add(r);
+            conv.fuseResidual();
+            return new Model.Node(n.info(), n.op(), inputs, next.outputs());
+        });
     }
 
     /**
@@ -231,32 +235,26 @@ final class GraphOptimizer {
      */
     static List<Model.Node> fuseActivations(List<Model.Node> nodes, List<String> graphOutputs) {
         Map<String, Integer> readers = readers(nodes);
-        List<Model.Node> out = new ArrayList<>();
-        for (int i = 0; i < nodes.size(); i++) {
-            Model.Node n = nodes.get(i);
+        return mergePairs(nodes, (n, next) -> {
             boolean canTake = n.op() instanceof Conv conv ? conv.activation().isIdentity()
                     : n.op() instanceof Binary binary && binary.fusable() && n.inputs().size() == 2;
-            if (canTake && i + 1 < nodes.size()) {
-                Model.Node next = nodes.get(i + 1);
-                String y = n.outputs().get(0);
-                boolean fusable = Set.of("Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "Elu").contains(next.info().opType())
-                        && next.inputs().size() == 1 && next.inputs().get(0).equals(y)
-                        && readers.getOrDefault(y, 0) == 1 && !graphOutputs.contains(y);
-                if (fusable) {
-                    Activation act = Unary.activationOf(next.info());
-                    if (n.op() instanceof Conv conv) {
-                        conv.fuse(act);
-                    } else {
-                        ((Binary) n.op()).fuse(act);
-                    }
-                    out.add(new Model.Node(n.info(), n.op(), n.inputs(), next.outputs()));
-                    i++;
-                    continue;
-                }
+            if (!canTake) {
+                return null;
             }
-            out.add(n);
-        }
-        return out;
+            String y = n.outputs().get(0);
+            boolean fusable = Set.of("Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "Elu").contains(next.info().opType())
+                    && next.inputs().size() == 1 && next.inputs().get(0).equals(y) && soleReader(y, readers, graphOutputs);
+            if (!fusable) {
+                return null;
+            }
+            Activation act = Unary.activationOf(next.info());
+            if (n.op() instanceof Conv conv) {
+                conv.fuse(act);
+            } else {
+                ((Binary) n.op()).fuse(act);
+            }
+            return new Model.Node(n.info(), n.op(), n.inputs(), next.outputs());
+        });
     }
 
     private static Map<String, Integer> readers(List<Model.Node> nodes) {

@@ -57,11 +57,9 @@ public final class ModelSummary {
         for (Plan.Planned p : plan.steps()) {
             String type = p.node().info().opType();
             String op = type;
-            if (p.node().op() instanceof Conv c && c.hasResidual()) {
-                op += "+add";
-            }
-            if (p.node().op() instanceof Conv c && !c.activation().isIdentity()) {
-                op += "+" + c.activation().op().name().toLowerCase(java.util.Locale.ROOT);
+            if (p.node().op() instanceof Conv c) {
+                op += (c.hasResidual() ? "+add" : "")
+                        + (c.activation().isIdentity() ? "" : "+" + c.activation().op().name().toLowerCase(java.util.Locale.ROOT));
             }
             long params = 0;
             if (WEIGHTED.contains(type)) {

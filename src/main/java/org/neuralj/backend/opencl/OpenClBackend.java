@@ -698,7 +698,7 @@ public final class OpenClBackend implements Backend {
             return y;
         }
         // the conv.cl kernels' last argument: the residual, or y (not read) without one
-        Object[] cargs = java.util.Arrays.copyOf(args, args.length + 1);
+        Object[] cargs = Arrays.copyOf(args, args.length + 1);
         cargs[args.length] = residual != null ? mem(residual) : mem(y);
         String withResidual = residual != null ? " -DRESIDUAL" : "";
         if (k == ConvKernel.AUTO) {
@@ -724,10 +724,7 @@ public final class OpenClBackend implements Backend {
             // rows padded so that every tap of every computed position (past outW too) lies inside its row
             int wp = (int) ((gx * lp - 1) * s.strideW() + (kW - 1) * s.dilationW() + 1);
             try (Tensor padded = padConvRows(x, s, wp, cargs)) {
-                long items = gx * mTiles;
-                java.util.function.Consumer<int[]> launch = c -> run("conv.cl", defines, "conv2d_lanes",
-                        range((items + c[0] - 1) / c[0] * c[0], s.outH(), (long) N * g), range(c[0], 1, 1), cargs);
-                launch.accept(tuned("conv2d_lanes " + defines, xs, ws, s, localSizes(items), launch));
+                runAlongX("conv2d_lanes", defines, gx * mTiles, (long) N * g, xs, ws, s, cargs);
             }
         } else if (k == ConvKernel.VEC) {
             int oc = Math.min(CONV_VEC_OC, Integer.highestOneBit(Math.max(1, M / g)));   // output channels per work-item
@@ -746,11 +743,7 @@ public final class OpenClBackend implements Backend {
                 defines += stride2 ? " -DPADDED_X2" : " -DPADDED_X";
             }
             try {
-                long items = gx * mTiles;
-                String vecDefines = defines;
-                java.util.function.Consumer<int[]> launch = c -> run("conv.cl", vecDefines, "conv2d_vec",
-                        range((items + c[0] - 1) / c[0] * c[0], s.outH(), (long) N * g), range(c[0], 1, 1), cargs);
-                launch.accept(tuned("conv2d_vec " + defines, xs, ws, s, localSizes(items), launch));
+                runAlongX("conv2d_vec", defines, gx * mTiles, (long) N * g, xs, ws, s, cargs);
             } finally {
                 if (padded != null) {
                     padded.close();
@@ -799,6 +792,16 @@ public final class OpenClBackend implements Backend {
      */
     private static final int[][] TILED_SHAPES = {{CONV_WG_X, CONV_OC_TILE, CONV_X_TILE}, {8, 8, 2}, {32, 8, 2}, {64, 4, 1},
         {16, 4, 2}, {16, 16, 1}, {16, 8, 1}, {16, 8, 4}, {32, 4, 2}};
+
+    /**
+     * A conv.cl kernel (conv2d_vec, conv2d_lanes) with {@code items} work-items along dimension 0 (x positions times
+     * channel tiles), one per output row along dimension 1 and {@code planes} along 2, at the tuned local size along x.
+     */
+    private void runAlongX(String kernel, String defines, long items, long planes, int[] xs, int[] ws, ConvSpec s, Object[] args) {
+        java.util.function.Consumer<int[]> launch = c -> run("conv.cl", defines, kernel,
+                range((items + c[0] - 1) / c[0] * c[0], s.outH(), planes), range(c[0], 1, 1), args);
+        launch.accept(tuned(kernel + " " + defines, xs, ws, s, localSizes(items), launch));
+    }
 
     /** Local sizes along x for conv2d_vec and conv2d_lanes: the built-in one first, none wider than the x work-items. */
     private static List<int[]> localSizes(long items) {
