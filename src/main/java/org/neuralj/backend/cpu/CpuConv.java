@@ -167,7 +167,11 @@ final class CpuConv {
                     for (int img = img0; img < Math.min(count, img0 + imgBlock); img++) {
                         for (int oy = oy0; oy < Math.min(oh, oy0 + rowBlock); oy++) {
                             for (int ox0 = 0; ox0 < ow; ox0 += lp) {
-                                gemm.laneTile(wide, k, packed, strip * k * lc, xp, taps, img * image + oy * wp + ox0, t, 0, out, relu);
+                                if (wide) {
+                                    gemm.wideLaneTile(k, packed, strip * k * lc, xp, taps, img * image + oy * wp + ox0, t, 0, out, relu);
+                                } else {
+                                    gemm.laneTile(k, packed, strip * k * lc, xp, taps, img * image + oy * wp + ox0, t, 0, out, relu);
+                                }
                                 int np = Math.min(lp, ow - ox0);
                                 if (other) {
                                     CpuElementwise.apply(s.activation(), t, out, t, out, np * lc);

@@ -91,9 +91,12 @@ interface GemmKernel {
      * <pre>
      *   t[outOff + r*C + j] = act(t[initOff + r*C + j] + sum_kk packed[pOff + kk*C + j] * x[taps[kk] + q0 + r])
      * </pre>
-     * for r &lt; P = {@link #lanePixels}, j &lt; C = {@link #laneChannels} (of the narrow or wide shape), act ReLU
-     * when {@code relu}; the init rows hold the bias, so the sums are the other paths' (bias first, then k in order).
+     * for r &lt; P = {@code lanePixels(false)}, j &lt; C = {@code laneChannels(false)}, act ReLU when {@code relu};
+     * the init rows hold the bias, so the sums are the other paths' (bias first, then k in order).
      */
-    void laneTile(boolean wide, int k, float[] packed, int pOff, float[] x, int[] taps, int q0, float[] t, int initOff, int outOff,
-                  boolean relu);
+    void laneTile(int k, float[] packed, int pOff, float[] x, int[] taps, int q0, float[] t, int initOff, int outOff, boolean relu);
+
+    /** {@link #laneTile} for the wide shape: P = {@code lanePixels(true)}, C = {@code laneChannels(true)}. */
+    void wideLaneTile(int k, float[] packed, int pOff, float[] x, int[] taps, int q0, float[] t, int initOff, int outOff,
+                      boolean relu);
 }

@@ -398,22 +398,13 @@ final class VectorSgemm implements GemmKernel {
         return wide ? WIDE_LANE_PIXELS : LANE_PIXELS;
     }
 
-    @Override
-    public void laneTile(boolean wide, int k, float[] packed, int pOff, float[] x, int[] taps, int q0, float[] t, int initOff,
-                         int outOff, boolean relu) {
-        if (wide) {
-            wideLaneTile(k, packed, pOff, x, taps, q0, t, initOff, outOff, relu);
-        } else {
-            narrowLaneTile(k, packed, pOff, x, taps, q0, t, initOff, outOff, relu);
-        }
-    }
-
     /**
-     * The narrow lane micro-kernel: 7 pixels x NR channels in 14 vector registers; each step two weight vectors and seven
+     * The lane micro-kernel: 7 pixels x NR channels in 14 vector registers; each step two weight vectors and seven
      * broadcast pixels, fourteen FMAs. Unrolled by hand like {@link #micro}.
      */
-    private static void narrowLaneTile(int k, float[] packed, int pOff, float[] x, int[] taps, int q0, float[] t, int initOff,
-                                 int outOff, boolean relu) {
+    @Override
+    public void laneTile(int k, float[] packed, int pOff, float[] x, int[] taps, int q0, float[] t, int initOff, int outOff,
+                         boolean relu) {
         FloatVector c00 = FloatVector.fromArray(S, t, initOff), c01 = FloatVector.fromArray(S, t, initOff + L);
         FloatVector c10 = FloatVector.fromArray(S, t, initOff + NR), c11 = FloatVector.fromArray(S, t, initOff + NR + L);
         FloatVector c20 = FloatVector.fromArray(S, t, initOff + 2 * NR), c21 = FloatVector.fromArray(S, t, initOff + 2 * NR + L);
@@ -467,8 +458,9 @@ final class VectorSgemm implements GemmKernel {
      * The wide lane micro-kernel: 6 pixels x 2*NR channels in 24 vector registers; each step four weight vectors and six
      * broadcast pixels, 24 FMAs (the narrow one does 14 FMAs on 9 loads: the loads, not the FMAs, bound it).
      */
-    private static void wideLaneTile(int k, float[] packed, int pOff, float[] x, int[] taps, int q0, float[] t, int initOff,
-                                     int outOff, boolean relu) {
+    @Override
+    public void wideLaneTile(int k, float[] packed, int pOff, float[] x, int[] taps, int q0, float[] t, int initOff, int outOff,
+                             boolean relu) {
         final int w = 2 * NR;
         FloatVector c00 = FloatVector.fromArray(S, t, initOff), c01 = FloatVector.fromArray(S, t, initOff + L);
         FloatVector c02 = FloatVector.fromArray(S, t, initOff + 2 * L), c03 = FloatVector.fromArray(S, t, initOff + 3 * L);
