@@ -89,11 +89,18 @@ interface GemmKernel {
      * A convolution tile with output channels in vector lanes, the pixels broadcast (the transpose of
      * {@link #multiplyRows}, for small images where the pixels would fill a column tile only partly):
      * <pre>
-     *   t[outOff + r*C + j] = act(t[initOff + r*C + j] + sum_kk packed[pOff + kk*C + j] * x[taps[kk] + q0 + r])
+     *   t[outOff + r*C + j] = act(t[initOff + r*C + j] + sum_kk packed[pOff + kk*C + j] * x[taps[kk] + q0 + r*LANE_BLOCK])
      * </pre>
      * for r &lt; P = {@code lanePixels(false)}, j &lt; C = {@code laneChannels(false)}, act ReLU when {@code relu};
      * the init rows hold the bias, so the sums are the other paths' (bias first, then k in order).
      */
+    /**
+     * Channels per block of a lane tile's input: x holds each pixel's block of channels side by side (64 bytes, one cache
+     * line), so the next pixel of a row is LANE_BLOCK floats on; a constant, so the tile's reads at r * LANE_BLOCK share
+     * one bounds check.
+     */
+    int LANE_BLOCK = 16;
+
     void laneTile(int k, float[] packed, int pOff, float[] x, int[] taps, int q0, float[] t, int initOff, int outOff, boolean relu);
 
     /** {@link #laneTile} for the wide shape: P = {@code lanePixels(true)}, C = {@code laneChannels(true)}. */
