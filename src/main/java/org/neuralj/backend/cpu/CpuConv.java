@@ -86,24 +86,22 @@ final class CpuConv {
      * output channels and enough K; not a 1x1 stride-1 unpadded one (the GEMM reads its input as it is).
      */
     static boolean usesLanes(int[] xs, int[] ws, ConvSpec s) {
-        return s.groups() == 1 && ws[0] >= Sgemm.vector().laneChannels(false) && s.outH() * s.outW() <= LANES_MAX_PIXELS
+        return s.groups() == 1 && ws[0] >= Sgemm.vector().laneChannels() && s.outH() * s.outW() <= LANES_MAX_PIXELS
                 && ws[1] * ws[2] * ws[3] >= LANES_MIN_K && !readsInputAsIs(xs, ws, s);
     }
 
     /** How weights were packed for {@link #channelLanes}. */
-    private record LaneKey(int m, int k, int channels) {
+    private record LaneKey(int m, int k) {
     }
 
     /**
      * The convolution with output channels in vector lanes and pixels broadcast, for small output images (a ResNet's
      * 56 x 56 .. 7 x 7 maps): the GEMM's column tiles hold pixels, and 7 x 7 = 49 of them fill two 32-wide tiles 77 %
      * (63 computed with the wrap columns), while 512 channels fill 16 lane strips whole. Each tile is 7 consecutive
-     * pixels of one output row (7 divides 112, 56, 28, 14 and 7) against one strip of 32 packed output channels over all
-     * of K, or where {@link #wideLanes} says so 6 pixels against 64 channels (a row's last tile then computes up to
-     * 5 pixels past it, which are dropped), read from the zero-padded input (its {@link PhasePlanes}, all images, in
-     * blocks of {@link GemmKernel#LANE_BLOCK} channels) at one offset per tap; the tile is then written into the output
-     * planes. Tasks take one weight strip (it stays in L2 while all
-     * their pixels pass) for a block of images and rows. Same sums in the same order as the other paths.
+     * pixels of one output row (7 divides 112, 56, 28, 14 and 7) against one strip of packed weights over all of K, read
+     * from the zero-padded input (its {@link PhasePlanes}, all images, in blocks of {@link GemmKernel#LANE_BLOCK}
+     * channels) at one offset per tap; the tile is then written into the output planes. Tasks take one weight strip (it
+     * stays in L2 while all their pixels pass) for a block of images and rows. Same sums in the same order as the other paths.
      */
     static float[] channelLanes(CpuThreads threads, float[] x, int[] xs, float[] w, CpuStorage packs, int[] ws, float[] bias,
                                 ConvSpec s, float[] y) {
@@ -112,8 +110,7 @@ final class CpuConv {
         final int oh = s.outH(), ow = s.outW(), p = oh * ow;
         final int k = cIn * kh * kw;
         final GemmKernel gemm = Sgemm.vector();
-        final boolean wide = wideLanes(gemm, m, k, ow);
-        final int lc = gemm.laneChannels(wide), lp = gemm.lanePixels(wide);
+        final int lc = gemm.laneChannels(), lp = gemm.lanePixels();
         final PhasePlanes ph = new PhasePlanes(ws, s);
         // The padded input in blocks of LANE_BLOCK channels, each block's phase planes pixel by pixel with its channels
         // side by side: a tile's taps over one block read kh x (lp + kw - 1) cache lines, which the next tile reads
@@ -124,11 +121,11 @@ final class CpuConv {
         final int image = blocks * blockPlanes;
         final int[] taps = ph.taps(cIn, kh, plane, true);
         java.util.function.Supplier<float[]> make = () -> {
-            float[] packed = new float[gemm.laneSize(lc, m, k)];
-            gemm.packLanes(lc, m, k, w, 0, packed, 0);
+            float[] packed = new float[gemm.laneSize(m, k)];
+            gemm.packLanes(m, k, w, 0, packed, 0);
             return packed;
         };
-        final float[] packed = packs == null ? make.get() : packs.derived(new LaneKey(m, k, lc), make);
+        final float[] packed = packs == null ? make.get() : packs.derived(new LaneKey(m, k), make);
         final int strips = (m + lc - 1) / lc;
         // images padded at a time: all of a batch, up to lanesMaxPadded floats of padded input
         final int chunk = (int) Math.max(1, Math.min(n, lanesMaxPadded / Math.max(1, image)));
@@ -175,11 +172,7 @@ final class CpuConv {
                     for (int img = img0; img < Math.min(count, img0 + imgBlock); img++) {
                         for (int oy = oy0; oy < Math.min(oh, oy0 + rowBlock); oy++) {
                             for (int ox0 = 0; ox0 < ow; ox0 += lp) {
-                                if (wide) {
-                                    gemm.wideLaneTile(k, packed, strip * k * lc, xp, taps, img * image + (oy * wp + ox0) * block, t, 0, out, relu);
-                                } else {
-                                    gemm.laneTile(k, packed, strip * k * lc, xp, taps, img * image + (oy * wp + ox0) * block, t, 0, out, relu);
-                                }
+                                gemm.laneTile(k, packed, strip * k * lc, xp, taps, img * image + (oy * wp + ox0) * block, t, 0, out, relu);
                                 int np = Math.min(lp, ow - ox0);
                                 if (other) {
                                     CpuElementwise.apply(s.activation(), t, out, t, out, np * lc);
@@ -199,21 +192,6 @@ final class CpuConv {
             threads.giveBack(xp);
         }
         return y;
-    }
-
-    /** Floats of one wide weight strip (K x its channels) up to which it stays in L2 while a task's pixels pass. */
-    static final int WIDE_MAX_STRIP = 160 * 1024;
-
-    /**
-     * Whether {@link #channelLanes} takes the wide tiles (6 pixels x 64 channels, against the narrow 7 x 32): output
-     * channels in whole wide strips, a strip that stays in L2, and rows of 6-pixel tiles that waste at most a tenth
-     * (56 and 28 wide: 7 %). The 3x3 convolutions alone, two threads: 64 -> 64 at 56^2 0.82-0.91x the narrow tiles'
-     * time, 128 -> 128 at 28^2 0.84-0.87x; at 14^2 (29 % waste) 1.10-1.18x and at 7^2 (the strip past L2) 1.3x, so those
-     * stay narrow. ResNet-18 at batch 1: 0.967x the time (AbToggle, 150 paired rounds); also taking 14^2 wide: 1.00x.
-     */
-    static boolean wideLanes(GemmKernel gemm, int m, int k, int ow) {
-        int lc = gemm.laneChannels(true), lp = gemm.lanePixels(true);
-        return m % lc == 0 && (long) k * lc <= WIDE_MAX_STRIP && (ow + lp - 1) / lp * lp * 10 <= 11 * ow;
     }
 
     /**

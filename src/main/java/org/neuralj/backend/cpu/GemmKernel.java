@@ -54,46 +54,34 @@ interface GemmKernel {
     /** A short name for logs and benchmark tables, e.g. "vector-512 8x32". */
     String describe();
 
-    /**
-     * Output channels of one {@link #laneTile}, a strip of the weights packed by {@link #packLanes}: two vectors
-     * (narrow) or four (wide).
-     */
-    int laneChannels(boolean wide);
+    /** Output channels of one {@link #laneTile}: a strip of the weights packed by {@link #packLanes}. */
+    int laneChannels();
 
-    /** Output pixels of one {@link #laneTile}: consecutive columns of one output row, 7 (narrow) or 6 (wide). */
-    int lanePixels(boolean wide);
+    /** Output pixels of one {@link #laneTile}: consecutive columns of one output row. */
+    int lanePixels();
 
-    /** Floats of w [m, k] packed by {@link #packLanes} in strips of {@code channels}. */
-    default int laneSize(int channels, int m, int k) {
-        return (m + channels - 1) / channels * channels * Math.max(k, 1);
+    /** Floats of w [m, k] packed by {@link #packLanes}. */
+    default int laneSize(int m, int k) {
+        return (m + laneChannels() - 1) / laneChannels() * laneChannels() * Math.max(k, 1);
     }
 
     /**
-     * Packs w [m, k] (row-major) as strips of C = {@code channels} output channels over all of k:
+     * Packs w [m, k] (row-major) as strips of C = {@link #laneChannels()} output channels over all of k:
      * {@code packed[pOff + (s*k + kk)*C + j] = w[(s*C + j)*k + kk]}, zero past m.
      */
-    default void packLanes(int channels, int m, int k, float[] w, int wOff, float[] packed, int pOff) {
-        final int strips = (m + channels - 1) / channels;
+    default void packLanes(int m, int k, float[] w, int wOff, float[] packed, int pOff) {
+        final int c = laneChannels(), strips = (m + c - 1) / c;
         for (int s = 0; s < strips; s++) {
-            for (int j = 0; j < channels; j++) {
-                int co = s * channels + j;
-                int d = pOff + s * k * channels + j;
+            for (int j = 0; j < c; j++) {
+                int co = s * c + j;
+                int d = pOff + s * k * c + j;
                 for (int kk = 0, src = wOff + co * k; kk < k; kk++) {
-                    packed[d + kk * channels] = co < m ? w[src + kk] : 0f;
+                    packed[d + kk * c] = co < m ? w[src + kk] : 0f;
                 }
             }
         }
     }
 
-    /**
-     * A convolution tile with output channels in vector lanes, the pixels broadcast (the transpose of
-     * {@link #multiplyRows}, for small images where the pixels would fill a column tile only partly):
-     * <pre>
-     *   t[outOff + r*C + j] = act(t[initOff + r*C + j] + sum_kk packed[pOff + kk*C + j] * x[taps[kk] + q0 + r*LANE_BLOCK])
-     * </pre>
-     * for r &lt; P = {@code lanePixels(false)}, j &lt; C = {@code laneChannels(false)}, act ReLU when {@code relu};
-     * the init rows hold the bias, so the sums are the other paths' (bias first, then k in order).
-     */
     /**
      * Channels per block of a lane tile's input: x holds each pixel's block of channels side by side (64 bytes, one cache
      * line), so the next pixel of a row is LANE_BLOCK floats on; a constant, so the tile's reads at r * LANE_BLOCK share
@@ -103,7 +91,4 @@ interface GemmKernel {
 
     void laneTile(int k, float[] packed, int pOff, float[] x, int[] taps, int q0, float[] t, int initOff, int outOff, boolean relu);
 
-    /** {@link #laneTile} for the wide shape: P = {@code lanePixels(true)}, C = {@code laneChannels(true)}. */
-    void wideLaneTile(int k, float[] packed, int pOff, float[] x, int[] taps, int q0, float[] t, int initOff, int outOff,
-                      boolean relu);
 }

@@ -383,19 +383,17 @@ final class VectorSgemm implements GemmKernel {
         return sum;
     }
 
-    /** Pixels of a narrow lane tile: 7 divides the widths of a 224-pixel network's maps (112, 56, 28, 14, 7). */
+    /** Pixels of a lane tile: 7 divides the widths of a 224-pixel network's maps (112, 56, 28, 14, 7). */
     private static final int LANE_PIXELS = 7;
-    /** Pixels of a wide lane tile: 6 x 4 accumulators, 4 weight vectors and a broadcast fill 29 of 32 registers. */
-    private static final int WIDE_LANE_PIXELS = 6;
 
     @Override
-    public int laneChannels(boolean wide) {
-        return wide ? 2 * NR : NR;
+    public int laneChannels() {
+        return NR;
     }
 
     @Override
-    public int lanePixels(boolean wide) {
-        return wide ? WIDE_LANE_PIXELS : LANE_PIXELS;
+    public int lanePixels() {
+        return LANE_PIXELS;
     }
 
     /**
@@ -453,88 +451,5 @@ final class VectorSgemm implements GemmKernel {
         c51.max(floor).intoArray(t, outOff + 5 * NR + L);
         c60.max(floor).intoArray(t, outOff + 6 * NR);
         c61.max(floor).intoArray(t, outOff + 6 * NR + L);
-    }
-    /**
-     * The wide lane micro-kernel: 6 pixels x 2*NR channels in 24 vector registers; each step four weight vectors and six
-     * broadcast pixels, 24 FMAs (the narrow one does 14 FMAs on 9 loads: the loads, not the FMAs, bound it).
-     */
-    @Override
-    public void wideLaneTile(int k, float[] packed, int pOff, float[] x, int[] taps, int q0, float[] t, int initOff, int outOff,
-                             boolean relu) {
-        final int w = 2 * NR;
-        FloatVector c00 = FloatVector.fromArray(S, t, initOff), c01 = FloatVector.fromArray(S, t, initOff + L);
-        FloatVector c02 = FloatVector.fromArray(S, t, initOff + 2 * L), c03 = FloatVector.fromArray(S, t, initOff + 3 * L);
-        FloatVector c10 = FloatVector.fromArray(S, t, initOff + w), c11 = FloatVector.fromArray(S, t, initOff + w + L);
-        FloatVector c12 = FloatVector.fromArray(S, t, initOff + w + 2 * L), c13 = FloatVector.fromArray(S, t, initOff + w + 3 * L);
-        FloatVector c20 = FloatVector.fromArray(S, t, initOff + 2 * w), c21 = FloatVector.fromArray(S, t, initOff + 2 * w + L);
-        FloatVector c22 = FloatVector.fromArray(S, t, initOff + 2 * w + 2 * L), c23 = FloatVector.fromArray(S, t, initOff + 2 * w + 3 * L);
-        FloatVector c30 = FloatVector.fromArray(S, t, initOff + 3 * w), c31 = FloatVector.fromArray(S, t, initOff + 3 * w + L);
-        FloatVector c32 = FloatVector.fromArray(S, t, initOff + 3 * w + 2 * L), c33 = FloatVector.fromArray(S, t, initOff + 3 * w + 3 * L);
-        FloatVector c40 = FloatVector.fromArray(S, t, initOff + 4 * w), c41 = FloatVector.fromArray(S, t, initOff + 4 * w + L);
-        FloatVector c42 = FloatVector.fromArray(S, t, initOff + 4 * w + 2 * L), c43 = FloatVector.fromArray(S, t, initOff + 4 * w + 3 * L);
-        FloatVector c50 = FloatVector.fromArray(S, t, initOff + 5 * w), c51 = FloatVector.fromArray(S, t, initOff + 5 * w + L);
-        FloatVector c52 = FloatVector.fromArray(S, t, initOff + 5 * w + 2 * L), c53 = FloatVector.fromArray(S, t, initOff + 5 * w + 3 * L);
-        for (int kk = 0, wi = pOff; kk < k; kk++, wi += w) {
-            FloatVector w0 = FloatVector.fromArray(S, packed, wi);
-            FloatVector w1 = FloatVector.fromArray(S, packed, wi + L);
-            FloatVector w2 = FloatVector.fromArray(S, packed, wi + 2 * L);
-            FloatVector w3 = FloatVector.fromArray(S, packed, wi + 3 * L);
-            int xi = taps[kk] + q0;
-            FloatVector a = FloatVector.broadcast(S, x[xi]);
-            c00 = a.fma(w0, c00);
-            c01 = a.fma(w1, c01);
-            c02 = a.fma(w2, c02);
-            c03 = a.fma(w3, c03);
-            a = FloatVector.broadcast(S, x[xi + LANE_BLOCK]);
-            c10 = a.fma(w0, c10);
-            c11 = a.fma(w1, c11);
-            c12 = a.fma(w2, c12);
-            c13 = a.fma(w3, c13);
-            a = FloatVector.broadcast(S, x[xi + 2 * LANE_BLOCK]);
-            c20 = a.fma(w0, c20);
-            c21 = a.fma(w1, c21);
-            c22 = a.fma(w2, c22);
-            c23 = a.fma(w3, c23);
-            a = FloatVector.broadcast(S, x[xi + 3 * LANE_BLOCK]);
-            c30 = a.fma(w0, c30);
-            c31 = a.fma(w1, c31);
-            c32 = a.fma(w2, c32);
-            c33 = a.fma(w3, c33);
-            a = FloatVector.broadcast(S, x[xi + 4 * LANE_BLOCK]);
-            c40 = a.fma(w0, c40);
-            c41 = a.fma(w1, c41);
-            c42 = a.fma(w2, c42);
-            c43 = a.fma(w3, c43);
-            a = FloatVector.broadcast(S, x[xi + 5 * LANE_BLOCK]);
-            c50 = a.fma(w0, c50);
-            c51 = a.fma(w1, c51);
-            c52 = a.fma(w2, c52);
-            c53 = a.fma(w3, c53);
-        }
-        FloatVector floor = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY);
-        c00.max(floor).intoArray(t, outOff);
-        c01.max(floor).intoArray(t, outOff + L);
-        c02.max(floor).intoArray(t, outOff + 2 * L);
-        c03.max(floor).intoArray(t, outOff + 3 * L);
-        c10.max(floor).intoArray(t, outOff + w);
-        c11.max(floor).intoArray(t, outOff + w + L);
-        c12.max(floor).intoArray(t, outOff + w + 2 * L);
-        c13.max(floor).intoArray(t, outOff + w + 3 * L);
-        c20.max(floor).intoArray(t, outOff + 2 * w);
-        c21.max(floor).intoArray(t, outOff + 2 * w + L);
-        c22.max(floor).intoArray(t, outOff + 2 * w + 2 * L);
-        c23.max(floor).intoArray(t, outOff + 2 * w + 3 * L);
-        c30.max(floor).intoArray(t, outOff + 3 * w);
-        c31.max(floor).intoArray(t, outOff + 3 * w + L);
-        c32.max(floor).intoArray(t, outOff + 3 * w + 2 * L);
-        c33.max(floor).intoArray(t, outOff + 3 * w + 3 * L);
-        c40.max(floor).intoArray(t, outOff + 4 * w);
-        c41.max(floor).intoArray(t, outOff + 4 * w + L);
-        c42.max(floor).intoArray(t, outOff + 4 * w + 2 * L);
-        c43.max(floor).intoArray(t, outOff + 4 * w + 3 * L);
-        c50.max(floor).intoArray(t, outOff + 5 * w);
-        c51.max(floor).intoArray(t, outOff + 5 * w + L);
-        c52.max(floor).intoArray(t, outOff + 5 * w + 2 * L);
-        c53.max(floor).intoArray(t, outOff + 5 * w + 3 * L);
     }
 }

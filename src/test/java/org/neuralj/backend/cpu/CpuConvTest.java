@@ -177,10 +177,8 @@ class CpuConvTest {
             {1, 256, 14, 14, 64, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1},  // ResNet's 1x1 / 2 shortcut into 7 x 7: one phase of four
             {3, 16, 10, 12, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},   // a batch of 120-pixel outputs, K = 144
             {1, 4, 11, 12, 8, 2, 2, 3, 3, 0, 0, 0, 0, 1, 1, 1},     // stride past the kernel: phases (0..1, 0..1) of 3 x 3
-            // the wide lane tiles (6 pixels x 4 vectors of channels, CpuConv.wideLanes)
-            {1, 64, 12, 12, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},   // rows of two whole tiles
-            {1, 16, 28, 28, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},  // 28 wide: a row's last tile 4 pixels, reading past the row
-            {2, 32, 36, 36, 128, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1},  // a batch, stride 2 (phases), two strips
+            {1, 20, 28, 28, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},  // 20 channels: a partial block of 16 (LANE_BLOCK)
+            {2, 48, 36, 36, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1},   // a batch, stride 2 (phases), three whole blocks
             // 1x1 into fewer channels than a register tile's rows: sums of scaled planes (a U-Net's output layer)
             {1, 16, 70, 90, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},    // 6300 pixels: two chunks, the second partial
             {3, 5, 9, 7, 7, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},       // a batch, 7 channels
@@ -220,14 +218,6 @@ class CpuConvTest {
                 new ConvSpec(1, 1, 1, 1, 1, 1, 1, 1, 1, 56, 56, Activation.NONE)), "56 x 56");
         assertTrue(!CpuConv.usesLanes(new int[] {1, 64, 60, 60}, new int[] {64, 64, 3, 3},
                 new ConvSpec(1, 1, 1, 1, 1, 1, 1, 1, 1, 60, 60, Activation.NONE)), "3600 pixels");
-        GemmKernel gemm = Sgemm.vector();
-        int wide = gemm.laneChannels(true);
-        assertTrue(CpuConv.wideLanes(gemm, 2 * wide, 64 * 9, 12), "12 wide: two whole tiles");
-        assertTrue(CpuConv.wideLanes(gemm, wide, 16 * 9, 28), "28 wide");
-        assertTrue(CpuConv.wideLanes(gemm, 2 * wide, 32 * 9, 18), "18 wide");
-        assertTrue(!CpuConv.wideLanes(gemm, 2 * wide, 64 * 9, 14), "14 wide: the tiles waste 29 %");
-        assertTrue(!CpuConv.wideLanes(gemm, wide + gemm.laneChannels(false), 64 * 9, 12), "a partial wide strip");
-        assertTrue(!CpuConv.wideLanes(gemm, wide, 1024 * 9, 12), "a strip past L2");
     }
 
     /** A batch whose padded input passes CpuConv.lanesMaxPadded goes through the lanes in chunks of images. */
