@@ -89,6 +89,15 @@ interface GemmKernel {
      */
     int LANE_BLOCK = 16;
 
+    /**
+     * A convolution tile with output channels in vector lanes, the pixels broadcast (the transpose of
+     * {@link #multiplyRows}, for small images where the pixels would fill a column tile only partly):
+     * <pre>
+     *   t[outOff + r*C + j] = act(t[initOff + r*C + j] + sum_kk packed[pOff + kk*C + j] * x[taps[kk] + q0 + r*LANE_BLOCK])
+     * </pre>
+     * for r &lt; {@link #lanePixels()}, j &lt; C = {@link #laneChannels()}, act ReLU when {@code relu}: x holds the
+     * input in blocks of {@link #LANE_BLOCK} channels. The init rows hold the bias, so the sums are the other paths'
+     * (bias first, then k in order).
+     */
     void laneTile(int k, float[] packed, int pOff, float[] x, int[] taps, int q0, float[] t, int initOff, int outOff, boolean relu);
-
 }
