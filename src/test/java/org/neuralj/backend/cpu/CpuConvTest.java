@@ -179,6 +179,7 @@ class CpuConvTest {
             {1, 4, 11, 12, 8, 2, 2, 3, 3, 0, 0, 0, 0, 1, 1, 1},     // stride past the kernel: phases (0..1, 0..1) of 3 x 3
             {1, 20, 28, 28, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},  // 20 channels: a partial block of 16 (LANE_BLOCK)
             {2, 48, 36, 36, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1},   // a batch, stride 2 (phases), three whole blocks
+            {1, 3, 30, 29, 64, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1},    // a stem on the lanes: 3 channels of a block, four phases
             // 1x1 into fewer channels than a register tile's rows: sums of scaled planes (a U-Net's output layer)
             {1, 16, 70, 90, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},    // 6300 pixels: two chunks, the second partial
             {3, 5, 9, 7, 7, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},       // a batch, 7 channels
