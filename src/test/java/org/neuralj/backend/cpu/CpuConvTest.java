@@ -180,6 +180,8 @@ class CpuConvTest {
             {1, 20, 28, 28, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},  // 20 channels: a partial block of 16 (LANE_BLOCK)
             {2, 48, 36, 36, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1},   // a batch, stride 2 (phases), three whole blocks
             {1, 3, 30, 29, 64, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1},    // a stem on the lanes: 3 channels of a block, four phases
+            // strips too many to share L2 (CpuConv.LANES_OWN_ROWS_FLOATS): the input padded once for all tasks
+            {1, 64, 15, 15, 320, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1},  // stride 2, ten strips
             // 1x1 into fewer channels than a register tile's rows: sums of scaled planes (a U-Net's output layer)
             {1, 16, 70, 90, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},    // 6300 pixels: two chunks, the second partial
             {3, 5, 9, 7, 7, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},       // a batch, 7 channels
@@ -226,11 +228,12 @@ class CpuConvTest {
     void lanesTakeALargeBatchInChunks() {
         org.junit.jupiter.api.Assumptions.assumeTrue(Sgemm.vector() != null, "the lanes need the vector GEMM");
         Random r = new Random(13);
-        int[] xs = {5, 16, 9, 8}, ws = {40, 16, 3, 3};
+        // 300 output channels over K = 576: too many strips to share L2, so the input is padded first, in chunks
+        int[] xs = {5, 64, 9, 8}, ws = {300, 64, 3, 3};
         ConvSpec s = new ConvSpec(1, 1, 1, 1, 1, 1, 1, 1, 1, 9, 8, Activation.of(UnaryOp.RELU));
-        float[] x = Close.random(r, 5 * 16 * 9 * 8), w = Close.random(r, 40 * 16 * 9), b = Close.random(r, 40);
+        float[] x = Close.random(r, 5 * 64 * 9 * 8), w = Close.random(r, 300 * 64 * 9), b = Close.random(r, 300);
         long was = CpuConv.lanesMaxPadded;
-        CpuConv.lanesMaxPadded = 2 * 16 * 11 * 10 + 5;   // two padded images (11 x 10 planes) a chunk: 2 + 2 + 1
+        CpuConv.lanesMaxPadded = 2 * 64 * 11 * 10 + 5;   // two padded images (11 x 10 planes) a chunk: 2 + 2 + 1
         try {
             assertClose(naiveConv(x, xs, w, ws, b, s), conv(cpu, x, xs, w, ws, b, s), 1e-4, 1e-4, "5 images in chunks of 2");
         } finally {
