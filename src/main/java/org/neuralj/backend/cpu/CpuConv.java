@@ -317,6 +317,26 @@ final class CpuConv {
             return outRows + rowReach;
         }
 
+        /** The image row that row j of plane p holds (outside [0, h): a padding row). */
+        int imageRow(int p, int j, ConvSpec s) {
+            return j * sh + rowPhase[p] - s.padTop();
+        }
+
+        /** Column i of plane p holds image column i*sw - left(p) (outside [0, wd): padding). */
+        int left(int p, ConvSpec s) {
+            return s.padLeft() - colPhase[p];
+        }
+
+        /** The first plane column inside an image row, for a plane with {@link #left} {@code left}. */
+        int firstInside(int left) {
+            return Math.min(width, Math.max(0, Math.floorDiv(left + sw - 1, sw)));
+        }
+
+        /** One past the last plane column inside an image row wd wide (not below {@link #firstInside}). */
+        int endInside(int left, int wd) {
+            return Math.max(firstInside(left), Math.min(width, Math.floorDiv(wd - 1 + left, sw) + 1));
+        }
+
         /** What a convolution's taps depend on: {@link #taps} is a function of these alone. */
         private record TapsKey(int channels, int kh, int kw, int sh, int sw, int dh, int dw, int plane, int width, boolean blocked) {
         }
@@ -760,12 +780,9 @@ final class CpuConv {
      */
     private static void padRows(float[] src, int sOff, int h, int wd, ConvSpec s, PhasePlanes ph, int first, int count,
                                 float[] dst, int d, int wp, int plane) {
-        final int sh = s.strideH(), sw = s.strideW();
+        final int sw = s.strideW();
         for (int p = 0; p < ph.count; p++) {
-            int left = s.padLeft() - ph.colPhase[p];             // plane column i reads image column i*sw - left
-            // plane columns i with i*sw - left inside [0, wd)
-            int lo = Math.min(wp, Math.max(0, Math.floorDiv(left + sw - 1, sw)));
-            int hi = Math.max(lo, Math.min(wp, Math.floorDiv(wd - 1 + left, sw) + 1));
+            int left = ph.left(p, s), lo = ph.firstInside(left), hi = ph.endInside(left, wd);
             int o0 = d + p * plane;
             // narrow rows (7 pixels deep in a ResNet): one fill of all of them, then only the image's part of each row, as
             // per-row border fills cost more in calls than in copies (512 channels at 7 x 7, one thread: 37 -> 24 us); wide rows fill
@@ -775,7 +792,7 @@ final class CpuConv {
                 java.util.Arrays.fill(dst, o0, o0 + count * wp, 0f);
             }
             for (int j = 0, o = o0; j < count; j++, o += wp) {
-                int iy = (first + j) * sh + ph.rowPhase[p] - s.padTop();
+                int iy = ph.imageRow(p, first + j, s);
                 if (iy < 0 || iy >= h) {
                     if (!narrow) {
                         java.util.Arrays.fill(dst, o, o + wp, 0f);
@@ -807,10 +824,8 @@ final class CpuConv {
     private static void padBlockRow(float[] src, int sOff, int channels, int h, int wd, ConvSpec s, PhasePlanes ph, int p, int j,
                                     float[] dst, int d, int wp) {
         final int sw = s.strideW(), b = GemmKernel.LANE_BLOCK;
-        int left = s.padLeft() - ph.colPhase[p];
-        int lo = Math.min(wp, Math.max(0, Math.floorDiv(left + sw - 1, sw)));
-        int hi = Math.max(lo, Math.min(wp, Math.floorDiv(wd - 1 + left, sw) + 1));
-        int iy = j * s.strideH() + ph.rowPhase[p] - s.padTop();
+        int left = ph.left(p, s), lo = ph.firstInside(left), hi = ph.endInside(left, wd);
+        int iy = ph.imageRow(p, j, s);
         if (iy < 0 || iy >= h) {
             java.util.Arrays.fill(dst, d, d + wp * b, 0f);
             return;
