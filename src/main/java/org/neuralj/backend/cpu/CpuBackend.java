@@ -160,8 +160,11 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvSpec spec) {
-        float[] xd = data(x, "x");
-        float[] wd = data(w, "w");
+        return conv2d(x, w, bias, spec, null);
+    }
+
+    @Override
+    public Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvSpec spec, Tensor residual) {
         requireNonNull(spec, "spec");
         int[] xs = requireRank(x, 4, "conv2d input x [N, C, H, W]");
         int[] ws = requireRank(w, 4, "conv2d weight w [M, C/groups, kH, kW]");
@@ -170,9 +173,29 @@ public final class CpuBackend implements Backend {
             throw new ShapeMismatchException("conv2d: x " + Arrays.toString(xs) + " and w " + Arrays.toString(ws)
                     + " do not fit groups=" + g + " (need C = w[1]*groups and M divisible by groups)");
         }
-        float[] bd = optionalBias(bias, ws[0], "conv2d", ws);
         int[] out = {xs[0], ws[0], spec.outH(), spec.outW()};
+        if (residual != null && !Arrays.equals(residual.shape(), out)) {
+            throw new ShapeMismatchException("conv2d: residual " + Arrays.toString(residual.shape())
+                    + " is not the output's shape " + Arrays.toString(out));
+        }
+        float[] wd = data(w, "w");
+        float[] bd = optionalBias(bias, ws[0], "conv2d", ws);
         CpuStorage packs = w.storage() instanceof CpuStorage st ? st : null;   // keeps the GEMM's packing of w
+        if (CpuConv.usesLanes(xs, ws, spec) && (residual == null || CpuConv.addsResidual(xs, ws, spec))) {
+            // channels in vector lanes: input and residual read as they are held, the output held in channel blocks
+            // where they are whole (see ChannelBlocks)
+            CpuStorage xst = storage(x, "x");
+            CpuStorage rst = residual == null ? null : storage(residual, "residual");
+            ChannelBlocks yb = ws[0] % ChannelBlocks.BLOCK == 0 ? new ChannelBlocks(out[0], out[1], out[2], out[3], 1) : null;
+            float[] y = buffers.take(yb != null ? yb.floats() : elementCount(out));
+            CpuConv.channelLanes(threads, xst.held(), xst.blocks(), xs, wd, packs, ws, bd, spec,
+                    rst == null ? null : rst.held(), rst == null ? null : rst.blocks(), y, yb);
+            return yb == null ? pooled(y, out) : new Tensor(this, new CpuStorage(y, buffers, yb), out);
+        }
+        if (residual != null) {
+            return Backend.super.conv2d(x, w, bias, spec, residual);
+        }
+        float[] xd = data(x, "x");
         return pooled(CpuConv.conv2d(threads, xd, xs, wd, packs, ws, bd, spec, buffers.take(elementCount(out))), out);
     }
 
@@ -541,6 +564,11 @@ public final class CpuBackend implements Backend {
 
     /** The elements of parameter {@code param}, after checking it is an open tensor of this backend. */
     private float[] data(Tensor t, String param) {
+        return storage(t, param).planes(threads);
+    }
+
+    /** The storage of parameter {@code param}, after checking it is an open tensor of this backend. */
+    private CpuStorage storage(Tensor t, String param) {
         checkOpen();
         if (t == null) {
             throw new IllegalArgumentException(param + " must not be null");
@@ -555,7 +583,7 @@ public final class CpuBackend implements Backend {
         if (!(t.storage() instanceof CpuStorage cs)) {
             throw new IllegalArgumentException(param + " has foreign storage " + t.storage().getClass().getName());
         }
-        return cs.data();
+        return cs;
     }
 
     private static void requireNonNull(Object o, String param) {

@@ -32,6 +32,15 @@ final class CpuConv {
     }
 
     /**
+     * Whether {@link #channelLanes} adds a residual to the convolution before its activation as it writes each tile
+     * out (no pass of its own over y): where it takes the convolution and the activation is none or a ReLU.
+     */
+    static boolean addsResidual(int[] xs, int[] ws, ConvSpec s) {
+        org.neuralj.backend.Activation act = s.activation();
+        return usesLanes(xs, ws, s) && (act.isIdentity() || act.op() == org.neuralj.backend.UnaryOp.RELU);
+    }
+
+    /**
      * The convolution into y [N, M, oH, oW] (every element written; y may hold anything before). {@code packs}
      * (w's storage, or null) keeps the weights packed for the GEMM between calls.
      */
@@ -55,8 +64,8 @@ final class CpuConv {
         // (the same process switching run by run, against lanes for batches and outputs up to 8 x 8 only): batch 1
         // 0.80-1.00x the time in three processes, batch 32 0.93-0.97x; against no lanes at all, batch 1 0.956x and
         // batch 32 0.855x. The implicit GEMM's 8 x 32 tiles, alone on one thread: 136-146 GFLOP/s at 56^2 .. 14^2.
-        if (Sgemm.vector() != null && usesLanes(xs, ws, s)) {
-            return channelLanes(threads, x, xs, w, packs, ws, bias, s, y);
+        if (usesLanes(xs, ws, s)) {
+            return channelLanes(threads, x, null, xs, w, packs, ws, bias, s, null, null, y, null);
         }
         int mg = ws[0] / s.groups();
         boolean strided = s.strideH() > 1 || s.strideW() > 1;
@@ -82,12 +91,20 @@ final class CpuConv {
     static final int LANES_MIN_K = 128;
 
     /**
+     * K from which {@link #channelLanes} pays where its output goes into whole channel blocks, its tiles stored as they
+     * are: ResNet-18's 1x1 / 2 shortcut at 56² (K = 64) then reads and writes channel blocks like the convolutions
+     * around it, and its 28² layers took 0.87x the time (batch 1, in one process, the property switched every 10 runs).
+     */
+    static final int LANES_MIN_K_BLOCKED = 64;
+
+    /**
      * Whether {@link #channelLanes} can take the convolution: one group, small output images, at least one lane strip of
      * output channels and enough K; not a 1x1 stride-1 unpadded one (the GEMM reads its input as it is).
      */
     static boolean usesLanes(int[] xs, int[] ws, ConvSpec s) {
-        return s.groups() == 1 && ws[0] >= Sgemm.vector().laneChannels() && s.outH() * s.outW() <= LANES_MAX_PIXELS
-                && ws[1] * ws[2] * ws[3] >= LANES_MIN_K && !readsInputAsIs(xs, ws, s);
+        return Sgemm.vector() != null && s.groups() == 1 && ws[0] >= Sgemm.vector().laneChannels() && s.outH() * s.outW() <= LANES_MAX_PIXELS
+                && ws[1] * ws[2] * ws[3] >= (ws[0] % ChannelBlocks.BLOCK == 0 ? LANES_MIN_K_BLOCKED : LANES_MIN_K)
+                && !readsInputAsIs(xs, ws, s);
     }
 
     /** How weights were packed for {@link #channelLanes}. */
@@ -100,13 +117,18 @@ final class CpuConv {
      * (63 computed with the wrap columns), while 512 channels fill 16 lane strips whole. Each tile is 7 consecutive
      * pixels of one output row (7 divides 112, 56, 28, 14 and 7) against one strip of packed weights over all of K, read
      * from the zero-padded input (its {@link PhasePlanes}, all images, in blocks of {@link GemmKernel#LANE_BLOCK}
-     * channels) at one offset per tap; the tile is then written into the output planes. Tasks take one weight strip (it
+     * channels) at one offset per tap; the tile is then written into the output. Tasks take one weight strip (it
      * stays in L2 while all their pixels pass) for a block of images and rows, the input padded for all of them first;
      * or, where all the strips fit L2 together, every strip for a block of images and rows whose input rows the task
      * pads itself. Same sums in the same order as the other paths.
+     *
+     * <p>x is held as planes (xb null) or in channel blocks ({@link ChannelBlocks}): with stride 1 and padding equal to
+     * its border the tiles read it as it is, no padded copy; else whole pixels are copied into the phase planes. y is
+     * written as planes (yb null) or in channel blocks, its border zeroed; {@code residual} (or null, held as rb says:
+     * planes, or y's blocks) is added before the activation (then none or a ReLU, see {@link #addsResidual}).
      */
-    static float[] channelLanes(CpuThreads threads, float[] x, int[] xs, float[] w, CpuStorage packs, int[] ws, float[] bias,
-                                ConvSpec s, float[] y) {
+    static float[] channelLanes(CpuThreads threads, float[] x, ChannelBlocks xb, int[] xs, float[] w, CpuStorage packs, int[] ws,
+                                float[] bias, ConvSpec s, float[] residual, ChannelBlocks rb, float[] y, ChannelBlocks yb) {
         final int n = xs[0], cIn = xs[1], h = xs[2], wd = xs[3];
         final int m = ws[0], kh = ws[2], kw = ws[3];
         final int oh = s.outH(), ow = s.outW();
@@ -114,6 +136,9 @@ final class CpuConv {
         final GemmKernel gemm = Sgemm.vector();
         final int lc = gemm.laneChannels(), lp = gemm.lanePixels();
         final PhasePlanes ph = new PhasePlanes(ws, s);
+        if (rb != null && !rb.equals(yb)) {
+            throw new IllegalArgumentException("the residual's channel blocks " + rb + " are not the output's " + yb);
+        }
         // The padded input in blocks of LANE_BLOCK channels, each block's phase planes pixel by pixel with its channels
         // side by side: a tile's taps over one block read kh x (lp + kw - 1) cache lines, which the next tile reads
         // again; in planes of single channels each channel's taps read their own lines. ResNet-18, separate processes
@@ -128,7 +153,14 @@ final class CpuConv {
         };
         final float[] packed = packs == null ? make.get() : packs.derived(new LaneKey(m, k), make);
         final int strips = (m + lc - 1) / lc;
-        final LaneRows tiles = new LaneRows(gemm, packed, k, m, bias, s.activation(), wp, oh, ow, y);
+        final LaneRows tiles = new LaneRows(gemm, packed, k, m, bias, s.activation(), residual, rb != null, wp, oh, ow, y, yb);
+        if (yb != null) {
+            yb.zeroTail(y);
+        }
+        // the input as it is: its border is the padding, its planes the one phase plane of a stride-1 convolution
+        final boolean inPlace = xb != null && xb.border() == s.padTop() && xb.border() == s.padLeft()
+                && xb.border() == s.padBottom() && xb.border() == s.padRight() && ph.count == 1
+                && s.strideH() == 1 && s.strideW() == 1 && s.dilationH() == 1 && s.dilationW() == 1;
         // Where all the strips' weights stay in L2 together (a ResNet's 56² and 28² layers), each task pads the input
         // rows it reads itself, into a band of its own, and runs every strip over them: the band is written and read
         // in that core's caches. ResNet-18 against one padding pass over the whole input first: batch 1 0.949x the
@@ -136,8 +168,9 @@ final class CpuConv {
         // rounds); also taking the 14² layers (whose strips do not fit L2 together): 0.989x.
         final boolean ownRows = (long) strips * lc * k <= LANES_OWN_ROWS_FLOATS;
         final int taskStrips = ownRows ? 1 : strips;
-        // images padded at a time: all of a batch, up to lanesMaxPadded floats of padded input (a task's own rows: all)
-        final int chunk = ownRows ? n : (int) Math.max(1, Math.min(n, lanesMaxPadded / Math.max(1, image)));
+        // images padded at a time: all of a batch, up to lanesMaxPadded floats of padded input (a task's own rows or
+        // the input as it is: all)
+        final int chunk = ownRows || inPlace ? n : (int) Math.max(1, Math.min(n, lanesMaxPadded / Math.max(1, image)));
         // tasks: a weight strip (or all of them) for a block of images and a band of rows, at least two per thread
         int imgs = chunk, rows = oh;
         while ((long) taskStrips * ((chunk + imgs - 1) / imgs) * ((oh + rows - 1) / rows) < 2L * threads.threads()
@@ -149,6 +182,21 @@ final class CpuConv {
             }
         }
         final int imgBlock = imgs, rowBlock = rows, rowBlocks = (oh + rowBlock - 1) / rowBlock;
+        final int imgBlocks = (chunk + imgBlock - 1) / imgBlock;
+        if (inPlace) {
+            final int[] taps = ph.taps(cIn, kh, plane, true);
+            threads.forEach(taskStrips == 1 ? imgBlocks * rowBlocks : strips * imgBlocks * rowBlocks, task -> {
+                int first = taskStrips == 1 ? 0 : task % strips, last = taskStrips == 1 ? strips : first + 1;
+                int rest = taskStrips == 1 ? task : task / strips;
+                int img0 = rest % imgBlocks * imgBlock, oy0 = rest / imgBlocks * rowBlock, nr = Math.min(rowBlock, oh - oy0);
+                for (int img = img0; img < Math.min(n, img0 + imgBlock); img++) {
+                    for (int strip = first; strip < last; strip++) {
+                        tiles.run(strip, x, taps, img * image + oy0 * wp * block, img, oy0, nr);
+                    }
+                }
+            });
+            return y;
+        }
         // a row's last tile reads up to lp - 1 columns past it: wrap columns, the next row, or a zero tail (past a
         // last, partial chunk: an earlier chunk's images; in a band, rows a short last band did not fill); what it
         // reads there only reaches outputs that are dropped
@@ -157,7 +205,6 @@ final class CpuConv {
             final int bandRows = ph.rows(rowBlock), bandPlane = bandRows * wp, bandBlock = ph.count * bandPlane * block;
             final int bandImage = blocks * bandBlock;
             final int[] taps = ph.taps(cIn, kh, bandPlane, true);
-            final int imgBlocks = (n + imgBlock - 1) / imgBlock;
             threads.forEach(imgBlocks * rowBlocks, task -> {
                 int img0 = task % imgBlocks * imgBlock, oy0 = task / imgBlocks * rowBlock, nr = Math.min(rowBlock, oh - oy0);
                 float[] band = Workspace.get().band(bandImage + tail);
@@ -166,8 +213,8 @@ final class CpuConv {
                     for (int b = 0; b < blocks; b++) {
                         for (int phase = 0; phase < ph.count; phase++) {
                             for (int j = 0; j < ph.rows(nr); j++) {
-                                padBlockRow(x, (img * cIn + b * block) * h * wd, Math.min(block, cIn - b * block), h, wd, s, ph,
-                                        phase, oy0 + j, band, b * bandBlock + (phase * bandRows + j) * wp * block, wp);
+                                padBlockRow(x, xb, xs, img, b, s, ph, phase, oy0 + j, band,
+                                        b * bandBlock + (phase * bandRows + j) * wp * block);
                             }
                         }
                     }
@@ -185,18 +232,18 @@ final class CpuConv {
             java.util.Arrays.fill(xp, chunk * image, padded, 0f); // not to xp.length: a borrowed array may be far longer
             for (int c0 = 0; c0 < n; c0 += chunk) {
                 final int first = c0, count = Math.min(chunk, n - c0);
-                final int imgBlocks = (count + imgBlock - 1) / imgBlock;
+                final int countBlocks = (count + imgBlock - 1) / imgBlock;
                 final int planeRows = ph.count * rowsPerPlane;    // rows of one block's phase planes
                 threads.forRange(count * blocks * planeRows, Math.max(1, 16384 / (wp * block)), (from, to) -> {
                     for (int row = from; row < to; row++) {
                         int img = row / (blocks * planeRows), b = row / planeRows % blocks, pr = row % planeRows;
-                        padBlockRow(x, ((first + img) * cIn + b * block) * h * wd, Math.min(block, cIn - b * block), h, wd, s, ph,
-                                pr / rowsPerPlane, pr % rowsPerPlane, xp, row * wp * block, wp);
+                        padBlockRow(x, xb, xs, first + img, b, s, ph, pr / rowsPerPlane, pr % rowsPerPlane, xp,
+                                row * wp * block);
                     }
                 });
-                threads.forEach(strips * imgBlocks * rowBlocks, task -> {
+                threads.forEach(strips * countBlocks * rowBlocks, task -> {
                     int strip = task % strips;
-                    int img0 = task / strips % imgBlocks * imgBlock, oy0 = task / (strips * imgBlocks) * rowBlock;
+                    int img0 = task / strips % countBlocks * imgBlock, oy0 = task / (strips * countBlocks) * rowBlock;
                     for (int img = img0; img < Math.min(count, img0 + imgBlock); img++) {
                         tiles.run(strip, xp, taps, img * image + oy0 * wp * block, first + img, oy0,
                                 Math.min(rowBlock, oh - oy0));
@@ -212,15 +259,19 @@ final class CpuConv {
     /** Floats of packed weights (all strips) up to which {@link #channelLanes} lets each task pad its own input rows. */
     static final int LANES_OWN_ROWS_FLOATS = 160 * 1024;
 
-    /** The tiles of {@link #channelLanes}: output rows of one image against one weight strip, written into y. */
+    /**
+     * The tiles of {@link #channelLanes}: output rows of one image against one weight strip, written into y (planes,
+     * or channel blocks yb), with {@code residual} (or null; held as y is where {@code residualBlocked}, else as
+     * planes) added before the activation.
+     */
     private record LaneRows(GemmKernel gemm, float[] packed, int k, int m, float[] bias, org.neuralj.backend.Activation act,
-                            int wp, int oh, int ow, float[] y) {
+                            float[] residual, boolean residualBlocked, int wp, int oh, int ow, float[] y, ChannelBlocks yb) {
         /**
          * Output rows oy0 .. oy0 + nr - 1 of image img (its index in y) against strip {@code strip}, reading the padded,
          * blocked input from src, where row oy0's first tile starts at {@code base}.
          */
         void run(int strip, float[] src, int[] taps, int base, int img, int oy0, int nr) {
-            final int lc = gemm.laneChannels(), lp = gemm.lanePixels(), block = GemmKernel.LANE_BLOCK, p = oh * ow;
+            final int lc = gemm.laneChannels(), lp = gemm.lanePixels(), block = GemmKernel.LANE_BLOCK;
             final boolean relu = act.op() == org.neuralj.backend.UnaryOp.RELU;
             final boolean other = !relu && !act.isIdentity();
             int co0 = strip * lc, cc = Math.min(lc, m - co0);
@@ -231,19 +282,88 @@ final class CpuConv {
                     t[r * lc + j] = bias != null && j < cc ? bias[co0 + j] : 0f;
                 }
             }
+            // whole tiles go straight into y's channel blocks, the residual added on the way: a strip is two blocks of
+            // one vector each, or one vector's lanes within a block (the vector narrower than a block)
+            final boolean direct = yb != null && !other && (residual == null || residualBlocked) && cc == lc;
+            final int second = lc > block ? yb == null ? 0 : yb.blockFloats() : lc / 2;
             for (int oy = oy0; oy < oy0 + nr; oy++) {
                 for (int ox0 = 0; ox0 < ow; ox0 += lp) {
-                    gemm.laneTile(k, packed, strip * k * lc, src, taps, base + ((oy - oy0) * wp + ox0) * block, t, 0, out, relu);
+                    int q0 = base + ((oy - oy0) * wp + ox0) * block;
                     int np = Math.min(lp, ow - ox0);
+                    if (direct && np == lp) {
+                        gemm.laneTile(k, packed, strip * k * lc, src, taps, q0, t, 0, y, yb.at(img, co0, oy, ox0), block, second,
+                                residual, relu);
+                        continue;
+                    }
+                    gemm.laneTile(k, packed, strip * k * lc, src, taps, q0, t, 0, t, out, lc, lc / 2, null, relu && residual == null);
                     if (other) {
                         CpuElementwise.apply(act, t, out, t, out, np * lc);
                     }
-                    for (int j = 0; j < cc; j++) {
-                        int dst = (img * m + co0 + j) * p + oy * ow + ox0;
-                        for (int r = 0; r < np; r++) {
-                            y[dst + r] = t[out + r * lc + j];
+                    if (yb == null) {
+                        toPlanes(t, out, img, co0, cc, oy, ox0, np, relu);
+                    } else {
+                        toBlocks(t, out, img, co0, cc, oy, ox0, np, relu);
+                    }
+                }
+                if (yb != null) {                                 // the border beside the row, above the first, below the last
+                    for (int b = (co0 + block - 1) / block; b * block < co0 + cc; b++) {
+                        yb.zeroBorder(y, img, b, oy);
+                        for (int e = 1; e <= yb.border(); e++) {
+                            if (oy == 0) {
+                                yb.zeroBorder(y, img, b, -e);
+                            }
+                            if (oy == oh - 1) {
+                                yb.zeroBorder(y, img, b, oh - 1 + e);
+                            }
                         }
                     }
+                }
+            }
+        }
+
+        /** Tile pixels ox0 .. ox0 + np - 1 of row oy, channels co0 .. co0 + cc - 1, into y's planes. */
+        private void toPlanes(float[] t, int out, int img, int co0, int cc, int oy, int ox0, int np, boolean relu) {
+            final int lc = gemm.laneChannels(), p = oh * ow;
+            for (int j = 0; j < cc; j++) {
+                int dst = (img * m + co0 + j) * p + oy * ow + ox0;
+                if (residual == null) {
+                    for (int r = 0; r < np; r++) {
+                        y[dst + r] = t[out + r * lc + j];
+                    }
+                } else if (relu) {              // as CpuElementwise.addRelu: the same value
+                    for (int r = 0; r < np; r++) {
+                        y[dst + r] = Math.max(t[out + r * lc + j] + residual[dst + r], 0f);
+                    }
+                } else {
+                    for (int r = 0; r < np; r++) {
+                        y[dst + r] = t[out + r * lc + j] + residual[dst + r];
+                    }
+                }
+            }
+        }
+
+        /** As {@link #toPlanes}, into y's channel blocks: each pixel's channels of one block a run of floats. */
+        private void toBlocks(float[] t, int out, int img, int co0, int cc, int oy, int ox0, int np, boolean relu) {
+            final int lc = gemm.laneChannels(), block = GemmKernel.LANE_BLOCK, p = oh * ow;
+            for (int r = 0; r < np; r++) {
+                for (int j0 = 0; j0 < cc; ) {
+                    int run = Math.min(cc - j0, block - (co0 + j0) % block);
+                    int dst = yb.at(img, co0 + j0, oy, ox0 + r), src = out + r * lc + j0;
+                    if (residual == null) {
+                        System.arraycopy(t, src, y, dst, run);
+                    } else if (residualBlocked) {
+                        for (int j = 0; j < run; j++) {
+                            float v = t[src + j] + residual[dst + j];
+                            y[dst + j] = relu ? Math.max(v, 0f) : v;
+                        }
+                    } else {
+                        int res = (img * m + co0 + j0) * p + oy * ow + ox0 + r;
+                        for (int j = 0; j < run; j++) {
+                            float v = t[src + j] + residual[res + j * p];
+                            y[dst + j] = relu ? Math.max(v, 0f) : v;
+                        }
+                    }
+                    j0 += run;
                 }
             }
         }
@@ -816,26 +936,38 @@ final class CpuConv {
     }
 
     /**
-     * Row j of phase plane p of one block of {@code channels} (at most {@link GemmKernel#LANE_BLOCK}) input channels
-     * (from sOff, each h x wd), channels side by side: dst[d + i*LANE_BLOCK + c] = padded input row j*sh + ry, column
-     * i*sw + rx of channel c; zeros outside the image; block slots past {@code channels} are left as they are (no tap
-     * reads them). Reads along the image rows, writes within one block row (in L1).
+     * Row j of phase plane p of channel block b of image img, the block's channels side by side: dst[d + i*LANE_BLOCK + c]
+     * = padded input row j*sh + ry, column i*sw + rx of channel b*LANE_BLOCK + c; zeros outside the image; block slots
+     * past the input's channels are left as they are (no tap reads them). x is held as planes [n, c, h, w] (xb null:
+     * reads along the image rows) or in channel blocks (copies whole pixels). Writes within one block row (in L1).
      */
-    private static void padBlockRow(float[] src, int sOff, int channels, int h, int wd, ConvSpec s, PhasePlanes ph, int p, int j,
-                                    float[] dst, int d, int wp) {
-        final int sw = s.strideW(), b = GemmKernel.LANE_BLOCK;
+    private static void padBlockRow(float[] x, ChannelBlocks xb, int[] xs, int img, int b, ConvSpec s, PhasePlanes ph, int p,
+                                    int j, float[] dst, int d) {
+        final int cIn = xs[1], h = xs[2], wd = xs[3], sw = s.strideW(), block = GemmKernel.LANE_BLOCK, wp = ph.width;
         int left = ph.left(p, s), lo = ph.firstInside(left), hi = ph.endInside(left, wd);
         int iy = ph.imageRow(p, j, s);
         if (iy < 0 || iy >= h) {
-            java.util.Arrays.fill(dst, d, d + wp * b, 0f);
+            java.util.Arrays.fill(dst, d, d + wp * block, 0f);
             return;
         }
-        java.util.Arrays.fill(dst, d, d + lo * b, 0f);
-        java.util.Arrays.fill(dst, d + hi * b, d + wp * b, 0f);
+        java.util.Arrays.fill(dst, d, d + lo * block, 0f);
+        java.util.Arrays.fill(dst, d + hi * block, d + wp * block, 0f);
+        if (xb != null) {
+            int row = xb.at(img, b * block, iy, -left);         // plane column i holds image column i*sw - left
+            if (sw == 1) {
+                System.arraycopy(x, row + lo * block, dst, d + lo * block, (hi - lo) * block);
+            } else {
+                for (int i = lo; i < hi; i++) {
+                    System.arraycopy(x, row + i * sw * block, dst, d + i * block, block);
+                }
+            }
+            return;
+        }
+        int channels = Math.min(block, cIn - b * block);
         for (int c = 0; c < channels; c++) {
-            int row = sOff + (c * h + iy) * wd - left;
+            int row = ((img * cIn + b * block + c) * h + iy) * wd - left;
             for (int i = lo; i < hi; i++) {
-                dst[d + i * b + c] = src[row + i * sw];
+                dst[d + i * block + c] = x[row + i * sw];
             }
         }
     }

@@ -10,6 +10,8 @@ import org.neuralj.backend.Storage;
 final class CpuStorage extends Storage {
     private float[] data;
     private final CpuBuffers home;
+    /** How data holds the elements when not as planes (row-major), else null. */
+    private ChannelBlocks blocks;
 
     CpuStorage(float[] data) {
         this(data, null);
@@ -21,8 +23,33 @@ final class CpuStorage extends Storage {
         this.home = home;
     }
 
-    /** The elements; row-major, starting at index 0. */
-    float[] data() {
+    /** Storage for an activation held in channel blocks ({@code data} of blocks.floats() or more). */
+    CpuStorage(float[] data, CpuBuffers home, ChannelBlocks blocks) {
+        super(blocks.planeFloats());
+        this.data = data;
+        this.home = home;
+        this.blocks = blocks;
+    }
+
+    /** The elements; row-major, starting at index 0 (see {@link #planes} for storage held in channel blocks). */
+    synchronized float[] data() {
+        float[] d = data;
+        if (d == null) {
+            throw new IllegalStateException("CPU tensor storage used after it was freed");
+        }
+        if (blocks != null) {
+            throw new IllegalStateException("CPU tensor storage held in channel blocks read as planes");
+        }
+        return d;
+    }
+
+    /** The layout of {@link #held}: null for row-major planes. */
+    synchronized ChannelBlocks blocks() {
+        return blocks;
+    }
+
+    /** The array as it is held (row-major, or as {@link #blocks} says). */
+    synchronized float[] held() {
         float[] d = data;
         if (d == null) {
             throw new IllegalStateException("CPU tensor storage used after it was freed");
@@ -30,8 +57,26 @@ final class CpuStorage extends Storage {
         return d;
     }
 
+    /**
+     * The elements row-major: storage held in channel blocks is copied into planes once, on the threads given, and
+     * holds those from then on (a tensor's values never change, only how they are laid out).
+     */
+    synchronized float[] planes(CpuThreads threads) {
+        float[] d = held();
+        if (blocks != null) {
+            float[] flat = home != null ? home.take(blocks.planeFloats()) : new float[blocks.planeFloats()];
+            blocks.toPlanes(threads, d, flat);
+            blocks = null;
+            data = flat;
+            if (home != null) {
+                home.give(d);
+            }
+        }
+        return data;
+    }
+
     @Override
-    protected void free() {
+    protected synchronized void free() {
         float[] d = data;
         data = null;
         if (home != null && d != null) {

@@ -91,13 +91,17 @@ interface GemmKernel {
 
     /**
      * A convolution tile with output channels in vector lanes, the pixels broadcast (the transpose of
-     * {@link #multiplyRows}, for small images where the pixels would fill a column tile only partly):
+     * {@link #multiplyRows}, for small images where the pixels would fill a column tile only partly): for r &lt;
+     * {@link #lanePixels()}, j &lt; C = {@link #laneChannels()},
      * <pre>
-     *   t[outOff + r*C + j] = act(t[initOff + r*C + j] + sum_kk packed[pOff + kk*C + j] * x[taps[kk] + q0 + r*LANE_BLOCK])
+     *   out[o(r, j)] = act(t[initOff + r*C + j] + sum_kk packed[pOff + kk*C + j] * x[taps[kk] + q0 + r*LANE_BLOCK] + add[o(r, j)])
      * </pre>
-     * for r &lt; {@link #lanePixels()}, j &lt; C = {@link #laneChannels()}, act ReLU when {@code relu}: x holds the
-     * input in blocks of {@link #LANE_BLOCK} channels. The init rows hold the bias, so the sums are the other paths'
-     * (bias first, then k in order).
+     * where o(r, j) = outOff + r*pixelStride + j for the first half of the channels (j &lt; C/2, one vector) and
+     * outOff + secondOff + r*pixelStride + j - C/2 for the second; {@code add} (a residual) may be null; act ReLU when
+     * {@code relu}. x holds the input in blocks of {@link #LANE_BLOCK} channels. The init rows hold the bias, so the
+     * sums are the other paths' (bias first, then k in order). The tile itself as rows of C: pixelStride C, secondOff
+     * C/2; into {@link ChannelBlocks}: pixelStride LANE_BLOCK, secondOff the next block's offset (or C/2 within one).
      */
-    void laneTile(int k, float[] packed, int pOff, float[] x, int[] taps, int q0, float[] t, int initOff, int outOff, boolean relu);
+    void laneTile(int k, float[] packed, int pOff, float[] x, int[] taps, int q0, float[] t, int initOff, float[] out, int outOff,
+                  int pixelStride, int secondOff, float[] add, boolean relu);
 }

@@ -401,8 +401,8 @@ final class VectorSgemm implements GemmKernel {
      * broadcast pixels, fourteen FMAs. Unrolled by hand like {@link #micro}.
      */
     @Override
-    public void laneTile(int k, float[] packed, int pOff, float[] x, int[] taps, int q0, float[] t, int initOff, int outOff,
-                         boolean relu) {
+    public void laneTile(int k, float[] packed, int pOff, float[] x, int[] taps, int q0, float[] t, int initOff, float[] out,
+                         int outOff, int pixelStride, int secondOff, float[] add, boolean relu) {
         FloatVector c00 = FloatVector.fromArray(S, t, initOff), c01 = FloatVector.fromArray(S, t, initOff + L);
         FloatVector c10 = FloatVector.fromArray(S, t, initOff + NR), c11 = FloatVector.fromArray(S, t, initOff + NR + L);
         FloatVector c20 = FloatVector.fromArray(S, t, initOff + 2 * NR), c21 = FloatVector.fromArray(S, t, initOff + 2 * NR + L);
@@ -437,19 +437,35 @@ final class VectorSgemm implements GemmKernel {
             c61 = a.fma(w1, c61);
         }
         FloatVector floor = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY); // as in micro: no branch
-        c00.max(floor).intoArray(t, outOff);
-        c01.max(floor).intoArray(t, outOff + L);
-        c10.max(floor).intoArray(t, outOff + NR);
-        c11.max(floor).intoArray(t, outOff + NR + L);
-        c20.max(floor).intoArray(t, outOff + 2 * NR);
-        c21.max(floor).intoArray(t, outOff + 2 * NR + L);
-        c30.max(floor).intoArray(t, outOff + 3 * NR);
-        c31.max(floor).intoArray(t, outOff + 3 * NR + L);
-        c40.max(floor).intoArray(t, outOff + 4 * NR);
-        c41.max(floor).intoArray(t, outOff + 4 * NR + L);
-        c50.max(floor).intoArray(t, outOff + 5 * NR);
-        c51.max(floor).intoArray(t, outOff + 5 * NR + L);
-        c60.max(floor).intoArray(t, outOff + 6 * NR);
-        c61.max(floor).intoArray(t, outOff + 6 * NR + L);
+        if (add != null) {                 // the residual, where the output goes: act(sum + residual)
+            c00 = c00.add(FloatVector.fromArray(S, add, outOff));
+            c01 = c01.add(FloatVector.fromArray(S, add, outOff + secondOff));
+            c10 = c10.add(FloatVector.fromArray(S, add, outOff + pixelStride));
+            c11 = c11.add(FloatVector.fromArray(S, add, outOff + pixelStride + secondOff));
+            c20 = c20.add(FloatVector.fromArray(S, add, outOff + 2 * pixelStride));
+            c21 = c21.add(FloatVector.fromArray(S, add, outOff + 2 * pixelStride + secondOff));
+            c30 = c30.add(FloatVector.fromArray(S, add, outOff + 3 * pixelStride));
+            c31 = c31.add(FloatVector.fromArray(S, add, outOff + 3 * pixelStride + secondOff));
+            c40 = c40.add(FloatVector.fromArray(S, add, outOff + 4 * pixelStride));
+            c41 = c41.add(FloatVector.fromArray(S, add, outOff + 4 * pixelStride + secondOff));
+            c50 = c50.add(FloatVector.fromArray(S, add, outOff + 5 * pixelStride));
+            c51 = c51.add(FloatVector.fromArray(S, add, outOff + 5 * pixelStride + secondOff));
+            c60 = c60.add(FloatVector.fromArray(S, add, outOff + 6 * pixelStride));
+            c61 = c61.add(FloatVector.fromArray(S, add, outOff + 6 * pixelStride + secondOff));
+        }
+        c00.max(floor).intoArray(out, outOff);
+        c01.max(floor).intoArray(out, outOff + secondOff);
+        c10.max(floor).intoArray(out, outOff + pixelStride);
+        c11.max(floor).intoArray(out, outOff + pixelStride + secondOff);
+        c20.max(floor).intoArray(out, outOff + 2 * pixelStride);
+        c21.max(floor).intoArray(out, outOff + 2 * pixelStride + secondOff);
+        c30.max(floor).intoArray(out, outOff + 3 * pixelStride);
+        c31.max(floor).intoArray(out, outOff + 3 * pixelStride + secondOff);
+        c40.max(floor).intoArray(out, outOff + 4 * pixelStride);
+        c41.max(floor).intoArray(out, outOff + 4 * pixelStride + secondOff);
+        c50.max(floor).intoArray(out, outOff + 5 * pixelStride);
+        c51.max(floor).intoArray(out, outOff + 5 * pixelStride + secondOff);
+        c60.max(floor).intoArray(out, outOff + 6 * pixelStride);
+        c61.max(floor).intoArray(out, outOff + 6 * pixelStride + secondOff);
     }
 }

@@ -1,0 +1,82 @@
+package org.neuralj.backend.cpu;
+
+/**
+ * How a CPU activation [n, channels, h, w] is held when the convolution that made it put its output channels in
+ * vector lanes ({@link CpuConv#channelLanes}): channels in blocks of {@link GemmKernel#LANE_BLOCK}, each block's
+ * pixels one after another with that block's channels side by side (one 64-byte line per pixel), every plane inside
+ * a zero border of {@code border} pixels. The next such convolution reads its input here as it is (stride 1, padding
+ * = border: the border is its zero padding) or copies whole pixels from it, and a tile is written out as runs of
+ * whole pixels: the planes of single channels took a padding pass (8 % of ResNet-18 at batch 1) and a transposing
+ * write-out (9 %) per convolution. Every other op reads the tensor after {@link #toPlanes} (see CpuBackend#data).
+ *
+ * <p>The array holds {@link #floats()}: the images, then a tail a lane tile's last columns may read past the last
+ * row (only into outputs it drops). Block slots past {@code channels} are never written or read.
+ */
+record ChannelBlocks(int n, int channels, int h, int w, int border) {
+    static final int BLOCK = GemmKernel.LANE_BLOCK;
+
+    int blocks() {
+        return (channels + BLOCK - 1) / BLOCK;
+    }
+
+    /** Floats of one bordered row of a block. */
+    int rowFloats() {
+        return (w + 2 * border) * BLOCK;
+    }
+
+    /** Floats of one block's bordered plane. */
+    int blockFloats() {
+        return (h + 2 * border) * rowFloats();
+    }
+
+    /** Floats of one image (all its blocks). */
+    int imageFloats() {
+        return blocks() * blockFloats();
+    }
+
+    /** Floats of the array: the images and a tail of a bordered row and a lane tile. */
+    int floats() {
+        return n * imageFloats() + rowFloats() + 8 * BLOCK;
+    }
+
+    /** Elements of the tensor as planes [n, channels, h, w]. */
+    int planeFloats() {
+        return n * channels * h * w;
+    }
+
+    /** Where pixel (y, x) of channel c of image img is (x, y may lie in the border: -border .. w + border - 1). */
+    int at(int img, int c, int y, int x) {
+        return ((img * blocks() + c / BLOCK) * (h + 2 * border) + y + border) * rowFloats() + (x + border) * BLOCK + c % BLOCK;
+    }
+
+    /** Zeroes the border pixels of row y (-border .. h + border - 1) of block b of image img. */
+    void zeroBorder(float[] a, int img, int b, int y) {
+        int row = at(img, b * BLOCK, y, -border);
+        if (y < 0 || y >= h) {
+            java.util.Arrays.fill(a, row, row + rowFloats(), 0f);
+            return;
+        }
+        java.util.Arrays.fill(a, row, row + border * BLOCK, 0f);
+        java.util.Arrays.fill(a, row + (w + border) * BLOCK, row + rowFloats(), 0f);
+    }
+
+    /** The zero tail past the last image. */
+    void zeroTail(float[] a) {
+        java.util.Arrays.fill(a, n * imageFloats(), floats(), 0f);
+    }
+
+    /** Copies the tensor from {@code blocked} into planes [n, channels, h, w], the channels' planes split among tasks. */
+    void toPlanes(CpuThreads threads, float[] blocked, float[] planes) {
+        threads.forRange(n * channels, Math.max(1, 16384 / Math.max(1, h * w)), (from, to) -> {
+            for (int nc = from; nc < to; nc++) {
+                int img = nc / channels, c = nc % channels;
+                for (int y = 0; y < h; y++) {
+                    int src = at(img, c, y, 0), dst = (nc * h + y) * w;
+                    for (int x = 0; x < w; x++) {
+                        planes[dst + x] = blocked[src + x * BLOCK];
+                    }
+                }
+            }
+        });
+    }
+}
