@@ -277,10 +277,17 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor pool2d(Tensor x, PoolSpec spec) {
-        float[] xd = data(x, "x");
         requireNonNull(spec, "spec");
         int[] xs = requireRank(x, 4, "pool2d input x [N, C, H, W]");
         int[] out = {xs[0], xs[1], spec.outH(), spec.outW()};
+        CpuStorage xst = storage(x, "x");
+        ChannelBlocks xb = xst.blocks();
+        if (xb != null && CpuPool.poolsBlocks(spec)) {  // from blocks into blocks, for the convolution after it
+            ChannelBlocks yb = new ChannelBlocks(out[0], out[1], out[2], out[3], 1);
+            float[] y = CpuPool.maxOfBlocks(threads, xst.held(), xb, spec, buffers.take(yb.floats()), yb);
+            return new Tensor(this, new CpuStorage(y, buffers, yb), out);
+        }
+        float[] xd = xst.planes(threads);
         return pooled(CpuPool.pool2d(threads, xd, xs, spec, buffers.take(elementCount(out))), out);
     }
 

@@ -104,4 +104,11 @@ interface GemmKernel {
      */
     void laneTile(int k, float[] packed, int pOff, float[] x, int[] taps, int q0, float[] t, int initOff, float[] out, int outOff,
                   int pixelStride, int secondOff, float[] add, boolean relu);
+
+    /**
+     * One max-pool output pixel over channel blocks: y[yOff + j] = max of x[xOff + r*rowStride + c*LANE_BLOCK + j] over
+     * r &lt; rows, c &lt; cols, for j &lt; {@link #LANE_BLOCK} (-infinity when the window holds no pixel). Here with the
+     * Vector API, whose lanes make a block one or a few vector maxima per tap.
+     */
+    void blockMax(float[] x, int xOff, int rowStride, int rows, int cols, float[] y, int yOff);
 }

@@ -468,4 +468,19 @@ final class VectorSgemm implements GemmKernel {
         c60.max(floor).intoArray(out, outOff + 6 * pixelStride);
         c61.max(floor).intoArray(out, outOff + 6 * pixelStride + secondOff);
     }
+
+    @Override
+    public void blockMax(float[] x, int xOff, int rowStride, int rows, int cols, float[] y, int yOff) {
+        for (int j = 0; j < LANE_BLOCK; j += L) {
+            FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (int r = 0; r < rows && cols > 0; r++) {   // the first column outside the loop: C2 then keeps acc in a register
+                int in = xOff + r * rowStride + j;
+                acc = acc.max(FloatVector.fromArray(S, x, in));
+                for (int c = 1; c < cols; c++) {
+                    acc = acc.max(FloatVector.fromArray(S, x, in + c * LANE_BLOCK));
+                }
+            }
+            acc.intoArray(y, yOff + j);
+        }
+    }
 }

@@ -214,13 +214,19 @@ class CpuConvTest {
                 new ConvSpec(2, 2, 0, 0, 0, 0, 1, 1, 1, 7, 7, Activation.NONE)));
         assertTrue(!CpuConv.usesLanes(new int[] {1, 64, 7, 7}, new int[] {30, 64, 3, 3}, same7), "fewer channels than a strip");
         assertTrue(!CpuConv.usesLanes(new int[] {4, 16, 14, 14}, new int[] {32, 16, 1, 1},
-                new ConvSpec(2, 2, 0, 0, 0, 0, 1, 1, 1, 7, 7, Activation.NONE)), "K below LANES_MIN_K");
+                new ConvSpec(2, 2, 0, 0, 0, 0, 1, 1, 1, 7, 7, Activation.NONE)), "K below LANES_MIN_K_BLOCKED");
         assertTrue(!CpuConv.usesLanes(new int[] {1, 64, 7, 7}, new int[] {300, 32, 3, 3},
                 new ConvSpec(1, 1, 1, 1, 1, 1, 1, 1, 2, 7, 7, Activation.NONE)), "groups");
         assertTrue(CpuConv.usesLanes(new int[] {1, 64, 56, 56}, new int[] {64, 64, 3, 3},
                 new ConvSpec(1, 1, 1, 1, 1, 1, 1, 1, 1, 56, 56, Activation.NONE)), "56 x 56");
         assertTrue(!CpuConv.usesLanes(new int[] {1, 64, 60, 60}, new int[] {64, 64, 3, 3},
                 new ConvSpec(1, 1, 1, 1, 1, 1, 1, 1, 1, 60, 60, Activation.NONE)), "3600 pixels");
+        assertTrue(CpuConv.usesLanes(new int[] {1, 3, 224, 224}, new int[] {64, 3, 7, 7},
+                new ConvSpec(2, 2, 3, 3, 3, 3, 1, 1, 1, 112, 112, Activation.NONE)), "a ResNet stem: stride 2 into whole blocks");
+        assertTrue(!CpuConv.usesLanes(new int[] {1, 3, 224, 224}, new int[] {40, 3, 7, 7},
+                new ConvSpec(2, 2, 3, 3, 3, 3, 1, 1, 1, 112, 112, Activation.NONE)), "112² into a partial block");
+        assertTrue(!CpuConv.usesLanes(new int[] {1, 16, 112, 112}, new int[] {64, 16, 3, 3},
+                new ConvSpec(1, 1, 1, 1, 1, 1, 1, 1, 1, 112, 112, Activation.NONE)), "112² at stride 1");
     }
 
     /** A batch whose padded input passes CpuConv.lanesMaxPadded goes through the lanes in chunks of images. */

@@ -37,6 +37,48 @@ class CpuPoolTest {
         return new PoolSpec(kind, k, k, stride, stride, pad, pad, padEnd, padEnd, 1, 1, include, out, out);
     }
 
+    /**
+     * A max-pool of a lane convolution's output, held in channel blocks (ChannelBlocks), pools the blocks into blocks
+     * (CpuPool.maxOfBlocks): the same values as pooling the downloaded planes, windows cut by the padding and all
+     * negative (the zero border is not the padding), a NaN kept; an average pool of blocks reads them as planes.
+     */
+    @Test
+    void poolingChannelBlocksGivesThePlanesValues() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Sgemm.vector() != null, "channel blocks come from the vector lanes");
+        Random r = new Random(29);
+        int[] xs = {2, 40, 9, 11}, ws = {48, 40, 3, 3};
+        float[] w = new float[48 * 40 * 9];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) r.nextGaussian() * 0.05f;
+        }
+        float[] bias = new float[48];
+        java.util.Arrays.fill(bias, -3f);                    // most outputs negative: a zero taken from the border would show
+        float[] x = new float[2 * 40 * 99];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) r.nextGaussian();
+        }
+        x[40 * 99 + 5 * 11 + 6] = Float.NaN;                  // image 1, channel 0: NaN in every output channel's window there
+        org.neuralj.backend.ConvSpec conv = new org.neuralj.backend.ConvSpec(1, 1, 1, 1, 1, 1, 1, 1, 1, 9, 11,
+                org.neuralj.backend.Activation.NONE);
+        PoolSpec[] specs = {
+            new PoolSpec(Kind.MAX, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, false, 5, 6),   // a ResNet's 3 x 3 / 2, padding 1
+            new PoolSpec(Kind.MAX, 2, 3, 1, 2, 0, 2, 1, 2, 1, 1, false, 9, 7),   // 2 x 3, stride 1 x 2, padding past one side
+            new PoolSpec(Kind.AVERAGE, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, true, 5, 6),
+        };
+        try (Tensor tx = cpu.upload(x, xs); Tensor tw = cpu.upload(w, ws); Tensor tb = cpu.upload(bias, 48)) {
+            for (PoolSpec s : specs) {
+                try (Tensor y = cpu.conv2d(tx, tw, tb, conv); Tensor pooled = cpu.pool2d(y, s)) {
+                    float[] planes = cpu.download(y);            // y's storage is planes from here on
+                    float[] expected = pool(planes, y.shape(), s);
+                    float[] got = cpu.download(pooled);
+                    assertArrayEquals(expected, got, s.toString());
+                    assertTrue(Float.isNaN(got[48 * s.outH() * s.outW() + 2 * s.outW() + 3]) || s.kind() == Kind.AVERAGE
+                            || s.strideH() == 1, "NaN kept: " + s);
+                }
+            }
+        }
+    }
+
     @Test
     void maxPool2x2() {
         float[] x = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
