@@ -177,9 +177,10 @@ final class CpuConv {
         // images padded at a time: all of a batch, up to lanesMaxPadded floats of padded input (a task's own rows or
         // the input as it is: all)
         final int chunk = ownRows || inPlace ? n : (int) Math.max(1, Math.min(n, lanesMaxPadded / Math.max(1, image)));
-        // tasks: a weight strip (or all of them) for a block of images and a band of rows, at least two per thread
+        // tasks: a weight strip (or all of them) for a block of images and a band of rows, at least LANE_TASKS per
+        // thread
         int imgs = chunk, rows = oh;
-        while ((long) taskStrips * ((chunk + imgs - 1) / imgs) * ((oh + rows - 1) / rows) < 2L * threads.threads()
+        while ((long) taskStrips * ((chunk + imgs - 1) / imgs) * ((oh + rows - 1) / rows) < (long) LANE_TASKS * threads.threads()
                 && (imgs > 1 || rows > 1)) {
             if (imgs > 1) {
                 imgs = (imgs + 1) / 2;
@@ -261,6 +262,15 @@ final class CpuConv {
         }
         return y;
     }
+
+    /**
+     * Tasks per thread that {@link #channelLanes} makes at least: where a thread is held up (the test machine's two
+     * vCPUs are shared) the other takes more of the job. ResNet-18 with 4 against 2, in one process switched run by
+     * run on a busy machine: batch 1 0.964x and 0.946x the time (150 and 200 rounds, q3 1.009 and 0.995), batch 32
+     * 0.955x (q3 0.991); 8: 0.975x. (Session 14 saw 8 neutral in a quiet hour.) The U-Net's implicit GEMM, with 4 row
+     * bands per thread against 2: 0.999x.
+     */
+    static final int LANE_TASKS = 4;
 
     /** Floats of packed weights (all strips) up to which {@link #channelLanes} lets each task pad its own input rows. */
     static final int LANES_OWN_ROWS_FLOATS = 160 * 1024;
