@@ -39,6 +39,11 @@ record ChannelBlocks(int n, int channels, int h, int w, int border) {
         return n * imageFloats() + rowFloats() + 8 * BLOCK;
     }
 
+    /** Whether a tensor of {@code shape} is the one held: [n, channels, h, w]. */
+    boolean holds(int[] shape) {
+        return shape.length == 4 && shape[0] == n && shape[1] == channels && shape[2] == h && shape[3] == w;
+    }
+
     /** Elements of the tensor as planes [n, channels, h, w]. */
     int planeFloats() {
         return n * channels * h * w;

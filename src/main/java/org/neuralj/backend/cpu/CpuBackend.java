@@ -188,8 +188,10 @@ public final class CpuBackend implements Backend {
             CpuStorage rst = residual == null ? null : storage(residual, "residual");
             ChannelBlocks yb = ws[0] % ChannelBlocks.BLOCK == 0 ? new ChannelBlocks(out[0], out[1], out[2], out[3], 1) : null;
             float[] y = buffers.take(yb != null ? yb.floats() : elementCount(out));
-            CpuConv.channelLanes(threads, xst.held(), xst.blocks(), xs, wd, packs, ws, bd, spec,
-                    rst == null ? null : rst.held(), rst == null ? null : rst.blocks(), y, yb);
+            ChannelBlocks xb = xst.blocks(xs), rb = rst == null ? null : rst.blocks(out);
+            float[] xd = xb != null ? xst.held() : xst.planes(threads);
+            float[] rd = rst == null ? null : rb != null ? rst.held() : rst.planes(threads);
+            CpuConv.channelLanes(threads, xd, xb, xs, wd, packs, ws, bd, spec, rd, rb, y, yb);
             return yb == null ? pooled(y, out) : new Tensor(this, new CpuStorage(y, buffers, yb), out);
         }
         if (residual != null) {
@@ -281,7 +283,7 @@ public final class CpuBackend implements Backend {
         int[] xs = requireRank(x, 4, "pool2d input x [N, C, H, W]");
         int[] out = {xs[0], xs[1], spec.outH(), spec.outW()};
         CpuStorage xst = storage(x, "x");
-        ChannelBlocks xb = xst.blocks();
+        ChannelBlocks xb = xst.blocks(xs);
         if (xb != null && CpuPool.poolsBlocks(spec)) {  // from blocks into blocks, for the convolution after it
             ChannelBlocks yb = new ChannelBlocks(out[0], out[1], out[2], out[3], 1);
             float[] y = CpuPool.maxOfBlocks(threads, xst.held(), xb, spec, buffers.take(yb.floats()), yb);
@@ -305,10 +307,18 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor reduce(Tensor x, ReduceOp op, boolean[] reduce) {
-        float[] xd = data(x, "x");
         requireNonNull(op, "op");
         requireNonNull(reduce, "reduce");
         int[] s = x.shape();
+        CpuStorage xst = storage(x, "x");
+        ChannelBlocks xb = xst.blocks(s);
+        if (xb != null && (op == ReduceOp.SUM || op == ReduceOp.MEAN)
+                && Arrays.equals(reduce, new boolean[] {false, false, true, true})) {   // a global pool of channel blocks
+            int[] out = {s[0], s[1], 1, 1};
+            return pooled(CpuReduce.sumOfBlocks(threads, xst.held(), xb, op == ReduceOp.MEAN,
+                    buffers.take(elementCount(out))), out);
+        }
+        float[] xd = xst.planes(threads);
         if (reduce.length != s.length) {
             throw new ShapeMismatchException("reduce: the axis mask has " + reduce.length + " entries but x "
                     + Arrays.toString(s) + " has rank " + s.length);

@@ -100,6 +100,28 @@ final class CpuReduce {
         return y;
     }
 
+    /**
+     * SUM or MEAN over H and W of x held in channel blocks (a global average pool after a lane convolution) into y
+     * [n, channels]: each channel's pixels row by row into a double, as {@link #reduceRun} sums a plane (the same value),
+     * without turning the blocks into planes first.
+     */
+    static float[] sumOfBlocks(CpuThreads threads, float[] x, ChannelBlocks xb, boolean mean, float[] y) {
+        final int h = xb.h(), w = xb.w(), block = ChannelBlocks.BLOCK, len = h * w;
+        threads.forRange(xb.n() * xb.channels(), Math.max(1, 65536 / Math.max(1, len)), (from, to) -> {
+            for (int o = from; o < to; o++) {
+                int img = o / xb.channels(), c = o % xb.channels();
+                double sum = 0;
+                for (int r = 0; r < h; r++) {
+                    for (int i = 0, at = xb.at(img, c, r, 0); i < w; i++, at += block) {
+                        sum += x[at];
+                    }
+                }
+                y[o] = (float) (mean ? sum / len : sum);
+            }
+        });
+        return y;
+    }
+
     /** SUM, MEAN, MAX or MIN of x[from .. from + len). */
     private static float reduceRun(float[] x, int from, int len, ReduceOp op) {
         if (op == ReduceOp.SUM || op == ReduceOp.MEAN) {

@@ -43,9 +43,12 @@ final class CpuStorage extends Storage {
         return d;
     }
 
-    /** The layout of {@link #held}: null for row-major planes. */
-    synchronized ChannelBlocks blocks() {
-        return blocks;
+    /**
+     * The layout of {@link #held} for a tensor of {@code shape} on this storage: null for row-major planes, or where
+     * the tensor is a view of other shape (a reshape) than the blocks hold, which then reads {@link #planes}.
+     */
+    synchronized ChannelBlocks blocks(int[] shape) {
+        return blocks != null && blocks.holds(shape) ? blocks : null;
     }
 
     /** The array as it is held (row-major, or as {@link #blocks} says). */

@@ -275,7 +275,9 @@ class CpuConvTest {
     /**
      * Convolutions on the lanes hand their outputs on in channel blocks (ChannelBlocks): the next one reads them as they
      * are (stride 1, padding 1), copies whole pixels from them (stride 2; padding 2), adds them as a residual, and any
-     * other op sees planes. Each step checked against the naive convolution of the previous step's downloaded values.
+     * other op (a reshape, a download, an activation) sees planes. Each case makes its input and residual fresh (a
+     * download turns blocks into planes for good), checks they are held in blocks, runs the convolution, then compares
+     * it with the naive convolution of the downloaded values.
      */
     @Test
     void channelBlocksFlowBetweenLaneConvolutions() {
@@ -283,64 +285,93 @@ class CpuConvTest {
         Random r = new Random(23);
         Activation relu = Activation.of(UnaryOp.RELU);
         // 10 wide: each row a whole lane tile of 7 and a partial one of 3, the last reading past its row
-        int[] xs = {2, 32, 10, 10};
-        float[] xv = Close.random(r, 2 * 32 * 100);
-        try (Tensor x = cpu.upload(xv, xs)) {
+        try (Tensor x = cpu.upload(Close.random(r, 2 * 32 * 100), 2, 32, 10, 10)) {
             // 48 channels: a strip of two whole blocks and a strip of one (its tiles written through the scratch tile)
-            float[] y1v;
-            try (Tensor y1 = step(r, x, 48, 3, 1, 1, 1, relu, null, "32 -> 48, planes in, blocks out")) {
-                y1v = cpu.download(y1);
-                // residual x held as planes, added as the tiles go into blocks
-                try (Tensor y2 = step(r, y1, 32, 3, 1, 1, 1, relu, x, "48 -> 32 on blocks as they are, a residual in planes");
-                     // residual y2 held in blocks like the output: added inside the kernel
-                     Tensor y3 = step(r, y2, 32, 3, 1, 1, 1, Activation.NONE, y2, "32 -> 32 in place, a residual in blocks");
-                     Tensor y4 = step(r, y3, 64, 3, 2, 1, 1, relu, null, "stride 2: whole pixels copied into phase planes");
-                     Tensor y5 = step(r, y3, 64, 3, 1, 2, 2, relu, null, "padding 2 past the border, dilation 2");
-                     Tensor y6 = step(r, y3, 64, 1, 2, 0, 1, Activation.NONE, null, "1x1 / 2, K = 32: off the lanes, planes");
-                     Tensor flat = y4.reshape(2, 64 * 25);
-                     Tensor act = cpu.unary(y5, Activation.of(UnaryOp.TANH))) {
-                    assertArrayEquals(new int[] {2, 1600}, flat.shape());
-                    float[] y4v = cpu.download(y4);
-                    assertArrayEquals(y4v, cpu.download(flat), "a view of blocks reads planes");
-                    float[] y5v = cpu.download(y5), tanh = cpu.download(act);
-                    for (int i = 0; i < y5v.length; i++) {
-                        assertEquals((float) Math.tanh(y5v[i]), tanh[i], 1e-6f, "tanh of blocks at " + i);
-                    }
-                    assertEquals(2 * 64 * 25, y6.size());
+            checkStep(r, x, 48, 3, 1, 1, 1, relu, null, false, "32 -> 48, planes in, blocks out");
+            try (Tensor in = blocked(r, x, 48)) {
+                checkStep(r, in, 32, 3, 1, 1, 1, relu, x, true, "48 -> 32 on blocks as they are, a residual in planes");
+            }
+            for (Activation act : new Activation[] {Activation.NONE, relu}) {
+                try (Tensor in = blocked(r, x, 32); Tensor res = blocked(r, x, 32)) {
+                    checkStep(r, in, 32, 3, 1, 1, 1, act, res, true, "32 -> 32 in place, a residual in blocks, " + act.op());
                 }
             }
-            assertTrue(y1v.length == 2 * 48 * 100);
+            try (Tensor in = blocked(r, x, 32)) {
+                checkStep(r, in, 64, 3, 2, 1, 1, relu, null, true, "stride 2: whole pixels copied into phase planes");
+            }
+            try (Tensor in = blocked(r, x, 32)) {
+                checkStep(r, in, 64, 3, 1, 2, 2, relu, null, true, "padding 2 past the border, dilation 2");
+            }
+            try (Tensor in = blocked(r, x, 64)) {
+                assertTrue(CpuConv.usesLanes(in.shape(), new int[] {64, 64, 1, 1},
+                        new ConvSpec(2, 2, 0, 0, 0, 0, 1, 1, 1, 5, 5, Activation.NONE)), "K = 64 into whole blocks: lanes");
+                checkStep(r, in, 64, 1, 2, 0, 1, Activation.NONE, null, true, "1x1 / 2 on the lanes, K = 64");
+            }
+            try (Tensor in = blocked(r, x, 32)) {
+                checkStep(r, in, 64, 1, 2, 0, 1, Activation.NONE, null, true, "1x1 / 2, K = 32: off the lanes, reads planes");
+            }
+            try (Tensor y = blocked(r, x, 32); Tensor view = y.reshape(2, 32, 4, 25)) {
+                checkStep(r, view, 32, 3, 1, 1, 1, relu, null, false, "a reshaped view of blocks reads planes");
+            }
+            // a global average pool of blocks: the planes' sums in the same order
+            try (Tensor y = blocked(r, x, 32); Tensor mean = cpu.reduce(y, org.neuralj.backend.ReduceOp.MEAN,
+                    new boolean[] {false, false, true, true})) {
+                float[] got = cpu.download(mean);
+                try (Tensor planes = cpu.upload(cpu.download(y), y.shape());
+                     Tensor expected = cpu.reduce(planes, org.neuralj.backend.ReduceOp.MEAN, new boolean[] {false, false, true, true})) {
+                    assertArrayEquals(cpu.download(expected), got, "global mean of blocks");
+                }
+            }
+            try (Tensor y = blocked(r, x, 32); Tensor act = cpu.unary(y, Activation.of(UnaryOp.TANH))) {
+                float[] tanh = cpu.download(act), yv = cpu.download(y);
+                for (int i = 0; i < yv.length; i++) {
+                    assertEquals((float) Math.tanh(yv[i]), tanh[i], 1e-6f, "tanh of blocks at " + i);
+                }
+            }
+        }
+    }
+
+    /** A lane convolution of x into m channels, 3 x 3, padding 1: its output held in channel blocks. */
+    private static Tensor blocked(Random r, Tensor x, int m) {
+        int c = x.shape()[1];
+        ConvSpec s = new ConvSpec(1, 1, 1, 1, 1, 1, 1, 1, 1, x.shape()[2], x.shape()[3], Activation.NONE);
+        float[] w = Close.random(r, m * c * 9);
+        for (int i = 0; i < w.length; i++) {
+            w[i] /= (float) Math.sqrt(c * 9);
+        }
+        try (Tensor tw = cpu.upload(w, m, c, 3, 3)) {
+            Tensor y = cpu.conv2d(x, tw, null, s);
+            assertTrue(((CpuStorage) y.storage()).blocks(y.shape()) != null, "a lane convolution's output in blocks");
+            return y;
         }
     }
 
     /**
-     * One convolution of {@link #channelBlocksFlowBetweenLaneConvolutions} (m output channels, k x k, stride, padding,
-     * dilation, residual or null), checked against the naive one on the downloaded input; returns its output.
+     * One case of {@link #channelBlocksFlowBetweenLaneConvolutions} (m output channels, k x k, stride, padding,
+     * dilation, residual or null; {@code fromBlocks}: x is held in blocks), checked against the naive convolution.
      */
-    private static Tensor step(Random r, Tensor x, int m, int k, int stride, int pad, int dilation, Activation act, Tensor residual,
-                               String what) {
+    private static void checkStep(Random r, Tensor x, int m, int k, int stride, int pad, int dilation, Activation act,
+                                  Tensor residual, boolean fromBlocks, String what) {
         int[] xs = x.shape(), ws = {m, xs[1], k, k};
+        assertEquals(fromBlocks, ((CpuStorage) x.storage()).blocks(xs) != null, what + ": input held in blocks");
         int oh = ConvSpec.convOut(xs[2], k, stride, pad, pad, dilation), ow = ConvSpec.convOut(xs[3], k, stride, pad, pad, dilation);
         ConvSpec s = new ConvSpec(stride, stride, pad, pad, pad, pad, dilation, dilation, 1, oh, ow, act);
         float[] w = Close.random(r, m * xs[1] * k * k), b = Close.random(r, m);
         for (int i = 0; i < w.length; i++) {         // values of about one at every step, so 1e-4 stays a fair tolerance
             w[i] /= (float) Math.sqrt(xs[1] * k * k);
         }
-        float[] in = cpu.download(x);
-        float[] expected = naiveConv(in, xs, w, ws, b, s.withActivation(Activation.NONE));
-        if (residual != null) {
-            float[] res = cpu.download(residual);
-            for (int i = 0; i < expected.length; i++) {
-                expected[i] += res[i];
+        try (Tensor tw = cpu.upload(w, ws); Tensor tb = cpu.upload(b, m); Tensor y = cpu.conv2d(x, tw, tb, s, residual)) {
+            float[] expected = naiveConv(cpu.download(x), xs, w, ws, b, s.withActivation(Activation.NONE));
+            if (residual != null) {
+                float[] res = cpu.download(residual);
+                for (int i = 0; i < expected.length; i++) {
+                    expected[i] += res[i];
+                }
             }
-        }
-        for (int i = 0; i < expected.length; i++) {
-            expected[i] = act.op() == UnaryOp.RELU ? Math.max(expected[i], 0f) : expected[i];
-        }
-        try (Tensor tw = cpu.upload(w, ws); Tensor tb = cpu.upload(b, m)) {
-            Tensor y = cpu.conv2d(x, tw, tb, s, residual);
+            for (int i = 0; i < expected.length; i++) {
+                expected[i] = act.op() == UnaryOp.RELU ? Math.max(expected[i], 0f) : expected[i];
+            }
             assertClose(expected, cpu.download(y), 1e-4, 1e-4, what);
-            return y;
         }
     }
 
