@@ -54,8 +54,24 @@ record ChannelBlocks(int n, int channels, int h, int w, int border) {
         return ((img * blocks() + c / BLOCK) * (h + 2 * border) + y + border) * rowFloats() + (x + border) * BLOCK + c % BLOCK;
     }
 
+    /**
+     * Zeroes the border of block b of image img beside row y (0 .. h - 1), and the border rows above it if it is the
+     * first row, below it if the last: a writer of the rows calls it for each row it writes.
+     */
+    void zeroBorderOf(float[] a, int img, int b, int y) {
+        zeroBorder(a, img, b, y);
+        for (int e = 1; e <= border; e++) {
+            if (y == 0) {
+                zeroBorder(a, img, b, -e);
+            }
+            if (y == h - 1) {
+                zeroBorder(a, img, b, h - 1 + e);
+            }
+        }
+    }
+
     /** Zeroes the border pixels of row y (-border .. h + border - 1) of block b of image img. */
-    void zeroBorder(float[] a, int img, int b, int y) {
+    private void zeroBorder(float[] a, int img, int b, int y) {
         int row = at(img, b * BLOCK, y, -border);
         if (y < 0 || y >= h) {
             java.util.Arrays.fill(a, row, row + rowFloats(), 0f);

@@ -323,15 +323,7 @@ final class CpuConv {
                 }
                 if (yb != null) {                                 // the border beside the row, above the first, below the last
                     for (int b = (co0 + block - 1) / block; b * block < co0 + cc; b++) {
-                        yb.zeroBorder(y, img, b, oy);
-                        for (int e = 1; e <= yb.border(); e++) {
-                            if (oy == 0) {
-                                yb.zeroBorder(y, img, b, -e);
-                            }
-                            if (oy == oh - 1) {
-                                yb.zeroBorder(y, img, b, oh - 1 + e);
-                            }
-                        }
+                        yb.zeroBorderOf(y, img, b, oy);
                     }
                 }
             }

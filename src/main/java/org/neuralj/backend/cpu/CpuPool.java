@@ -163,15 +163,7 @@ final class CpuPool {
                     gemm.blockMax(x, xb.at(img, b * block, rowFirst, colFirst[ox]), xb.rowFloats(), Math.max(0, rowEnd - rowFirst),
                             Math.max(0, colEnd[ox] - colFirst[ox]), y, yb.at(img, b * block, oy, ox));
                 }
-                yb.zeroBorder(y, img, b, oy);
-                for (int e = 1; e <= yb.border(); e++) {
-                    if (oy == 0) {
-                        yb.zeroBorder(y, img, b, -e);
-                    }
-                    if (oy == oh - 1) {
-                        yb.zeroBorder(y, img, b, oh - 1 + e);
-                    }
-                }
+                yb.zeroBorderOf(y, img, b, oy);
             }
         });
         return y;
