@@ -263,6 +263,16 @@ __kernel void conv2d_vec(CONV_RES_ARGS) {
 #define LANE_STRIDE 1  // the convolution's column stride, compiled in
 #endif
 
+// the kernel's size, compiled in where the host gives it (-DCONV_KH=.. -DCONV_KW=..): the tap loops then unroll
+// (in conv2d_vec it made no difference on PoCL)
+#ifdef CONV_KH
+#define TAPS_H CONV_KH
+#define TAPS_W CONV_KW
+#else
+#define TAPS_H kH
+#define TAPS_W kW
+#endif
+
 __kernel void conv2d_lanes(CONV_RES_ARGS) {
     CONV_TILE_PLACE(16, LP)
     const int ixBase = ox0 * LANE_STRIDE - padLeft;
@@ -274,12 +284,13 @@ __kernel void conv2d_lanes(CONV_RES_ARGS) {
     for (int c = 0; c < Cg; c++) {
         __global const float* xc = x + ((size_t)(n * C + g * Cg + c)) * H * W;   // x[n][g*Cg+c]
         const int wc = c * kHW;
-        for (int ky = 0; ky < kH; ky++) {
+        for (int ky = 0; ky < TAPS_H; ky++) {
             const int iy = oy * strideH - padTop + ky * dilationH;
             if (iy < 0 || iy >= H) continue;
             __global const float* row = xc + iy * W + ixBase;
-            for (int kx = 0; kx < kW; kx++) {
-                const float16 wv = vload16(0, wTile + (wc + ky * kW + kx) * 16);
+            #pragma unroll
+            for (int kx = 0; kx < TAPS_W; kx++) {
+                const float16 wv = vload16(0, wTile + (wc + ky * TAPS_W + kx) * 16);
                 __global const float* px = row + kx * dilationW;
                 #pragma unroll
                 for (int t = 0; t < LP; t++) acc[t] = fma((float16)(px[t * LANE_STRIDE]), wv, acc[t]);
