@@ -165,6 +165,8 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvSpec spec, Tensor residual) {
+        CpuStorage xst = storage(x, "x");
+        storage(w, "w");
         requireNonNull(spec, "spec");
         int[] xs = requireRank(x, 4, "conv2d input x [N, C, H, W]");
         int[] ws = requireRank(w, 4, "conv2d weight w [M, C/groups, kH, kW]");
@@ -184,7 +186,6 @@ public final class CpuBackend implements Backend {
         if (CpuConv.usesLanes(xs, ws, spec) && (residual == null || CpuConv.addsResidual(xs, ws, spec))) {
             // channels in vector lanes: input and residual read as they are held, the output held in channel blocks
             // where they are whole (see ChannelBlocks)
-            CpuStorage xst = storage(x, "x");
             CpuStorage rst = residual == null ? null : storage(residual, "residual");
             ChannelBlocks yb = ws[0] % ChannelBlocks.BLOCK == 0 ? new ChannelBlocks(out[0], out[1], out[2], out[3], 1) : null;
             float[] y = buffers.take(yb != null ? yb.floats() : elementCount(out));
@@ -197,8 +198,8 @@ public final class CpuBackend implements Backend {
         if (residual != null) {
             return Backend.super.conv2d(x, w, bias, spec, residual);
         }
-        float[] xd = data(x, "x");
-        return pooled(CpuConv.conv2d(threads, xd, xs, wd, packs, ws, bd, spec, buffers.take(elementCount(out))), out);
+        return pooled(CpuConv.conv2d(threads, xst.planes(threads), xs, wd, packs, ws, bd, spec, buffers.take(elementCount(out))),
+                out);
     }
 
     @Override
@@ -279,10 +280,10 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor pool2d(Tensor x, PoolSpec spec) {
+        CpuStorage xst = storage(x, "x");
         requireNonNull(spec, "spec");
         int[] xs = requireRank(x, 4, "pool2d input x [N, C, H, W]");
         int[] out = {xs[0], xs[1], spec.outH(), spec.outW()};
-        CpuStorage xst = storage(x, "x");
         ChannelBlocks xb = xst.blocks(xs);
         if (xb != null && CpuPool.poolsBlocks(spec)) {  // from blocks into blocks, for the convolution after it
             ChannelBlocks yb = new ChannelBlocks(out[0], out[1], out[2], out[3], 1);
@@ -307,10 +308,10 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor reduce(Tensor x, ReduceOp op, boolean[] reduce) {
+        CpuStorage xst = storage(x, "x");
         requireNonNull(op, "op");
         requireNonNull(reduce, "reduce");
         int[] s = x.shape();
-        CpuStorage xst = storage(x, "x");
         ChannelBlocks xb = xst.blocks(s);
         if (xb != null && (op == ReduceOp.SUM || op == ReduceOp.MEAN)
                 && Arrays.equals(reduce, new boolean[] {false, false, true, true})) {   // a global pool of channel blocks
