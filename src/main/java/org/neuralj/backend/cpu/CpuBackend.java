@@ -165,8 +165,8 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvSpec spec, Tensor residual) {
-        CpuStorage xst = storage(x, "x");
-        storage(w, "w");
+        CpuStorage xst = storage(x, "x");    // x read as it is held (channel blocks or planes) below
+        float[] wd = data(w, "w");
         requireNonNull(spec, "spec");
         int[] xs = requireRank(x, 4, "conv2d input x [N, C, H, W]");
         int[] ws = requireRank(w, 4, "conv2d weight w [M, C/groups, kH, kW]");
@@ -180,7 +180,6 @@ public final class CpuBackend implements Backend {
             throw new ShapeMismatchException("conv2d: residual " + Arrays.toString(residual.shape())
                     + " is not the output's shape " + Arrays.toString(out));
         }
-        float[] wd = data(w, "w");
         float[] bd = optionalBias(bias, ws[0], "conv2d", ws);
         CpuStorage packs = w.storage() instanceof CpuStorage st ? st : null;   // keeps the GEMM's packing of w
         if (CpuConv.usesLanes(xs, ws, spec) && (residual == null || CpuConv.addsResidual(xs, ws, spec))) {

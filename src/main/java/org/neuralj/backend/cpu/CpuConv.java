@@ -41,8 +41,9 @@ final class CpuConv {
     }
 
     /**
-     * The convolution into y [N, M, oH, oW] (every element written; y may hold anything before). {@code packs}
-     * (w's storage, or null) keeps the weights packed for the GEMM between calls.
+     * The convolution into y [N, M, oH, oW] (every element written; y may hold anything before), x and y as planes, for
+     * one that {@link #usesLanes} does not take. {@code packs} (w's storage, or null) keeps the weights packed for the
+     * GEMM between calls.
      */
     static float[] conv2d(CpuThreads threads, float[] x, int[] xs, float[] w, CpuStorage packs, int[] ws, float[] bias, ConvSpec s,
                           float[] y) {
@@ -60,13 +61,11 @@ final class CpuConv {
         // alone, ResNet-18's 7x7 / 2 stem, 64 -> 128 3x3 / 2 at 56^2 and 1x1 / 2 shortcuts ran 20-40 % faster than through
         // im2col (the whole network at batch 1 about 1.5 %). A batch of small strided outputs stays with im2col's one run
         // of columns across the images (foldedIm2col): image by image, the blood-cell classifier at 64^2 x 32 ran 9 % slower.
-        // Output images up to 56 x 56 with many channels put the channels in vector lanes instead (channelLanes). ResNet-18
-        // (the same process switching run by run, against lanes for batches and outputs up to 8 x 8 only): batch 1
-        // 0.80-1.00x the time in three processes, batch 32 0.93-0.97x; against no lanes at all, batch 1 0.956x and
-        // batch 32 0.855x. The implicit GEMM's 8 x 32 tiles, alone on one thread: 136-146 GFLOP/s at 56^2 .. 14^2.
-        if (usesLanes(xs, ws, s)) {
-            return channelLanes(threads, x, null, xs, w, packs, ws, bias, s, null, null, y, null);
-        }
+        // Output images up to 56 x 56 with many channels put the channels in vector lanes instead: CpuBackend sends
+        // those (usesLanes) to channelLanes with its tensors' layouts, not here. ResNet-18 (the same process switching
+        // run by run, against lanes for batches and outputs up to 8 x 8 only): batch 1 0.80-1.00x the time in three
+        // processes, batch 32 0.93-0.97x; against no lanes at all, batch 1 0.956x and batch 32 0.855x. The implicit
+        // GEMM's 8 x 32 tiles, alone on one thread: 136-146 GFLOP/s at 56^2 .. 14^2.
         int mg = ws[0] / s.groups();
         boolean strided = s.strideH() > 1 || s.strideW() > 1;
         if (Sgemm.vector() != null && !readsInputAsIs(xs, ws, s) && (!strided || xs[0] == 1 || s.outH() * s.outW() >= VECTOR_TILE)) {
@@ -301,7 +300,7 @@ final class CpuConv {
             // whole tiles go straight into y's channel blocks, the residual added on the way: a strip is two blocks of
             // one vector each, or one vector's lanes within a block (the vector narrower than a block)
             final boolean direct = yb != null && !other && (residual == null || residualBlocked) && cc == lc;
-            final int second = lc > block ? yb == null ? 0 : yb.blockFloats() : lc / 2;
+            final int second = !direct ? 0 : lc > block ? yb.blockFloats() : lc / 2;
             for (int oy = oy0; oy < oy0 + nr; oy++) {
                 for (int ox0 = 0; ox0 < ow; ox0 += lp) {
                     int q0 = base + ((oy - oy0) * wp + ox0) * block;

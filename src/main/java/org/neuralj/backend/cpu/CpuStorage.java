@@ -3,7 +3,8 @@ package org.neuralj.backend.cpu;
 import org.neuralj.backend.Storage;
 
 /**
- * Host memory behind CPU tensors: a plain {@code float[]}. When the storage owns its array and has a
+ * Host memory behind CPU tensors: a plain {@code float[]}, row-major, or a lane convolution's output in
+ * {@link ChannelBlocks} until some reader asks for {@link #planes}. When the storage owns its array and has a
  * {@link CpuBuffers} home, the array goes back there on free; otherwise (views of caller arrays, op
  * results) the garbage collector takes it.
  */
@@ -29,18 +30,6 @@ final class CpuStorage extends Storage {
         this.data = data;
         this.home = home;
         this.blocks = blocks;
-    }
-
-    /** The elements; row-major, starting at index 0 (see {@link #planes} for storage held in channel blocks). */
-    synchronized float[] data() {
-        float[] d = data;
-        if (d == null) {
-            throw new IllegalStateException("CPU tensor storage used after it was freed");
-        }
-        if (blocks != null) {
-            throw new IllegalStateException("CPU tensor storage held in channel blocks read as planes");
-        }
-        return d;
     }
 
     /**

@@ -701,10 +701,6 @@ public final class OpenClBackend implements Backend {
         Object[] cargs = Arrays.copyOf(args, args.length + 1);
         cargs[args.length] = residual != null ? mem(residual) : mem(y);
         String withResidual = residual != null ? " -DRESIDUAL" : "";
-        // the kernel size compiled into conv2d_lanes, so its tap loops unroll: PoCL, ResNet-18 b1, the 7² and 14² stages
-        // 0.89-0.91x the time, the network 0.91x / 0.94x (two pairs of processes); conv2d_vec's 56² and 28² layers
-        // showed no difference (4.75 / 4.65 against 4.68 / 4.28 ms and back)
-        String kernelSize = " -DCONV_KH=" + kH + " -DCONV_KW=" + kW;
         if (k == ConvKernel.AUTO) {
             // CPU drivers run explicit vectors best (conv2d_vec); GPUs the work-group tiled kernel, whose
             // neighbouring work-items read neighbouring x. Both pay off once a tile of output channels and a
@@ -723,8 +719,11 @@ public final class OpenClBackend implements Backend {
             int lp = s.outW() % 7 == 0 ? 7 : Math.min(s.outW(), 8);   // x positions per work-item: 7 divides 7, 14, 28
             int mTiles = (M / g + 15) / 16;
             long gx = (s.outW() + lp - 1) / lp;
+            // the kernel size compiled in, so the tap loops unroll: PoCL, ResNet-18 b1, the 7² and 14² stages 0.89-0.91x
+            // the time, the network 0.91x / 0.94x (two pairs of processes); the same in conv2d_vec made no difference
+            // (its 56² and 28² layers 4.75 / 4.65 against 4.68 / 4.28 ms and back)
             String defines = "-DLP=" + lp + " -DLANE_STRIDE=" + s.strideW() + " -DVEC_OC=16 -DVEC_ACT=" + actCode(act.op())
-                    + kernelSize + withResidual;
+                    + " -DCONV_KH=" + kH + " -DCONV_KW=" + kW + withResidual;
             cargs[1] = mem(packedConvWeights(w, g, 16, "-DVEC_OC=16"));
             // rows padded so that every tap of every computed position (past outW too) lies inside its row
             int wp = (int) ((gx * lp - 1) * s.strideW() + (kW - 1) * s.dilationW() + 1);

@@ -204,7 +204,7 @@ class CpuConvTest {
         }
     }
 
-    /** The rule of CpuConv.conv2d for the lanes, so the cases above that claim them do take them. */
+    /** The rule by which CpuBackend sends a convolution to the lanes, so the cases above that claim them do take them. */
     @Test
     void lanesTakeSmallDeepMaps() {
         org.junit.jupiter.api.Assumptions.assumeTrue(Sgemm.vector() != null, "the lanes need the vector GEMM");
