@@ -104,6 +104,17 @@ public interface Backend extends AutoCloseable {
     /** 2-D max or average pooling of x [N, C, H, W] (see {@link PoolSpec}). */
     Tensor pool2d(Tensor x, PoolSpec spec);
 
+    /**
+     * A convolution (its activation fused) and a pooling of its output: {@code pool2d(conv2d(x, w, bias, spec), pool)},
+     * the convolution's output not needed otherwise (a ResNet's stem and max-pool). Backends that can pool the
+     * convolution's rows as they come, without holding its whole output, override this.
+     */
+    default Tensor conv2dPool(Tensor x, Tensor w, Tensor bias, ConvSpec spec, PoolSpec pool) {
+        try (Tensor y = conv2d(x, w, bias, spec)) {
+            return pool2d(y, pool);
+        }
+    }
+
     // ---- image filters (every plane of x [..., H, W]; the leading axes count planes) -------------
 
     /**

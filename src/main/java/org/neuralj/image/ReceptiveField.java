@@ -6,7 +6,9 @@ import java.util.Map;
 import java.util.Set;
 import org.neuralj.nn.Meta;
 import org.neuralj.nn.Model;
+import org.neuralj.nn.NodeInfo;
 import org.neuralj.nn.Plan;
+import org.neuralj.nn.ops.Conv;
 
 /**
  * The receptive field of a fully convolutional network, computed from its graph: how far (in input
@@ -74,13 +76,12 @@ public record ReceptiveField(int radius, int stride) {
                         Meta wm = plan.meta(p.inputs().get(1));
                         k = new int[] {wm.dim(2), wm.dim(3)};
                     }
-                    int kk = k == null ? 1 : Math.max(k[0], k[k.length - 1]);
-                    int[] d = info.getInts("dilations", new int[] {1, 1});
-                    int[] s = info.getInts("strides", new int[] {1, 1});
-                    int dd = Math.max(d[0], d[d.length - 1]);
-                    int ss = Math.max(s[0], s[s.length - 1]);
-                    radius += (ss > 1 ? (kk - 1) * dd : (kk - 1) * dd / 2.0) * jump;
-                    jump *= ss;
+                    double[] jr = window(info, k, jump, radius);
+                    if (p.node().op() instanceof Conv conv && conv.pooling() != null) {  // a MaxPool fused into the Conv
+                        jr = window(conv.pooling().node(), conv.pooling().node().getInts("kernel_shape", null), jr[0], jr[1]);
+                    }
+                    jump = jr[0];
+                    radius = jr[1];
                 }
                 case "ConvTranspose" -> {
                     Meta wm = plan.meta(p.inputs().get(1));
@@ -115,6 +116,16 @@ public record ReceptiveField(int radius, int stride) {
             }
         }
         return new ReceptiveField((int) Math.ceil(r - 1e-9), (int) Math.round(maxJump));
+    }
+
+    /** {jump, radius} after a window op (its kernel k, null for 1) given those before it. */
+    private static double[] window(NodeInfo info, int[] k, double jump, double radius) {
+        int kk = k == null ? 1 : Math.max(k[0], k[k.length - 1]);
+        int[] d = info.getInts("dilations", new int[] {1, 1});
+        int[] s = info.getInts("strides", new int[] {1, 1});
+        int dd = Math.max(d[0], d[d.length - 1]);
+        int ss = Math.max(s[0], s[s.length - 1]);
+        return new double[] {jump * ss, radius + (ss > 1 ? (kk - 1) * dd : (kk - 1) * dd / 2.0) * jump};
     }
 
     /** The halo for tiling: the radius rounded up to the stride. */

@@ -8,6 +8,7 @@ import java.util.Set;
 import org.neuralj.backend.Activation;
 import org.neuralj.nn.ops.Binary;
 import org.neuralj.nn.ops.Conv;
+import org.neuralj.nn.ops.Pool;
 import org.neuralj.nn.ops.Unary;
 
 /**
@@ -19,7 +20,8 @@ import org.neuralj.nn.ops.Unary;
  *   <li>{@link #convolveBeforeResize}: a 1x1 Conv reading an up-sampling Resize runs before it, on the
  *       smaller image;</li>
  *   <li>{@link #fuseActivations}: an activation that alone reads a Conv's output runs in the Conv's
- *       epilogue; one that alone reads an Add's (or another two-input element-wise op's) in its pass.</li>
+ *       epilogue; one that alone reads an Add's (or another two-input element-wise op's) in its pass;</li>
+ *   <li>{@link #fusePoolings}: a MaxPool that alone reads a Conv's output pools it as the Conv makes it.</li>
  * </ol>
  * Each only touches a value that nothing else reads and that is not a graph output, so every
  * value the graph exposes stays the same (up to float rounding).
@@ -29,8 +31,8 @@ final class GraphOptimizer {
     }
 
     static List<Model.Node> optimize(List<Model.Node> nodes, Map<String, Meta> constants, List<String> graphOutputs) {
-        return fuseActivations(fuseResiduals(convolveBeforeResize(foldBatchNorm(nodes, constants, graphOutputs), constants, graphOutputs),
-                graphOutputs), graphOutputs);
+        return fusePoolings(fuseActivations(fuseResiduals(convolveBeforeResize(foldBatchNorm(nodes, constants, graphOutputs), constants,
+                graphOutputs), graphOutputs), graphOutputs), graphOutputs);
     }
 
     /**
@@ -253,6 +255,27 @@ final class GraphOptimizer {
             } else {
                 ((Binary) n.op()).fuse(act);
             }
+            return new Model.Node(n.info(), n.op(), n.inputs(), next.outputs());
+        });
+    }
+
+    /**
+     * Folds a MaxPool that alone reads a convolution's output (its activation fused) into the convolution, which then
+     * outputs the pooled values: a backend can pool the convolution's rows as it makes them (a ResNet's stem and
+     * max-pool: 3.3 MB that need not go to memory and back). Not after a residual Add folded in.
+     */
+    static List<Model.Node> fusePoolings(List<Model.Node> nodes, List<String> graphOutputs) {
+        Map<String, Integer> readers = readers(nodes);
+        return mergePairs(nodes, (n, next) -> {
+            if (!(n.op() instanceof Conv conv) || conv.hasResidual() || conv.pooling() != null || n.outputs().size() != 1
+                    || !(next.op() instanceof Pool pool) || !pool.isMax() || next.outputs().size() != 1) {
+                return null;
+            }
+            String y = n.outputs().get(0);
+            if (next.inputs().size() != 1 || !next.inputs().get(0).equals(y) || !soleReader(y, readers, graphOutputs)) {
+                return null;
+            }
+            conv.fusePooling(pool);
             return new Model.Node(n.info(), n.op(), n.inputs(), next.outputs());
         });
     }

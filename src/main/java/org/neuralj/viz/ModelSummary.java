@@ -9,6 +9,7 @@ import java.util.Set;
 import org.neuralj.backend.Tensor;
 import org.neuralj.nn.Meta;
 import org.neuralj.nn.Model;
+import org.neuralj.nn.NodeInfo;
 import org.neuralj.nn.Plan;
 import org.neuralj.nn.ops.Conv;
 import org.neuralj.onnx.OnnxNode;
@@ -59,7 +60,8 @@ public final class ModelSummary {
             String op = type;
             if (p.node().op() instanceof Conv c) {
                 op += (c.hasResidual() ? "+add" : "")
-                        + (c.activation().isIdentity() ? "" : "+" + c.activation().op().name().toLowerCase(java.util.Locale.ROOT));
+                        + (c.activation().isIdentity() ? "" : "+" + c.activation().op().name().toLowerCase(java.util.Locale.ROOT))
+                        + (c.pooling() == null ? "" : "+maxpool");
             }
             long params = 0;
             if (WEIGHTED.contains(type)) {
@@ -90,10 +92,13 @@ public final class ModelSummary {
             } else if (type.equals("Conv") || type.equals("MaxPool") || type.equals("AveragePool") || type.equals("LpPool")) {
                 int k = type.equals("Conv") ? plan.meta(p.inputs().get(1)).shape()[2]
                         : p.node().info().getInts("kernel_shape", new int[] {1})[0];
-                int stride = p.node().info().getInts("strides", new int[] {1})[0];
-                int dilation = p.node().info().getInts("dilations", new int[] {1})[0];
-                size += (dilation * (k - 1)) * jump;
-                jump *= stride;
+                size += window(p.node().info(), k) * jump;
+                jump *= p.node().info().getInts("strides", new int[] {1})[0];
+                if (p.node().op() instanceof Conv c && c.pooling() != null) {    // a MaxPool fused into the Conv
+                    NodeInfo pool = c.pooling().node();
+                    size += window(pool, pool.getInts("kernel_shape", new int[] {1})[0]) * jump;
+                    jump *= pool.getInts("strides", new int[] {1})[0];
+                }
             } else if (type.equals("ConvTranspose")) {
                 int k = plan.meta(p.inputs().get(1)).shape()[2];
                 int stride = p.node().info().getInts("strides", new int[] {1})[0];
@@ -150,6 +155,11 @@ public final class ModelSummary {
         return fused;
     }
 
+    /** The span a k-wide window op adds, in pixels of its input: (k - 1) x dilation. */
+    private static int window(NodeInfo info, int k) {
+        return info.getInts("dilations", new int[] {1})[0] * (k - 1);
+    }
+
     private static int rank(Plan plan, String value) {
         return plan.meta(value).rank();
     }
@@ -161,7 +171,8 @@ public final class ModelSummary {
             for (int i = 1; i < w.length; i++) {
                 kernel *= w[i];
             }
-            int[] pos = plan.meta(type.equals("Conv") ? p.outputs().get(0) : p.inputs().get(0)).shape();
+            int[] pos = type.equals("ConvTranspose") ? plan.meta(p.inputs().get(0)).shape()
+                    : ((Conv) p.node().op()).convolvedShape(plan.meta(p.inputs().get(0)).shape(), w);   // before a pooling fused in
             return 2 * Tensor.elementCount(pos) * kernel;
         }
         if (type.equals("MatMul") || type.equals("Gemm")) {

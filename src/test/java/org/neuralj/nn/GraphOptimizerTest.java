@@ -258,6 +258,57 @@ class GraphOptimizerTest {
         }
     }
 
+    /**
+     * x [1, 32, (12,) 12] -> Conv 3x3 pad 1 to 32 channels -> Relu -> a -> MaxPool (3x3 / 2 pad 1 in 2-D, 2 / 2 in 1-D)
+     * -> y; with {@code exposeA} the Relu's output is a graph output too, which keeps the MaxPool a node of its own.
+     */
+    private static OnnxModel convReluMaxPool(boolean twoD, boolean exposeA, float[] w, float[] b) {
+        int[] k = twoD ? new int[] {3, 3} : new int[] {3};
+        List<OnnxTensor> init = List.of(OnnxTensor.ofFloats("w", twoD ? new long[] {32, 32, 3, 3} : new long[] {32, 32, 3}, w),
+                OnnxTensor.ofFloats("b", new long[] {32}, b));
+        List<OnnxNode> nodes = List.of(
+                OnnxNode.of("Conv", List.of("x", "w", "b"), List.of("c"), OnnxAttribute.ofInts("pads", twoD ? new int[] {1, 1, 1, 1}
+                        : new int[] {1, 1})).withName("conv"),
+                OnnxNode.of("Relu", List.of("c"), List.of("a")).withName("relu"),
+                twoD ? OnnxNode.of("MaxPool", List.of("a"), List.of("y"), OnnxAttribute.ofInts("kernel_shape", k),
+                        OnnxAttribute.ofInts("strides", 2, 2), OnnxAttribute.ofInts("pads", 1, 1, 1, 1)).withName("pool")
+                        : OnnxNode.of("MaxPool", List.of("a"), List.of("y"), OnnxAttribute.ofInts("kernel_shape", 2),
+                        OnnxAttribute.ofInts("strides", 2)).withName("pool"));
+        List<ValueInfo> outs = new ArrayList<>(List.of(twoD ? ValueInfo.floatTensor("y", 1, 32, 6, 6) : ValueInfo.floatTensor("y", 1, 32, 6)));
+        if (exposeA) {
+            outs.add(twoD ? ValueInfo.floatTensor("a", 1, 32, 12, 12) : ValueInfo.floatTensor("a", 1, 32, 12));
+        }
+        ValueInfo x = twoD ? ValueInfo.tensor("x", DataType.FLOAT, 1, 32, 12, 12) : ValueInfo.tensor("x", DataType.FLOAT, 1, 32, 12);
+        return OnnxModel.of(OnnxGraph.of("pooled", nodes, init, List.of(x), outs), 13);
+    }
+
+    @Test
+    void aMaxPoolAfterAConvIsFoldedIntoItWithTheSameOutput() {
+        Random r = new Random(9);
+        for (boolean twoD : new boolean[] {true, false}) {
+            int pixels = twoD ? 144 : 12;
+            float[] x = rand(r, 32 * pixels, 0), w = rand(r, 32 * 32 * (twoD ? 9 : 3), 0), b = rand(r, 32, 0);
+            for (int i = 0; i < w.length; i++) {
+                w[i] *= 0.06f;
+            }
+            Model model = Model.fromOnnx(convReluMaxPool(twoD, false, w, b), "pooled");
+            assertEquals(1, model.nodes().size(), model.nodes().toString());
+            assertEquals(List.of("y"), model.nodes().get(0).outputs());
+            Model reference = Model.fromOnnx(convReluMaxPool(twoD, true, w, b), "pooled");
+            assertEquals(2, reference.nodes().size(), "the Relu's output exposed: the pooling stays a node: " + reference.nodes());
+            int[] shape = twoD ? new int[] {1, 32, 12, 12} : new int[] {1, 32, 12};
+            try (CpuBackend cpu = new CpuBackend(2); Session s = new Session(model, cpu); Session ref = new Session(reference, cpu)) {
+                HostTensor in = new HostTensor(shape, x);
+                HostTensor got = s.runOnHost(Map.of("x", in)).get("y"), want = ref.runOnHost(Map.of("x", in)).get("y");
+                assertEquals(java.util.Arrays.toString(want.shape()), java.util.Arrays.toString(got.shape()));
+                assertEquals(32 * (twoD ? 36 : 6), got.data().length);
+                for (int i = 0; i < got.data().length; i++) {
+                    assertEquals(want.data()[i], got.data()[i], 0f, (twoD ? "2-D" : "1-D") + " at " + i);
+                }
+            }
+        }
+    }
+
     private static Map<String, float[]> run(Model model, float[] x) {
         return run(model, x, C);
     }

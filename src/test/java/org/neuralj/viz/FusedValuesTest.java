@@ -90,6 +90,34 @@ class FusedValuesTest {
         }
     }
 
+    /** A MaxPool folded into the Conv before it (and its Relu): the Conv's and the Relu's outputs stay fetchable. */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void theInputOfAMaxPoolFoldedIntoItsConvIsFetchable(String spec) {
+        Random r = new Random(11);
+        List<OnnxTensor> w = List.of(DenseExplainTest.tensor(r, "w", 0.1f, 32, 16, 3, 3), DenseExplainTest.tensor(r, "bias", 0.2f, 32));
+        List<OnnxNode> n = List.of(
+                OnnxNode.of("Conv", List.of("x", "w", "bias"), List.of("c"), OnnxAttribute.ofInts("pads", 1, 1, 1, 1)),
+                OnnxNode.of("Relu", List.of("c"), List.of("a")),
+                OnnxNode.of("MaxPool", List.of("a"), List.of("out"), OnnxAttribute.ofInts("kernel_shape", 3, 3),
+                        OnnxAttribute.ofInts("strides", 2, 2), OnnxAttribute.ofInts("pads", 1, 1, 1, 1)));
+        OnnxModel onnx = OnnxModel.of(OnnxGraph.of("pooled", n, w, List.of(ValueInfo.floatTensor("x", 1, 16, 14, 14)),
+                List.of(ValueInfo.floatTensor("out", 1, 32, 7, 7))), 13);
+        Model model = Model.fromOnnx(onnx, "pooled.onnx");
+        List<ModelSummary.Row> rows = ModelSummary.of(model, Map.of("x", new int[] {1, 16, 14, 14}));
+        assertEquals(1, rows.size(), ModelSummary.table(rows));
+        assertEquals(List.of("c", "a"), rows.get(0).fused());
+        assertEquals("Conv+relu+maxpool", rows.get(0).op());
+        assertEquals(2L * 32 * 14 * 14 * 16 * 9, rows.get(0).flops(), "the convolution's FLOPs, at its own output size");
+        assertEquals(5, rows.get(0).receptiveField(), "3 x 3 conv, then 3 x 3 pool over its pixels");
+        float[] x = DenseExplainTest.random(new Random(12), 16 * 14 * 14, 1f);
+        try (Backend b = Backends.select(spec); Session session = new Session(model, b); Tensor xt = b.upload(x, 1, 16, 14, 14)) {
+            for (String value : List.of("c", "a", "out")) {
+                assertArrayEquals(cutAt(onnx, value, b, xt), FeatureMaps.of(session, xt, value).data(), 1e-5f, value + " on " + b.name());
+            }
+        }
+    }
+
     /** The value as the output of a model cut there, run by the plain Session.run. */
     static float[] cutAt(OnnxModel onnx, String value, Backend b, Tensor x) {
         OnnxGraph g = onnx.graph();

@@ -201,6 +201,27 @@ public final class CpuBackend implements Backend {
                 out);
     }
 
+    /** Takes the lanes with the max-pool fused (CpuConv.lanesThenMaxPool) where they would take the convolution. */
+    @Override
+    public Tensor conv2dPool(Tensor x, Tensor w, Tensor bias, ConvSpec spec, PoolSpec pool) {
+        requireNonNull(spec, "spec");
+        requireNonNull(pool, "pool");
+        int[] xs = requireRank(x, 4, "conv2d input x [N, C, H, W]");
+        int[] ws = requireRank(w, 4, "conv2d weight w [M, C/groups, kH, kW]");
+        if (CpuConv.fusesMaxPool(xs, ws, spec, pool) && xs[1] == ws[1]) {
+            CpuStorage xst = storage(x, "x");
+            float[] wd = data(w, "w");
+            float[] bd = optionalBias(bias, ws[0], "conv2d", ws);
+            CpuStorage packs = w.storage() instanceof CpuStorage st ? st : null;
+            int[] out = {xs[0], ws[0], pool.outH(), pool.outW()};
+            ChannelBlocks yb = new ChannelBlocks(out[0], out[1], out[2], out[3], 1), xb = xst.blocks(xs);
+            float[] y = CpuConv.lanesThenMaxPool(threads, xb != null ? xst.held() : xst.planes(threads), xb, xs, wd, packs, ws, bd,
+                    spec, pool, buffers.take(yb.floats()), yb);
+            return new Tensor(this, new CpuStorage(y, buffers, yb), out);
+        }
+        return Backend.super.conv2dPool(x, w, bias, spec, pool);
+    }
+
     @Override
     public Tensor convTranspose2d(Tensor x, Tensor w, Tensor bias, ConvSpec spec) {
         float[] xd = data(x, "x");

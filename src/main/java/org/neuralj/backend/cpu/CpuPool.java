@@ -144,29 +144,46 @@ final class CpuPool {
      * on planes each output took three scalar maxima). Same values as {@link #pool2d} (a max is exact in any order).
      */
     static float[] maxOfBlocks(CpuThreads threads, float[] x, ChannelBlocks xb, PoolSpec s, float[] y, ChannelBlocks yb) {
-        final int oh = s.outH(), ow = s.outW(), h = xb.h(), w = xb.w(), block = ChannelBlocks.BLOCK;
-        final GemmKernel gemm = Sgemm.vector();                // there are channel blocks only where it is
-        final int[] colFirst = new int[ow], colEnd = new int[ow];
-        for (int ox = 0; ox < ow; ox++) {
-            int x0 = ox * s.strideW() - s.padLeft();
-            colFirst[ox] = x0 + firstInside(x0, 1);
-            colEnd[ox] = x0 + endInside(x0, 1, s.kernelW(), w);
-        }
+        final int oh = s.outH(), ow = s.outW();
+        final int[][] cols = columnWindows(s, xb.w());
         yb.zeroTail(y);
         final int planes = xb.n() * xb.blocks();
-        threads.forRange(planes * oh, Math.max(1, 2048 / (ow * block)), (from, to) -> {
+        threads.forRange(planes * oh, Math.max(1, 2048 / (ow * ChannelBlocks.BLOCK)), (from, to) -> {
             for (int r = from; r < to; r++) {                 // output row oy of block b of image img
                 int img = r / oh / xb.blocks(), b = r / oh % xb.blocks(), oy = r % oh;
-                int y0 = oy * s.strideH() - s.padTop();
-                int rowFirst = y0 + firstInside(y0, 1), rowEnd = y0 + endInside(y0, 1, s.kernelH(), h);
-                for (int ox = 0; ox < ow; ox++) {
-                    gemm.blockMax(x, xb.at(img, b * block, rowFirst, colFirst[ox]), xb.rowFloats(), Math.max(0, rowEnd - rowFirst),
-                            Math.max(0, colEnd[ox] - colFirst[ox]), y, yb.at(img, b * block, oy, ox));
-                }
-                yb.zeroBorderOf(y, img, b, oy);
+                maxRowOfBlocks(x, xb, img, 0, xb.h(), s, cols, y, yb, img, b, oy);
             }
         });
         return y;
+    }
+
+    /** For each output column of the pooling over an input w wide: {first, one past the last} input column inside it. */
+    static int[][] columnWindows(PoolSpec s, int w) {
+        int[][] cols = new int[2][s.outW()];
+        for (int ox = 0; ox < s.outW(); ox++) {
+            int x0 = ox * s.strideW() - s.padLeft();
+            cols[0][ox] = x0 + firstInside(x0, 1);
+            cols[1][ox] = x0 + endInside(x0, 1, s.kernelW(), w);
+        }
+        return cols;
+    }
+
+    /**
+     * Output row oy of channel block b of image img, into y's blocks (its border beside the row zeroed), max-pooled from
+     * image xImg of x's blocks, an input h rows high of which x holds rows from {@code firstRow} on (all of them, or a
+     * band); cols from {@link #columnWindows}.
+     */
+    static void maxRowOfBlocks(float[] x, ChannelBlocks xb, int xImg, int firstRow, int h, PoolSpec s, int[][] cols,
+                               float[] y, ChannelBlocks yb, int img, int b, int oy) {
+        final GemmKernel gemm = Sgemm.vector();                // there are channel blocks only where it is
+        final int block = ChannelBlocks.BLOCK;
+        int y0 = oy * s.strideH() - s.padTop();
+        int rowFirst = y0 + firstInside(y0, 1), rowEnd = y0 + endInside(y0, 1, s.kernelH(), h);
+        for (int ox = 0; ox < s.outW(); ox++) {
+            gemm.blockMax(x, xb.at(xImg, b * block, rowFirst - firstRow, cols[0][ox]), xb.rowFloats(), Math.max(0, rowEnd - rowFirst),
+                    Math.max(0, cols[1][ox] - cols[0][ox]), y, yb.at(img, b * block, oy, ox));
+        }
+        yb.zeroBorderOf(y, img, b, oy);
     }
 
     /** The first tap k with start + k * dilation >= 0. */

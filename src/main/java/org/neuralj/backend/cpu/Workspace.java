@@ -20,6 +20,7 @@ final class Workspace {
     private float[] tile = new float[0];
     private float[] rows = new float[0];
     private float[] band = new float[0];
+    private float[] convRows = new float[0];
 
     static Workspace get() {
         return LOCAL.get();
@@ -71,6 +72,11 @@ final class Workspace {
     /** The zero-padded input rows one task of the implicit-GEMM convolution reads. */
     float[] band(int length) {
         return band = grow(band, length);
+    }
+
+    /** Rows of a convolution's output waiting for the max-pool fused after it ({@link CpuConv#lanesThenMaxPool}). */
+    float[] convRows(int length) {
+        return convRows = grow(convRows, length);
     }
 
     /** One register tile of C, for edge tiles. */

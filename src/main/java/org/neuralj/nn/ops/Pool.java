@@ -25,27 +25,26 @@ public final class Pool implements Op {
         }
     }
 
+    /** MaxPool (not AveragePool). */
+    public boolean isMax() {
+        return kind == PoolSpec.Kind.MAX;
+    }
+
+    /** The node this pooling runs (for summaries of the convolution it was fused into). */
+    public NodeInfo node() {
+        return node;
+    }
+
     @Override
     public Step prepare(List<Meta> in) {
         Meta x = in.get(0);
         int spatial = x.rank() - 2;
-        Geometry g = Geometry.of(node, spatial, null);
-        boolean ceil = node.getInt("ceil_mode", 0) != 0;
         int n = x.dim(0);
         int c = x.dim(1);
         int h = spatial == 2 ? x.dim(2) : 1;
         int w = x.dim(-1);
-        int[] p = g.resolvePads(h, w);
-        int outH = outSize(h, g.kernelH(), g.strideH(), p[0], p[2], g.dilationH(), ceil);
-        int outW = outSize(w, g.kernelW(), g.strideW(), p[1], p[3], g.dilationW(), ceil);
-        if (g.autoPad().startsWith("SAME")) {
-            outH = (h + g.strideH() - 1) / g.strideH();
-            outW = (w + g.strideW() - 1) / g.strideW();
-        }
-        PoolSpec spec = new PoolSpec(kind, g.kernelH(), g.kernelW(), g.strideH(), g.strideW(),
-                p[0], p[1], p[2], p[3], g.dilationH(), g.dilationW(),
-                node.getInt("count_include_pad", 0) != 0, outH, outW);
-        int[] outShape = spatial == 2 ? new int[] {n, c, outH, outW} : new int[] {n, c, outW};
+        PoolSpec spec = spec(spatial, h, w);
+        int[] outShape = outShape(spatial, n, c, spec);
         return Step.of(Meta.of(outShape, x.type()), (b, t) -> {
             try (Tensor x4 = t.get(0).reshape(n, c, h, w)) {
                 Tensor y = b.pool2d(x4, spec);
@@ -57,6 +56,27 @@ public final class Pool implements Op {
                 }
             }
         });
+    }
+
+    /** The pooling of an input with {@code spatial} (1 or 2) dimensions, h x w (h = 1 for 1-D), as a 2-D spec. */
+    public PoolSpec spec(int spatial, int h, int w) {
+        Geometry g = Geometry.of(node, spatial, null);
+        boolean ceil = node.getInt("ceil_mode", 0) != 0;
+        int[] p = g.resolvePads(h, w);
+        int outH = outSize(h, g.kernelH(), g.strideH(), p[0], p[2], g.dilationH(), ceil);
+        int outW = outSize(w, g.kernelW(), g.strideW(), p[1], p[3], g.dilationW(), ceil);
+        if (g.autoPad().startsWith("SAME")) {
+            outH = (h + g.strideH() - 1) / g.strideH();
+            outW = (w + g.strideW() - 1) / g.strideW();
+        }
+        return new PoolSpec(kind, g.kernelH(), g.kernelW(), g.strideH(), g.strideW(),
+                p[0], p[1], p[2], p[3], g.dilationH(), g.dilationW(),
+                node.getInt("count_include_pad", 0) != 0, outH, outW);
+    }
+
+    /** The output's shape, [n, c, outH, outW] (2-D) or [n, c, outW] (1-D). */
+    public static int[] outShape(int spatial, int n, int c, PoolSpec spec) {
+        return spatial == 2 ? new int[] {n, c, spec.outH(), spec.outW()} : new int[] {n, c, spec.outW()};
     }
 
     /** Output length; with ceil_mode a last window must still start inside the input or left pad. */

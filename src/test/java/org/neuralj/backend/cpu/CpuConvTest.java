@@ -331,6 +331,50 @@ class CpuConvTest {
         }
     }
 
+    /**
+     * A max-pool fused into a lane convolution (CpuConv.lanesThenMaxPool): exactly the values of the convolution and the
+     * pooling one after the other (the same sums, a max is exact), held in channel blocks, over windows that overlap,
+     * leave gaps, run past the edge (ceil_mode) and bands of several steps.
+     */
+    @Test
+    void maxPoolFusedIntoTheLanes() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Sgemm.vector() != null, "the lanes need the vector GEMM");
+        Random r = new Random(29);
+        Activation relu = Activation.of(UnaryOp.RELU), tanh = Activation.of(UnaryOp.TANH);
+        try (Tensor stem = cpu.upload(Close.random(r, 3 * 44 * 36), 1, 3, 44, 36);
+             Tensor batch = cpu.upload(Close.random(r, 3 * 16 * 22 * 13), 3, 16, 22, 13);
+             Tensor tall = cpu.upload(Close.random(r, 2 * 32 * 60 * 12), 2, 32, 60, 12);
+             Tensor tallBlocks = blocked(r, tall, 32)) {
+            checkPooled(r, stem, 64, 7, 2, 3, relu, new int[] {3, 2, 1, 0}, "a ResNet stem: 7x7/2, then 3x3/2 pad 1");
+            checkPooled(r, batch, 48, 3, 1, 1, Activation.NONE, new int[] {2, 2, 0, 0}, "3 images, 48 channels, no activation");
+            checkPooled(r, batch, 32, 3, 1, 1, tanh, new int[] {2, 2, 0, 1}, "ceil_mode: 22 x 13 into 11 x 7");
+            checkPooled(r, tall, 32, 3, 1, 1, relu, new int[] {3, 1, 1, 0}, "3x3 / 1: windows overlapping, many steps");
+            checkPooled(r, tallBlocks, 64, 3, 1, 1, Activation.NONE, new int[] {2, 3, 0, 0}, "2x2 / 3 on blocks: gaps");
+        }
+    }
+
+    /**
+     * One case of {@link #maxPoolFusedIntoTheLanes}: x convolved into m channels (k x k, stride, padding, act), then
+     * max-pooled by pool = {kernel, stride, padding, ceil_mode}.
+     */
+    private static void checkPooled(Random r, Tensor x, int m, int k, int stride, int pad, Activation act, int[] pool, String what) {
+        int[] xs = x.shape(), ws = {m, xs[1], k, k};
+        int oh = ConvSpec.convOut(xs[2], k, stride, pad, pad, 1), ow = ConvSpec.convOut(xs[3], k, stride, pad, pad, 1);
+        ConvSpec s = new ConvSpec(stride, stride, pad, pad, pad, pad, 1, 1, 1, oh, ow, act);
+        int pk = pool[0], ps = pool[1], pp = pool[2];
+        int ph = (oh + 2 * pp - pk + (pool[3] == 1 ? ps - 1 : 0)) / ps + 1, pw = (ow + 2 * pp - pk + (pool[3] == 1 ? ps - 1 : 0)) / ps + 1;
+        org.neuralj.backend.PoolSpec p = new org.neuralj.backend.PoolSpec(org.neuralj.backend.PoolSpec.Kind.MAX, pk, pk, ps, ps,
+                pp, pp, pp, pp, 1, 1, false, ph, pw);
+        assertTrue(CpuConv.fusesMaxPool(xs, ws, s, p), what + ": fused");
+        float[] w = Close.random(r, m * xs[1] * k * k), b = Close.random(r, m);
+        try (Tensor tw = cpu.upload(w, ws); Tensor tb = cpu.upload(b, m); Tensor fused = cpu.conv2dPool(x, tw, tb, s, p);
+             Tensor y = cpu.conv2d(x, tw, tb, s); Tensor pooled = cpu.pool2d(y, p)) {
+            assertTrue(((CpuStorage) fused.storage()).blocks(fused.shape()) != null, what + ": output held in blocks");
+            assertArrayEquals(new int[] {xs[0], m, ph, pw}, fused.shape(), what);
+            assertArrayEquals(cpu.download(pooled), cpu.download(fused), what);
+        }
+    }
+
     /** A lane convolution of x into m channels, 3 x 3, padding 1: its output held in channel blocks. */
     private static Tensor blocked(Random r, Tensor x, int m) {
         int c = x.shape()[1];
