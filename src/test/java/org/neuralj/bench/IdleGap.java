@@ -13,7 +13,8 @@ import org.neuralj.nn.Session;
 /**
  * How a backend's run time depends on the idle pause before it: a model run RUNS times after each of several pauses
  * (0, 5, 20, 100 ms), twice over, medians printed. The benchmark times engines in turns 100 ms apart; this shows
- * what that pause costs each backend on its own (session 15, ResNet-18 b1 on the 2-core test machine: PoCL 19 ms
+ * what that pause costs each backend on its own, and what it costs when the calling thread spins through it instead of
+ * sleeping (the cores never idle) (session 15, ResNet-18 b1 on the 2-core test machine: PoCL 19 ms
  * after pauses up to 20 ms, 30 ms after 100 ms; the CPU backend 12 ms, 16 ms after 100 ms).
  * <pre>
  *   java --add-modules jdk.incubator.vector -cp target/test-classes:target/classes:JARS org.neuralj.bench.IdleGap \
@@ -39,18 +40,24 @@ public final class IdleGap {
                 session.runOnHost(inputs);                  // warm-up: kernels compiled, weights uploaded, JIT
             }
             for (int round = 0; round < 2; round++) {
-                for (int pause : new int[] {0, 5, 20, 100}) {
+                // -100: a 100 ms pause spent spinning on the calling thread, so that one core never idles
+                for (int pause : new int[] {0, 5, 20, 100, -100}) {
                     double[] ms = new double[runs];
                     for (int i = 0; i < runs; i++) {
                         if (pause > 0) {
                             Thread.sleep(pause);
+                        } else if (pause < 0) {
+                            for (long end = System.nanoTime() - pause * 1_000_000L; System.nanoTime() < end; ) {
+                                Thread.onSpinWait();
+                            }
                         }
                         long t0 = System.nanoTime();
                         session.runOnHost(inputs);
                         ms[i] = (System.nanoTime() - t0) / 1e6;
                     }
                     Arrays.sort(ms);
-                    System.out.printf("%s, pause %3d ms: median %.2f ms (min %.2f)%n", backend.name(), pause, ms[runs / 2], ms[0]);
+                    System.out.printf("%s, pause %3d ms%s: median %.2f ms (min %.2f)%n", backend.name(), Math.abs(pause),
+                            pause < 0 ? " spinning" : "", ms[runs / 2], ms[0]);
                 }
             }
         }
