@@ -7,6 +7,8 @@ import org.neuralj.backend.PoolSpec;
  * the divisor. One task per (n, c) plane.
  */
 final class CpuPool {
+    private static final PairRows PAIRS = PairRows.best();
+
     private CpuPool() {
     }
 
@@ -17,14 +19,12 @@ final class CpuPool {
         final boolean max = s.kind() == PoolSpec.Kind.MAX;
         if (max && s.kernelH() == 2 && s.kernelW() == 2 && s.strideH() == 2 && s.strideW() == 2 && s.dilationH() == 1
                 && s.dilationW() == 1 && s.padTop() == 0 && s.padLeft() == 0 && 2 * oh <= h && 2 * ow <= w) {
-            // the U-Net's 2x2 max-pool: no window leaves the plane, so no bounds tests (same values as below)
+            // the U-Net's 2x2 max-pool: no window leaves the plane, so no bounds tests (same values as below); its
+            // pairs gathered by PairRows (U-Net 512², in the network: the three pools 3.2 -> 1.9 ms, with the resizes 0.981x)
             threads.forRange(planes * oh, Math.max(1, 4096 / ow), (from, to) -> {
                 for (int r = from; r < to; r++) {              // output row oy = r % oh of plane r / oh
-                    int top = (r / oh) * h * w + 2 * (r % oh) * w, below = top + w, yo = r * ow;
-                    for (int ox = 0; ox < ow; ox++) {
-                        int i = 2 * ox;
-                        y[yo + ox] = Math.max(Math.max(x[top + i], x[top + i + 1]), Math.max(x[below + i], x[below + i + 1]));
-                    }
+                    int top = (r / oh) * h * w + 2 * (r % oh) * w;
+                    PAIRS.max2x2(x, top, top + w, y, r * ow, ow);
                 }
             });
             return y;
