@@ -8,8 +8,6 @@ import org.neuralj.backend.ResizeSpec;
  * y[oy][ox] = sum_ty sum_tx wy * wx * x[iy][ix]. The tables follow the ONNX reference implementation.
  */
 final class CpuResize {
-    private static final PairRows PAIRS = PairRows.best();
-
     private CpuResize() {
     }
 
@@ -110,7 +108,11 @@ final class CpuResize {
             return dst;
         }
         // outputs 2i + 1 and 2i + 2 both blend x[i] and x[i + 1]: read in order, no index tables (the same sums)
-        PAIRS.doubleAcross(x, src, w - 1, wx[2], wx[3], wx[4], wx[5], across, dst);
+        for (int i = 0; i + 1 < w; i++) {
+            float left = x[src + i], right = x[src + i + 1];
+            across[dst + 2 * i + 1] = wx[4 * i + 2] * left + wx[4 * i + 3] * right;
+            across[dst + 2 * i + 2] = wx[4 * i + 4] * left + wx[4 * i + 5] * right;
+        }
         interpolate(x, src, tx, across, dst, 0, 1);
         interpolate(x, src, tx, across, dst, ow - 1, ow);
         return dst;
@@ -127,18 +129,14 @@ final class CpuResize {
 
     /**
      * Whether linear taps up-sample by exactly 2 with every inner output o (0 &lt; o &lt; ow - 1) reading source
-     * columns (o - 1) / 2 and the one after it, odd outputs all with the weights of output 1 and even ones with those
-     * of output 2: the U-Net's 2x bilinear, half-pixel up-sampling (0.75 / 0.25), whose interpolation across a row then
-     * runs as {@link PairRows#doubleAcross}.
+     * columns (o - 1) / 2 and the one after it: the U-Net's 2x bilinear, half-pixel up-sampling.
      */
     static boolean doubled(Taps t, int in, int out) {
         if (out != 2 * in || in < 2) {
             return false;
         }
         for (int o = 1; o < out - 1; o++) {
-            int like = o % 2 == 1 ? 1 : 2;
-            if (t.idx[2 * o] != (o - 1) / 2 || t.idx[2 * o + 1] != (o - 1) / 2 + 1
-                    || t.w[2 * o] != t.w[2 * like] || t.w[2 * o + 1] != t.w[2 * like + 1]) {
+            if (t.idx[2 * o] != (o - 1) / 2 || t.idx[2 * o + 1] != (o - 1) / 2 + 1) {
                 return false;
             }
         }

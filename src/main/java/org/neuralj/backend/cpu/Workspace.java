@@ -21,6 +21,7 @@ final class Workspace {
     private float[] rows = new float[0];
     private float[] band = new float[0];
     private float[] convRows = new float[0];
+    private float[][] rowPair = {new float[0], new float[0]};
 
     static Workspace get() {
         return LOCAL.get();
@@ -77,6 +78,14 @@ final class Workspace {
     /** Rows of a convolution's output waiting for the max-pool fused after it ({@link CpuConv#lanesThenMaxPool}). */
     float[] convRows(int length) {
         return convRows = grow(convRows, length);
+    }
+
+    /** Two rows, each at offset 0 (two input rows of a 2 x 2 max-pool, {@link CpuPool#pool2d}). */
+    float[][] rowPair(int length) {
+        if (rowPair[0].length < length) {
+            rowPair = new float[][] {new float[length], new float[length]};
+        }
+        return rowPair;
     }
 
     /** One register tile of C, for edge tiles. */
