@@ -45,8 +45,11 @@ final class CpuResize {
             // in a per-thread row, so each output row is a blend of two rows with no index tables (U-Net 512^2, one
             // thread: 27 -> 10 ms).
             final boolean doubled = doubled(tx, w, ow);
+            // The blend runs over arrays at offset 0 into one at offset 0, then copied into y: HotSpot vectorises that
+            // loop, not one reading or writing at an offset (U-Net 512², the three Resizes in the network: see README).
             threads.forRange(planes * oh, Math.max(1, 4096 / Math.max(1, ow)), (from, to) -> {
-                float[] across = Workspace.get().rows(2 * ow);  // two interpolated source rows, at 0 and ow
+                float[][] across = Workspace.get().rowPair(ow);  // two interpolated source rows
+                float[] blend = Workspace.get().rows(ow);
                 int[] held = {-1, -1};                         // which source row (pl*h + iy) each holds
                 for (int r = from; r < to; r++) {
                     int pl = r / oh;
@@ -55,10 +58,11 @@ final class CpuResize {
                     int b = across(x, pl * h + ty.idx[2 * oy + 1], w, ow, tx, doubled, across, held, a);
                     float wy0 = ty.w[2 * oy];
                     float wy1 = ty.w[2 * oy + 1];
-                    int yo = r * ow;
+                    float[] upper = across[a], lower = across[b];
                     for (int ox = 0; ox < ow; ox++) {
-                        y[yo + ox] = wy0 * across[a + ox] + wy1 * across[b + ox];
+                        blend[ox] = wy0 * upper[ox] + wy1 * lower[ox];
                     }
+                    System.arraycopy(blend, 0, y, r * ow, ow);
                 }
             });
             return y;
@@ -88,34 +92,33 @@ final class CpuResize {
     }
 
     /**
-     * Where in {@code across} source row {@code row} (plane * h + iy) lies interpolated across (wx0 x[ix0] + wx1 x[ix1]
-     * for every output column): one of its two slots, made now unless held. {@code keep} is the slot the caller
-     * still needs (or -1): it is not overwritten.
+     * Which of the two rows of {@code across} holds source row {@code row} (plane * h + iy) interpolated across (wx0
+     * x[ix0] + wx1 x[ix1] for every output column), made now unless held. {@code keep} is the row the caller still
+     * needs (or -1): it is not overwritten.
      */
-    private static int across(float[] x, int row, int w, int ow, Taps tx, boolean doubled, float[] across, int[] held, int keep) {
+    private static int across(float[] x, int row, int w, int ow, Taps tx, boolean doubled, float[][] across, int[] held, int keep) {
         for (int slot = 0; slot < 2; slot++) {
             if (held[slot] == row) {
-                return slot * ow;
+                return slot;
             }
         }
         int slot = keep == 0 ? 1 : 0;
         held[slot] = row;
-        final float[] wx = tx.w;
+        final float[] wx = tx.w, out = across[slot];
         int src = row * w;
-        int dst = slot * ow;
         if (!doubled) {
-            interpolate(x, src, tx, across, dst, 0, ow);
-            return dst;
+            interpolate(x, src, tx, out, 0, 0, ow);
+            return slot;
         }
         // outputs 2i + 1 and 2i + 2 both blend x[i] and x[i + 1]: read in order, no index tables (the same sums)
         for (int i = 0; i + 1 < w; i++) {
             float left = x[src + i], right = x[src + i + 1];
-            across[dst + 2 * i + 1] = wx[4 * i + 2] * left + wx[4 * i + 3] * right;
-            across[dst + 2 * i + 2] = wx[4 * i + 4] * left + wx[4 * i + 5] * right;
+            out[2 * i + 1] = wx[4 * i + 2] * left + wx[4 * i + 3] * right;
+            out[2 * i + 2] = wx[4 * i + 4] * left + wx[4 * i + 5] * right;
         }
-        interpolate(x, src, tx, across, dst, 0, 1);
-        interpolate(x, src, tx, across, dst, ow - 1, ow);
-        return dst;
+        interpolate(x, src, tx, out, 0, 0, 1);
+        interpolate(x, src, tx, out, 0, ow - 1, ow);
+        return slot;
     }
 
     /** across[dst + ox] for from &lt;= ox &lt; to: the source row at src interpolated across by the taps' tables. */

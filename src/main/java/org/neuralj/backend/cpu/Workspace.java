@@ -80,7 +80,7 @@ final class Workspace {
         return convRows = grow(convRows, length);
     }
 
-    /** Two rows, each at offset 0 (two input rows of a 2 x 2 max-pool, {@link CpuPool#pool2d}). */
+    /** Two rows, each at offset 0 (a 2 x 2 max-pool's two input rows; a linear resize's two interpolated rows). */
     float[][] rowPair(int length) {
         if (rowPair[0].length < length) {
             rowPair = new float[][] {new float[length], new float[length]};
