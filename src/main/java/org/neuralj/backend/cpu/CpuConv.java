@@ -174,16 +174,8 @@ final class CpuConv {
         final int chunk = ownRows || inPlace ? n : (int) Math.max(1, Math.min(n, lanesMaxPadded / Math.max(1, image)));
         // tasks: a weight strip (or all of them) for a block of images and a band of rows, at least LANE_TASKS per
         // thread
-        int imgs = chunk, rows = oh;
-        while ((long) taskStrips * ((chunk + imgs - 1) / imgs) * ((oh + rows - 1) / rows) < (long) LANE_TASKS * threads.threads()
-                && (imgs > 1 || rows > 1)) {
-            if (imgs > 1) {
-                imgs = (imgs + 1) / 2;
-            } else {
-                rows = (rows + 1) / 2;
-            }
-        }
-        final int imgBlock = imgs, rowBlock = rows, rowBlocks = (oh + rowBlock - 1) / rowBlock;
+        final int[] split = laneTasks(threads, taskStrips, chunk, oh);
+        final int imgBlock = split[0], rowBlock = split[1], rowBlocks = (oh + rowBlock - 1) / rowBlock;
         final int imgBlocks = (chunk + imgBlock - 1) / imgBlock;
         if (inPlace) {
             final int[] taps = ph.taps(cIn, kh, plane, true);
@@ -319,16 +311,8 @@ final class CpuConv {
         final int[] taps = ph.taps(cIn, kh, bandRows * ph.width, true);
         final int[][] cols = CpuPool.columnWindows(pool, ow);
         // tasks: a band of pooled rows of a block of images, at least LANE_TASKS per thread
-        int imgs = n, rows = poh;
-        while ((long) ((n + imgs - 1) / imgs) * ((poh + rows - 1) / rows) < (long) LANE_TASKS * threads.threads()
-                && (imgs > 1 || rows > 1)) {
-            if (imgs > 1) {
-                imgs = (imgs + 1) / 2;
-            } else {
-                rows = (rows + 1) / 2;
-            }
-        }
-        final int imgBlock = imgs, rowBlock = rows, imgBlocks = (n + imgBlock - 1) / imgBlock;
+        final int[] split = laneTasks(threads, 1, n, poh);
+        final int imgBlock = split[0], rowBlock = split[1], imgBlocks = (n + imgBlock - 1) / imgBlock;
         yb.zeroTail(y);
         threads.forEach(imgBlocks * ((poh + rowBlock - 1) / rowBlock), task -> {
             int img0 = task % imgBlocks * imgBlock, p0 = task / imgBlocks * rowBlock, p1 = Math.min(poh, p0 + rowBlock);
@@ -367,6 +351,23 @@ final class CpuConv {
             }
         });
         return y;
+    }
+
+    /**
+     * {images, rows} per lane task: images halved, then rows, until strips x image blocks x row bands make at least
+     * {@link #LANE_TASKS} tasks per thread (or one image and one row a task).
+     */
+    private static int[] laneTasks(CpuThreads threads, int strips, int images, int rows) {
+        int imgs = images, band = rows;
+        while ((long) strips * ((images + imgs - 1) / imgs) * ((rows + band - 1) / band) < (long) LANE_TASKS * threads.threads()
+                && (imgs > 1 || band > 1)) {
+            if (imgs > 1) {
+                imgs = (imgs + 1) / 2;
+            } else {
+                band = (band + 1) / 2;
+            }
+        }
+        return new int[] {imgs, band};
     }
 
     /**
