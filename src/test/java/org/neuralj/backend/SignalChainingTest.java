@@ -12,7 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * PoCL's LLVM replaces the JVM's SIGSEGV handler; NeuralJ warns when PoCL is present on Linux and the
- * JDK's libjsig is not preloaded, and the test JVMs themselves run with it (pom: LD_PRELOAD).
+ * JDK's libjsig is not preloaded, and the test JVMs themselves run with it (pom: LD_PRELOAD). It also advises
+ * POCL_AFFINITY=1 where PoCL is present and the variable unset.
  */
 class SignalChainingTest {
     private static final DeviceInfo POCL = new DeviceInfo(0, "Portable Computing Language", "cpu-x86-64", "AuthenticAMD", "CPU", 2,
@@ -31,6 +32,16 @@ class SignalChainingTest {
         assertNull(Backends.signalChainingWarning(List.of(GPU), "Linux", without));
         assertNull(Backends.signalChainingWarning(List.of(POCL), "Mac OS X", without));
         assertNull(Backends.signalChainingWarning(List.of(), "Linux", without));
+    }
+
+    @Test
+    void advisesPinningPoclThreadsOnlyWhereUnset() {
+        String a = Backends.affinityAdvice(List.of(POCL), null);
+        assertNotNull(a);
+        assertTrue(a.contains("POCL_AFFINITY=1"), a);
+        assertNull(Backends.affinityAdvice(List.of(POCL), "0"), "the user chose: no advice");
+        assertNull(Backends.affinityAdvice(List.of(POCL), "1"));
+        assertNull(Backends.affinityAdvice(List.of(GPU), null));
     }
 
     @Test
