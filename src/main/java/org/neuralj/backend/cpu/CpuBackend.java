@@ -189,10 +189,10 @@ public final class CpuBackend implements Backend {
             ChannelBlocks yb = ws[0] % ChannelBlocks.BLOCK == 0 ? new ChannelBlocks(out[0], out[1], out[2], out[3], 1) : null;
             float[] y = buffers.take(yb != null ? yb.floats() : elementCount(out));
             ChannelBlocks xb = xst.blocks(xs), rb = rst == null ? null : rst.blocks(out);
-            float[] xd = xb != null ? xst.held() : xst.planes(threads);
-            float[] rd = rst == null ? null : rb != null ? rst.held() : rst.planes(threads);
+            float[] xd = xst.read(xb, threads);
+            float[] rd = rst == null ? null : rst.read(rb, threads);
             CpuConv.channelLanes(threads, xd, xb, xs, wd, packs, ws, bd, spec, rd, rb, y, yb);
-            return yb == null ? pooled(y, out) : new Tensor(this, new CpuStorage(y, buffers, yb), out);
+            return yb == null ? pooled(y, out) : pooled(y, yb, out);
         }
         if (residual != null) {
             return Backend.super.conv2d(x, w, bias, spec, residual);
@@ -215,9 +215,9 @@ public final class CpuBackend implements Backend {
             CpuStorage packs = w.storage() instanceof CpuStorage st ? st : null;
             int[] out = {xs[0], ws[0], pool.outH(), pool.outW()};
             ChannelBlocks yb = new ChannelBlocks(out[0], out[1], out[2], out[3], 1), xb = xst.blocks(xs);
-            float[] y = CpuConv.lanesThenMaxPool(threads, xb != null ? xst.held() : xst.planes(threads), xb, xs, wd, packs, ws, bd,
-                    spec, pool, buffers.take(yb.floats()), yb);
-            return new Tensor(this, new CpuStorage(y, buffers, yb), out);
+            float[] y = CpuConv.lanesThenMaxPool(threads, xst.read(xb, threads), xb, xs, wd, packs, ws, bd, spec, pool,
+                    buffers.take(yb.floats()), yb);
+            return pooled(y, yb, out);
         }
         return Backend.super.conv2dPool(x, w, bias, spec, pool);
     }
@@ -308,7 +308,7 @@ public final class CpuBackend implements Backend {
         if (xb != null && CpuPool.poolsBlocks(spec)) {  // from blocks into blocks, for the convolution after it
             ChannelBlocks yb = new ChannelBlocks(out[0], out[1], out[2], out[3], 1);
             float[] y = CpuPool.maxOfBlocks(threads, xst.held(), xb, spec, buffers.take(yb.floats()), yb);
-            return new Tensor(this, new CpuStorage(y, buffers, yb), out);
+            return pooled(y, yb, out);
         }
         float[] xd = xst.planes(threads);
         return pooled(CpuPool.pool2d(threads, xd, xs, spec, buffers.take(elementCount(out))), out);
@@ -592,6 +592,11 @@ public final class CpuBackend implements Backend {
     /** A tensor whose array goes back to {@link #buffers} when it is closed (the array must be ours alone). */
     private Tensor pooled(float[] data, int[] shape) {
         return new Tensor(this, new CpuStorage(data, buffers), shape);
+    }
+
+    /** As {@link #pooled(float[], int[])}, the data held in channel blocks. */
+    private Tensor pooled(float[] data, ChannelBlocks blocks, int[] shape) {
+        return new Tensor(this, new CpuStorage(data, buffers, blocks), shape);
     }
 
     private void checkOpen() {

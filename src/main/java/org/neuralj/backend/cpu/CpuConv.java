@@ -271,8 +271,7 @@ final class CpuConv {
 
     /** Whether {@link #lanesThenMaxPool} takes the convolution and the pooling of its output. */
     static boolean fusesMaxPool(int[] xs, int[] ws, ConvSpec s, PoolSpec pool) {
-        return usesLanes(xs, ws, s) && ws[0] % GemmKernel.LANE_BLOCK == 0 && CpuPool.poolsBlocks(pool)
-                && pool.outH() > 0 && pool.outW() > 0;
+        return usesLanes(xs, ws, s) && ws[0] % GemmKernel.LANE_BLOCK == 0 && CpuPool.poolsBlocks(pool);
     }
 
     /**

@@ -107,7 +107,7 @@ final class CpuResize {
         final float[] wx = tx.w, out = across[slot];
         int src = row * w;
         if (!doubled) {
-            interpolate(x, src, tx, out, 0, 0, ow);
+            interpolate(x, src, tx, out, 0, ow);
             return slot;
         }
         // outputs 2i + 1 and 2i + 2 both blend x[i] and x[i + 1]: read in order, no index tables (the same sums)
@@ -116,17 +116,17 @@ final class CpuResize {
             out[2 * i + 1] = wx[4 * i + 2] * left + wx[4 * i + 3] * right;
             out[2 * i + 2] = wx[4 * i + 4] * left + wx[4 * i + 5] * right;
         }
-        interpolate(x, src, tx, out, 0, 0, 1);
-        interpolate(x, src, tx, out, 0, ow - 1, ow);
+        interpolate(x, src, tx, out, 0, 1);
+        interpolate(x, src, tx, out, ow - 1, ow);
         return slot;
     }
 
-    /** across[dst + ox] for from &lt;= ox &lt; to: the source row at src interpolated across by the taps' tables. */
-    private static void interpolate(float[] x, int src, Taps tx, float[] across, int dst, int from, int to) {
+    /** out[ox] for from &lt;= ox &lt; to: the source row at src interpolated across by the taps' tables. */
+    private static void interpolate(float[] x, int src, Taps tx, float[] out, int from, int to) {
         final int[] ix = tx.idx;
         final float[] wx = tx.w;
         for (int ox = from; ox < to; ox++) {
-            across[dst + ox] = wx[2 * ox] * x[src + ix[2 * ox]] + wx[2 * ox + 1] * x[src + ix[2 * ox + 1]];
+            out[ox] = wx[2 * ox] * x[src + ix[2 * ox]] + wx[2 * ox + 1] * x[src + ix[2 * ox + 1]];
         }
     }
 

@@ -49,6 +49,11 @@ final class CpuStorage extends Storage {
         return d;
     }
 
+    /** The array in the layout {@code layout} (what {@link #blocks} returned for the reader's shape): null for planes. */
+    float[] read(ChannelBlocks layout, CpuThreads threads) {
+        return layout != null ? held() : planes(threads);
+    }
+
     /**
      * The elements row-major: storage held in channel blocks is copied into planes once, on the threads given, and
      * holds those from then on (a tensor's values never change, only how they are laid out).

@@ -21,7 +21,7 @@ final class Workspace {
     private float[] rows = new float[0];
     private float[] band = new float[0];
     private float[] convRows = new float[0];
-    private float[][] rowPair = {new float[0], new float[0]};
+    private float[][] rowPair = new float[0][];
 
     static Workspace get() {
         return LOCAL.get();
@@ -82,9 +82,7 @@ final class Workspace {
 
     /** Two rows, each at offset 0 (a 2 x 2 max-pool's two input rows; a linear resize's two interpolated rows). */
     float[][] rowPair(int length) {
-        if (rowPair[0].length < length) {
-            rowPair = new float[][] {new float[length], new float[length]};
-        }
+        rowPair = ensure(rowPair, 2, length);
         return rowPair;
     }
 

@@ -58,9 +58,12 @@ public final class Conv implements Op {
 
     /** The convolution's output shape (before a pooling folded in) for input and weight shapes x and w. */
     public int[] convolvedShape(int[] x, int[] w) {
-        int spatial = x.length - 2;
-        ConvSpec spec = spec(x, w);
-        return spatial == 2 ? new int[] {x[0], w[0], spec.outH(), spec.outW()} : new int[] {x[0], w[0], spec.outW()};
+        return outShape(x, w[0], spec(x, w));
+    }
+
+    /** [n, m, outH, outW] (2-D) or [n, m, outW] (1-D) for input shape x. */
+    private static int[] outShape(int[] x, int m, ConvSpec spec) {
+        return x.length == 4 ? new int[] {x[0], m, spec.outH(), spec.outW()} : new int[] {x[0], m, spec.outW()};
     }
 
     private ConvSpec spec(int[] x, int[] w) {
@@ -97,7 +100,7 @@ public final class Conv implements Op {
         int h = spatial == 2 ? x.dim(2) : 1;
         int wd = x.dim(-1);
         ConvSpec spec = spec(x.shape(), w.shape());
-        int[] outShape = convolvedShape(x.shape(), w.shape());
+        int[] outShape = outShape(x.shape(), m, spec);
         PoolSpec pool = pooling == null ? null : pooling.spec(spatial, spec.outH(), spec.outW());
         int kH = spatial == 2 ? w.dim(2) : 1;
         int kW = w.dim(-1);
