@@ -86,15 +86,21 @@ record ChannelBlocks(int n, int channels, int h, int w, int border) {
         java.util.Arrays.fill(a, n * imageFloats(), floats(), 0f);
     }
 
-    /** Copies the tensor from {@code blocked} into planes [n, channels, h, w], the channels' planes split among tasks. */
-    void toPlanes(CpuThreads threads, float[] blocked, float[] planes) {
-        threads.forRange(n * channels, Math.max(1, 16384 / Math.max(1, h * w)), (from, to) -> {
-            for (int nc = from; nc < to; nc++) {
-                int img = nc / channels, c = nc % channels;
-                for (int y = 0; y < h; y++) {
-                    int src = at(img, c, y, 0), dst = (nc * h + y) * w;
+    /**
+     * Copies the tensor from {@code blocked} into planes [n, channels, h, w] starting at {@code planes[offset]}. A task
+     * takes one block's row at a time (w pixels x 16 channels, in L1) and writes its 16 channels' rows: walking one
+     * channel's whole plane instead read each block 16 times over from memory (a 64-channel 256² output: 1.8 ms).
+     */
+    void toPlanes(CpuThreads threads, float[] blocked, float[] planes, int offset) {
+        int blocks = blocks();
+        threads.forRange(n * blocks * h, Math.max(1, 16384 / rowFloats()), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int y = r % h, b = r / h % blocks, img = r / h / blocks;
+                int src = at(img, b * BLOCK, y, 0);
+                for (int k = 0, c = b * BLOCK; k < BLOCK && c < channels; k++, c++) {
+                    int dst = offset + ((img * channels + c) * h + y) * w;
                     for (int x = 0; x < w; x++) {
-                        planes[dst + x] = blocked[src + x * BLOCK];
+                        planes[dst + x] = blocked[src + x * BLOCK + k];
                     }
                 }
             }

@@ -64,7 +64,7 @@ public final class CpuBackend implements Backend {
         }
         transfers.countUpload(4L * n);
         float[] copy = buffers.take(n);
-        System.arraycopy(data, 0, copy, 0, n);
+        copy(data, copy, 0, n);
         return pooled(copy, shape);
     }
 
@@ -86,15 +86,14 @@ public final class CpuBackend implements Backend {
 
     @Override
     public float[] download(Tensor t) {
-        float[] d = data(t, "t");
-        int n = t.size();
-        transfers.countDownload(4L * n);
-        return Arrays.copyOf(d, n);
+        float[] into = new float[t.size()];
+        download(t, into, 0);
+        return into;
     }
 
     @Override
     public void download(Tensor t, float[] into, int offset) {
-        float[] d = data(t, "t");
+        CpuStorage s = storage(t, "t");
         int n = t.size();
         requireNonNull(into, "into");
         if (offset < 0 || (long) offset + n > into.length) {
@@ -102,8 +101,18 @@ public final class CpuBackend implements Backend {
                     + " from offset " + offset);
         }
         transfers.countDownload(4L * n);
-        // a plane-sized copy is worth all cores (one core does not saturate the memory bus)
-        threads.forRange(n, 1 << 18, (from, to) -> System.arraycopy(d, from, into, offset + from, to - from));
+        ChannelBlocks blocks = s.blocks(t.shape());
+        if (blocks != null) { // straight from the blocks: no planes made and then copied
+            blocks.toPlanes(threads, s.held(), into, offset);
+        } else {
+            copy(s.planes(threads), into, offset, n);
+        }
+    }
+
+    /** Copies n floats from the start of {@code from} into {@code into} at {@code offset}: a plane-sized copy is worth
+     * all cores (one core does not saturate the memory bus). */
+    private void copy(float[] from, float[] into, int offset, int n) {
+        threads.forRange(n, 1 << 18, (a, b) -> System.arraycopy(from, a, into, offset + a, b - a));
     }
 
     @Override

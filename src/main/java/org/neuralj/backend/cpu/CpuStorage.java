@@ -62,7 +62,7 @@ final class CpuStorage extends Storage {
         float[] d = held();
         if (blocks != null) {
             float[] flat = home != null ? home.take(blocks.planeFloats()) : new float[blocks.planeFloats()];
-            blocks.toPlanes(threads, d, flat);
+            blocks.toPlanes(threads, d, flat, 0);
             blocks = null;
             data = flat;
             if (home != null) {

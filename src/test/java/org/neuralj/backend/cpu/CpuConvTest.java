@@ -322,6 +322,24 @@ class CpuConvTest {
                     assertArrayEquals(cpu.download(expected), got, "global mean of blocks");
                 }
             }
+            // downloaded straight from the blocks (at an offset), each element where ChannelBlocks.at says it is held
+            try (Tensor y = blocked(r, x, 48)) {
+                CpuStorage s = (CpuStorage) y.storage();
+                ChannelBlocks layout = s.blocks(y.shape());
+                float[] held = s.held(), into = new float[y.size() + 7];
+                cpu.download(y, into, 5);
+                for (int img = 0, i = 5; img < 2; img++) {
+                    for (int c = 0; c < 48; c++) {
+                        for (int yy = 0; yy < 10; yy++) {
+                            for (int xx = 0; xx < 10; xx++, i++) {
+                                assertEquals(held[layout.at(img, c, yy, xx)], into[i], "downloaded element " + i);
+                            }
+                        }
+                    }
+                }
+                assertEquals(0f, into[4], "nothing written before the offset");
+                assertTrue(s.blocks(y.shape()) != null, "a download leaves the tensor in blocks");
+            }
             try (Tensor y = blocked(r, x, 32); Tensor act = cpu.unary(y, Activation.of(UnaryOp.TANH))) {
                 float[] tanh = cpu.download(act), yv = cpu.download(y);
                 for (int i = 0; i < yv.length; i++) {
