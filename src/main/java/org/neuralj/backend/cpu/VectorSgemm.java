@@ -436,23 +436,10 @@ final class VectorSgemm implements GemmKernel {
             c60 = a.fma(w0, c60);
             c61 = a.fma(w1, c61);
         }
-        FloatVector floor = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY); // as in micro: no branch
-        if (add != null) {                 // the residual, where the output goes: act(sum + residual)
-            c00 = c00.add(FloatVector.fromArray(S, add, outOff));
-            c01 = c01.add(FloatVector.fromArray(S, add, outOff + secondOff));
-            c10 = c10.add(FloatVector.fromArray(S, add, outOff + pixelStride));
-            c11 = c11.add(FloatVector.fromArray(S, add, outOff + pixelStride + secondOff));
-            c20 = c20.add(FloatVector.fromArray(S, add, outOff + 2 * pixelStride));
-            c21 = c21.add(FloatVector.fromArray(S, add, outOff + 2 * pixelStride + secondOff));
-            c30 = c30.add(FloatVector.fromArray(S, add, outOff + 3 * pixelStride));
-            c31 = c31.add(FloatVector.fromArray(S, add, outOff + 3 * pixelStride + secondOff));
-            c40 = c40.add(FloatVector.fromArray(S, add, outOff + 4 * pixelStride));
-            c41 = c41.add(FloatVector.fromArray(S, add, outOff + 4 * pixelStride + secondOff));
-            c50 = c50.add(FloatVector.fromArray(S, add, outOff + 5 * pixelStride));
-            c51 = c51.add(FloatVector.fromArray(S, add, outOff + 5 * pixelStride + secondOff));
-            c60 = c60.add(FloatVector.fromArray(S, add, outOff + 6 * pixelStride));
-            c61 = c61.add(FloatVector.fromArray(S, add, outOff + 6 * pixelStride + secondOff));
-        }
+        // The residual is added in a second pass over the stored tile, not to the registers here: with both ways in
+        // this method C2 (JDK 17) gave up on the Vector API intrinsics of its last four stores once it had seen
+        // residual and plain tiles, which then ran as boxed Java fallbacks (6-10 % of ResNet-18's samples).
+        FloatVector floor = FloatVector.broadcast(S, relu && add == null ? 0f : Float.NEGATIVE_INFINITY); // no branch
         c00.max(floor).intoArray(out, outOff);
         c01.max(floor).intoArray(out, outOff + secondOff);
         c10.max(floor).intoArray(out, outOff + pixelStride);
@@ -467,6 +454,19 @@ final class VectorSgemm implements GemmKernel {
         c51.max(floor).intoArray(out, outOff + 5 * pixelStride + secondOff);
         c60.max(floor).intoArray(out, outOff + 6 * pixelStride);
         c61.max(floor).intoArray(out, outOff + 6 * pixelStride + secondOff);
+        if (add != null) {
+            addResidual(out, outOff, pixelStride, secondOff, add, relu);
+        }
+    }
+
+    /** The second pass of {@link #laneTile}: out = act(out + add) at the tile's 2 x 7 vector positions. */
+    private static void addResidual(float[] out, int outOff, int pixelStride, int secondOff, float[] add, boolean relu) {
+        FloatVector floor = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY);
+        for (int r = 0; r < LANE_PIXELS; r++) {
+            for (int o = outOff + r * pixelStride, half = 0; half < 2; half++, o += secondOff) {
+                FloatVector.fromArray(S, out, o).add(FloatVector.fromArray(S, add, o)).max(floor).intoArray(out, o);
+            }
+        }
     }
 
     @Override
