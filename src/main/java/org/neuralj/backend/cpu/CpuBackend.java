@@ -86,6 +86,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public float[] download(Tensor t) {
+        storage(t, "t");                       // a null or closed tensor named before an array is made for it
         float[] into = new float[t.size()];
         download(t, into, 0);
         return into;
