@@ -340,6 +340,14 @@ class CpuConvTest {
                 assertEquals(0f, into[4], "nothing written before the offset");
                 assertTrue(s.blocks(y.shape()) != null, "a download leaves the tensor in blocks");
             }
+            Tensor closed = blocked(r, x, 48);
+            closed.close();
+            IllegalStateException used = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> cpu.download(closed));
+            assertTrue(used.getMessage().contains("used after close"), used.getMessage());
+            IllegalArgumentException none = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> cpu.download(null));
+            assertTrue(none.getMessage().contains("t must not be null"), none.getMessage());
             try (Tensor y = blocked(r, x, 32); Tensor act = cpu.unary(y, Activation.of(UnaryOp.TANH))) {
                 float[] tanh = cpu.download(act), yv = cpu.download(y);
                 for (int i = 0; i < yv.length; i++) {
