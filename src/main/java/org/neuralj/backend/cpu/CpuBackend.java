@@ -214,12 +214,13 @@ public final class CpuBackend implements Backend {
     /** Takes the lanes with the max-pool fused (CpuConv.lanesThenMaxPool) where they would take the convolution. */
     @Override
     public Tensor conv2dPool(Tensor x, Tensor w, Tensor bias, ConvSpec spec, PoolSpec pool) {
+        CpuStorage xst = storage(x, "x");    // the tensors checked before their shapes are read, as in conv2d
+        storage(w, "w");
         requireNonNull(spec, "spec");
         requireNonNull(pool, "pool");
         int[] xs = requireRank(x, 4, "conv2d input x [N, C, H, W]");
         int[] ws = requireRank(w, 4, "conv2d weight w [M, C/groups, kH, kW]");
         if (CpuConv.fusesMaxPool(xs, ws, spec, pool) && xs[1] == ws[1]) {
-            CpuStorage xst = storage(x, "x");
             float[] wd = data(w, "w");
             float[] bd = optionalBias(bias, ws[0], "conv2d", ws);
             CpuStorage packs = w.storage() instanceof CpuStorage st ? st : null;

@@ -348,6 +348,9 @@ class CpuConvTest {
             IllegalArgumentException none = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                     () -> cpu.download(null));
             assertTrue(none.getMessage().contains("t must not be null"), none.getMessage());
+            IllegalArgumentException noInput = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> cpu.conv2dPool(null, x, null, null, null));
+            assertTrue(noInput.getMessage().contains("x must not be null"), noInput.getMessage());
             try (Tensor y = blocked(r, x, 32); Tensor act = cpu.unary(y, Activation.of(UnaryOp.TANH))) {
                 float[] tanh = cpu.download(act), yv = cpu.download(y);
                 for (int i = 0; i < yv.length; i++) {
